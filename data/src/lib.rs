@@ -1,0 +1,20 @@
+//! # civmap-data
+//!
+//! Getting data into and out of civmap:
+//! - [`hangzhou`]: the real Hangzhou reference data compiled into the binary
+//!   (Tianditu boundaries, NBS 2023 codes, MCA townships, 2020 census);
+//! - [`synthetic`]: the deterministic generator that builds the synthetic city on that
+//!   real frame (township and community polygons, population, walking network,
+//!   doorplates, facilities);
+//! - [`import`]: GeoJSON, CSV, OSM PBF and (feature `gdal`) OGR importers;
+//! - [`crs`]: declared input CRS → WGS84 (feature `proj` for any EPSG code);
+//! - [`store`]: data directories and snapshots, written atomically.
+
+pub mod crs;
+mod error;
+pub mod hangzhou;
+pub mod import;
+pub mod store;
+pub mod synthetic;
+
+pub use error::DataError;

@@ -1,0 +1,1 @@
+//! Coordinate reference systems (placeholder being written: see crs helper).

@@ -1,0 +1,22 @@
+//! # civmap-geo-core
+//!
+//! The spatial core of civmap: the data model shared by every other crate
+//! ([`AdminUnit`], [`Facility`], [`Doorplate`], [`WalkNetwork`], [`Dataset`]) and the
+//! coordinate-reference maths ([`crs`]) that turn Chinese map offsets and projected
+//! coordinates into WGS84 and metres.
+//!
+//! This crate does no IO and knows nothing of files, databases or async runtimes: the
+//! `civmap-data` crate reads and writes, the `civmap` server serves. Keeping the core
+//! pure keeps it testable against brute-force and PostGIS oracles.
+//!
+//! ```
+//! use civmap_geo_core::{AdminCode, AdminLevel};
+//! let code = AdminCode::parse("330106000000").unwrap();
+//! assert_eq!(code.level_hint(), AdminLevel::District);
+//! assert_eq!(code.district_prefix(), "330106");
+//! ```
+
+pub mod crs;
+pub mod model;
+
+pub use model::*;
