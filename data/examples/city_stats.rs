@@ -4,11 +4,18 @@ use civmap_geo_core::{AdminLevel, FacilityCategory};
 use std::time::Instant;
 
 fn main() {
-    let scale = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let scale = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let t = Instant::now();
-    let ds = generate(&GeneratorConfig { scale, ..Default::default() }, &mut |s| {
-        eprintln!("{:>7.2}s {s}", t.elapsed().as_secs_f64())
-    })
+    let ds = generate(
+        &GeneratorConfig {
+            scale,
+            ..Default::default()
+        },
+        &mut |s| eprintln!("{:>7.2}s {s}", t.elapsed().as_secs_f64()),
+    )
     .expect("generate");
     eprintln!("{:>7.2}s done", t.elapsed().as_secs_f64());
     for l in AdminLevel::ALL {
@@ -22,13 +29,26 @@ fn main() {
         let districts: Vec<_> = ds.admin_at_level(AdminLevel::District).collect();
         let mut worst: f64 = 0.0;
         for d in &districts {
-            let kids: Vec<_> = ds.admin.iter().filter(|u| u.parent.as_ref() == Some(&d.code)).collect();
+            let kids: Vec<_> = ds
+                .admin
+                .iter()
+                .filter(|u| u.parent.as_ref() == Some(&d.code))
+                .collect();
             let sum: f64 = kids.iter().map(|k| k.geometry.unsigned_area()).sum();
             let rel = (sum / d.geometry.unsigned_area() - 1.0).abs();
             worst = worst.max(rel);
             let mut ov: f64 = 0.0;
-            for i in 0..kids.len() { for j in i+1..kids.len() { ov += kids[i].geometry.intersection(&kids[j].geometry).unsigned_area(); } }
-            if ov > 1e-12 { println!("overlap in {}: {ov:e} deg2", d.name); }
+            for i in 0..kids.len() {
+                for j in i + 1..kids.len() {
+                    ov += kids[i]
+                        .geometry
+                        .intersection(&kids[j].geometry)
+                        .unsigned_area();
+                }
+            }
+            if ov > 1e-12 {
+                println!("overlap in {}: {ov:e} deg2", d.name);
+            }
         }
         println!("worst relative area mismatch township-sum vs district: {worst:e}");
     }
@@ -45,6 +65,10 @@ fn main() {
     let res: u64 = ds.doorplates.iter().map(|d| u64::from(d.residents)).sum();
     println!("doorplates: {} (residents {res})", ds.doorplates.len());
     for c in FacilityCategory::ALL {
-        println!("  {:28} {}", c.id(), ds.facilities.iter().filter(|f| f.category == *c).count());
+        println!(
+            "  {:28} {}",
+            c.id(),
+            ds.facilities.iter().filter(|f| f.category == *c).count()
+        );
     }
 }

@@ -48,12 +48,25 @@ pub enum DataError {
 
 impl DataError {
     /// Shorthand for [`DataError::Invalid`].
-    pub fn invalid(file: impl Into<String>, at: impl Into<String>, field: Option<&str>, message: impl Into<String>) -> Self {
-        Self::Invalid { file: file.into(), at: at.into(), field: field.map(str::to_owned), message: message.into() }
+    pub fn invalid(
+        file: impl Into<String>,
+        at: impl Into<String>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            file: file.into(),
+            at: at.into(),
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`DataError::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

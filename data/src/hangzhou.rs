@@ -11,8 +11,10 @@ const DISTRICTS_GEOJSON: &str = include_str!("../hangzhou/admin/hangzhou_distric
 const CITY_GEOJSON: &str = include_str!("../hangzhou/admin/hangzhou_city.geojson");
 const DIVISIONS_CSV: &str = include_str!("../hangzhou/divisions/hangzhou_divisions_nbs2023.csv");
 const TOWNSHIPS_MCA_CSV: &str = include_str!("../hangzhou/divisions/hangzhou_townships_mca.csv");
-const CENSUS_DISTRICTS_CSV: &str = include_str!("../hangzhou/population/hangzhou_census2020_districts.csv");
-const CENSUS_AGE_CSV: &str = include_str!("../hangzhou/population/hangzhou_census2020_city_age.csv");
+const CENSUS_DISTRICTS_CSV: &str =
+    include_str!("../hangzhou/population/hangzhou_census2020_districts.csv");
+const CENSUS_AGE_CSV: &str =
+    include_str!("../hangzhou/population/hangzhou_census2020_city_age.csv");
 
 /// Attribution lines for the real sources, shown in `/health`, the README and the map.
 pub const ATTRIBUTION: &[&str] = &[
@@ -77,13 +79,28 @@ fn bad(file: &str, at: String, field: Option<&str>, msg: impl Into<String>) -> D
     DataError::invalid(format!("<embedded>/{file}"), at, field, msg)
 }
 
-fn parse_multipolygon(file: &str, idx: usize, g: &geojson::Geometry) -> Result<MultiPolygon<f64>, DataError> {
-    let geom: geo::Geometry<f64> =
-        g.try_into().map_err(|e: geojson::Error| bad(file, format!("feature {idx}"), Some("geometry"), e.to_string()))?;
+fn parse_multipolygon(
+    file: &str,
+    idx: usize,
+    g: &geojson::Geometry,
+) -> Result<MultiPolygon<f64>, DataError> {
+    let geom: geo::Geometry<f64> = g.try_into().map_err(|e: geojson::Error| {
+        bad(
+            file,
+            format!("feature {idx}"),
+            Some("geometry"),
+            e.to_string(),
+        )
+    })?;
     match geom {
         geo::Geometry::MultiPolygon(mp) => Ok(mp),
         geo::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        _ => Err(bad(file, format!("feature {idx}"), Some("geometry"), "expected a (Multi)Polygon")),
+        _ => Err(bad(
+            file,
+            format!("feature {idx}"),
+            Some("geometry"),
+            "expected a (Multi)Polygon",
+        )),
     }
 }
 
@@ -96,11 +113,19 @@ pub fn divisions() -> Result<Vec<DivisionRow>, DataError> {
         let line = format!("line {}", i + 2);
         let rec = rec.map_err(|e| bad(file, line.clone(), None, e.to_string()))?;
         let get = |k: usize| rec.get(k).unwrap_or("").to_owned();
-        let code = AdminCode::parse(&get(0)).map_err(|e| bad(file, line.clone(), Some("code12"), e.to_string()))?;
-        let level = AdminLevel::parse(&get(1)).map_err(|e| bad(file, line.clone(), Some("level"), e.to_string()))?;
-        let parent =
-            AdminCode::parse(&get(3)).map_err(|e| bad(file, line.clone(), Some("parent_code12"), e.to_string()))?;
-        out.push(DivisionRow { code, level, name: get(2), parent, kind: get(5) });
+        let code = AdminCode::parse(&get(0))
+            .map_err(|e| bad(file, line.clone(), Some("code12"), e.to_string()))?;
+        let level = AdminLevel::parse(&get(1))
+            .map_err(|e| bad(file, line.clone(), Some("level"), e.to_string()))?;
+        let parent = AdminCode::parse(&get(3))
+            .map_err(|e| bad(file, line.clone(), Some("parent_code12"), e.to_string()))?;
+        out.push(DivisionRow {
+            code,
+            level,
+            name: get(2),
+            parent,
+            kind: get(5),
+        });
     }
     Ok(out)
 }
@@ -112,7 +137,14 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
         .iter()
         .find(|r| r.level == AdminLevel::City)
         .cloned()
-        .ok_or_else(|| bad("hangzhou_divisions_nbs2023.csv", "file".into(), None, "no city row"))?;
+        .ok_or_else(|| {
+            bad(
+                "hangzhou_divisions_nbs2023.csv",
+                "file".into(),
+                None,
+                "no city row",
+            )
+        })?;
 
     // census by adcode
     let mut census = std::collections::HashMap::new();
@@ -120,9 +152,21 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
     let mut rdr = csv::Reader::from_reader(CENSUS_DISTRICTS_CSV.as_bytes());
     for (i, rec) in rdr.records().enumerate() {
         let line = format!("line {}", i + 2);
-        let rec = rec.map_err(|e| bad("hangzhou_census2020_districts.csv", line.clone(), None, e.to_string()))?;
+        let rec = rec.map_err(|e| {
+            bad(
+                "hangzhou_census2020_districts.csv",
+                line.clone(),
+                None,
+                e.to_string(),
+            )
+        })?;
         let pop: u64 = rec.get(2).unwrap_or("").parse().map_err(|_| {
-            bad("hangzhou_census2020_districts.csv", line.clone(), Some("pop_census2020"), "not an integer")
+            bad(
+                "hangzhou_census2020_districts.csv",
+                line.clone(),
+                Some("pop_census2020"),
+                "not an integer",
+            )
         })?;
         let adcode = rec.get(0).unwrap_or("").to_owned();
         if adcode == "330100" {
@@ -134,7 +178,14 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
     let mut elderly_total = 0;
     let mut rdr = csv::Reader::from_reader(CENSUS_AGE_CSV.as_bytes());
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| bad("hangzhou_census2020_city_age.csv", "file".into(), None, e.to_string()))?;
+        let rec = rec.map_err(|e| {
+            bad(
+                "hangzhou_census2020_city_age.csv",
+                "file".into(),
+                None,
+                e.to_string(),
+            )
+        })?;
         if rec.get(0) == Some("age_60_plus") {
             elderly_total = rec.get(1).unwrap_or("").parse().unwrap_or(0);
         }
@@ -142,58 +193,123 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
 
     let fc: geojson::FeatureCollection = DISTRICTS_GEOJSON
         .parse::<geojson::GeoJson>()
-        .map_err(|e| bad("hangzhou_districts.geojson", "file".into(), None, e.to_string()))?
+        .map_err(|e| {
+            bad(
+                "hangzhou_districts.geojson",
+                "file".into(),
+                None,
+                e.to_string(),
+            )
+        })?
         .try_into()
-        .map_err(|e: geojson::Error| bad("hangzhou_districts.geojson", "file".into(), None, e.to_string()))?;
+        .map_err(|e: geojson::Error| {
+            bad(
+                "hangzhou_districts.geojson",
+                "file".into(),
+                None,
+                e.to_string(),
+            )
+        })?;
     let mut districts = Vec::new();
     for (i, f) in fc.features.iter().enumerate() {
         let file = "hangzhou_districts.geojson";
         let prop = |k: &str| f.property(k).and_then(|v| v.as_str()).map(str::to_owned);
         let code = AdminCode::parse(&prop("code12").unwrap_or_default())
             .map_err(|e| bad(file, format!("feature {i}"), Some("code12"), e.to_string()))?;
-        let row = rows
-            .iter()
-            .find(|r| r.code == code)
-            .ok_or_else(|| bad(file, format!("feature {i}"), Some("code12"), format!("{code} not in NBS table")))?;
+        let row = rows.iter().find(|r| r.code == code).ok_or_else(|| {
+            bad(
+                file,
+                format!("feature {i}"),
+                Some("code12"),
+                format!("{code} not in NBS table"),
+            )
+        })?;
         let geometry = parse_multipolygon(
             file,
             i,
-            f.geometry.as_ref().ok_or_else(|| bad(file, format!("feature {i}"), Some("geometry"), "missing"))?,
+            f.geometry
+                .as_ref()
+                .ok_or_else(|| bad(file, format!("feature {i}"), Some("geometry"), "missing"))?,
         )?;
-        let population = *census
-            .get(code.district_prefix())
-            .ok_or_else(|| bad(file, format!("feature {i}"), Some("code12"), "no census figure"))?;
-        districts.push(RealDistrict { code, name: row.name.clone(), kind: row.kind.clone(), geometry, population });
+        let population = *census.get(code.district_prefix()).ok_or_else(|| {
+            bad(
+                file,
+                format!("feature {i}"),
+                Some("code12"),
+                "no census figure",
+            )
+        })?;
+        districts.push(RealDistrict {
+            code,
+            name: row.name.clone(),
+            kind: row.kind.clone(),
+            geometry,
+            population,
+        });
     }
     districts.sort_by(|a, b| a.code.cmp(&b.code));
 
-    let city_fc: geojson::GeoJson =
-        CITY_GEOJSON.parse().map_err(|e| bad("hangzhou_city.geojson", "file".into(), None, format!("{e}")))?;
+    let city_fc: geojson::GeoJson = CITY_GEOJSON
+        .parse()
+        .map_err(|e| bad("hangzhou_city.geojson", "file".into(), None, format!("{e}")))?;
     let city_geometry = match city_fc {
         geojson::GeoJson::FeatureCollection(fc) => {
             let g = fc.features.first().and_then(|f| f.geometry.clone());
             parse_multipolygon(
                 "hangzhou_city.geojson",
                 0,
-                &g.ok_or_else(|| bad("hangzhou_city.geojson", "feature 0".into(), Some("geometry"), "missing"))?,
+                &g.ok_or_else(|| {
+                    bad(
+                        "hangzhou_city.geojson",
+                        "feature 0".into(),
+                        Some("geometry"),
+                        "missing",
+                    )
+                })?,
             )?
         }
-        _ => return Err(bad("hangzhou_city.geojson", "file".into(), None, "expected a FeatureCollection")),
+        _ => {
+            return Err(bad(
+                "hangzhou_city.geojson",
+                "file".into(),
+                None,
+                "expected a FeatureCollection",
+            ))
+        }
     };
 
     let mut mca = Vec::new();
     let mut rdr = csv::Reader::from_reader(TOWNSHIPS_MCA_CSV.as_bytes());
     for (i, rec) in rdr.records().enumerate() {
         let line = format!("line {}", i + 2);
-        let rec = rec.map_err(|e| bad("hangzhou_townships_mca.csv", line.clone(), None, e.to_string()))?;
-        mca.push(
-            AdminCode::parse(rec.get(0).unwrap_or(""))
-                .map_err(|e| bad("hangzhou_townships_mca.csv", line, Some("code12"), e.to_string()))?,
-        );
+        let rec = rec.map_err(|e| {
+            bad(
+                "hangzhou_townships_mca.csv",
+                line.clone(),
+                None,
+                e.to_string(),
+            )
+        })?;
+        mca.push(AdminCode::parse(rec.get(0).unwrap_or("")).map_err(|e| {
+            bad(
+                "hangzhou_townships_mca.csv",
+                line,
+                Some("code12"),
+                e.to_string(),
+            )
+        })?);
     }
 
-    let townships = rows.iter().filter(|r| r.level == AdminLevel::Township).cloned().collect();
-    let communities = rows.iter().filter(|r| r.level == AdminLevel::Community).cloned().collect();
+    let townships = rows
+        .iter()
+        .filter(|r| r.level == AdminLevel::Township)
+        .cloned()
+        .collect();
+    let communities = rows
+        .iter()
+        .filter(|r| r.level == AdminLevel::Community)
+        .cloned()
+        .collect();
     Ok(HangzhouFrame {
         city_geometry,
         districts,
@@ -205,7 +321,6 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
         census_total,
     })
 }
-
 
 #[cfg(test)]
 mod tests {

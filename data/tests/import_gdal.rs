@@ -9,11 +9,16 @@ use civmap_data::crs::InputCrs;
 use civmap_data::import::{import_file, ImportFormat, ImportLayer, Imported};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn ogr2ogr(args: &[&str]) {
-    let status = Command::new("ogr2ogr").args(args).status().expect("ogr2ogr (apt-get install gdal-bin)");
+    let status = Command::new("ogr2ogr")
+        .args(args)
+        .status()
+        .expect("ogr2ogr (apt-get install gdal-bin)");
     assert!(status.success(), "ogr2ogr {args:?}");
 }
 
@@ -31,8 +36,18 @@ fn geopackage_facilities_import_like_the_geojson_they_came_from() {
     let gpkg = dir.path().join("facilities.gpkg");
     let src = fixture("facilities.geojson");
     ogr2ogr(&["-f", "GPKG", gpkg.to_str().unwrap(), src.to_str().unwrap()]);
-    let via_gdal = import(ImportFormat::Gdal, &gpkg, ImportLayer::Facilities, InputCrs::Wgs84);
-    let via_geojson = import(ImportFormat::Geojson, &src, ImportLayer::Facilities, InputCrs::Wgs84);
+    let via_gdal = import(
+        ImportFormat::Gdal,
+        &gpkg,
+        ImportLayer::Facilities,
+        InputCrs::Wgs84,
+    );
+    let via_geojson = import(
+        ImportFormat::Geojson,
+        &src,
+        ImportLayer::Facilities,
+        InputCrs::Wgs84,
+    );
     assert_eq!(via_gdal.facilities, via_geojson.facilities);
 }
 
@@ -41,9 +56,26 @@ fn geopackage_admin_polygons_import_like_the_geojson_they_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("admin.gpkg");
     let src = fixture("admin.geojson");
-    ogr2ogr(&["-f", "GPKG", "-nlt", "MULTIPOLYGON", gpkg.to_str().unwrap(), src.to_str().unwrap()]);
-    let via_gdal = import(ImportFormat::Gdal, &gpkg, ImportLayer::Admin, InputCrs::Wgs84);
-    let via_geojson = import(ImportFormat::Geojson, &src, ImportLayer::Admin, InputCrs::Wgs84);
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-nlt",
+        "MULTIPOLYGON",
+        gpkg.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    let via_gdal = import(
+        ImportFormat::Gdal,
+        &gpkg,
+        ImportLayer::Admin,
+        InputCrs::Wgs84,
+    );
+    let via_geojson = import(
+        ImportFormat::Geojson,
+        &src,
+        ImportLayer::Admin,
+        InputCrs::Wgs84,
+    );
     assert_eq!(via_gdal.admin, via_geojson.admin);
 }
 
@@ -53,13 +85,38 @@ fn shapefile_in_utm_is_transformed_by_its_prj_and_keeps_long_field_names() {
     let shp = dir.path().join("facilities.shp");
     let src = fixture("facilities.geojson");
     // EPSG:32651 is UTM zone 51N, which covers Hangzhou; the .prj says so.
-    ogr2ogr(&["-f", "ESRI Shapefile", "-t_srs", "EPSG:32651", "-lco", "ENCODING=UTF-8", shp.to_str().unwrap(), src.to_str().unwrap()]);
-    let via_gdal = import(ImportFormat::Gdal, &shp, ImportLayer::Facilities, InputCrs::Wgs84);
-    let via_geojson = import(ImportFormat::Geojson, &src, ImportLayer::Facilities, InputCrs::Wgs84);
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        "-t_srs",
+        "EPSG:32651",
+        "-lco",
+        "ENCODING=UTF-8",
+        shp.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    let via_gdal = import(
+        ImportFormat::Gdal,
+        &shp,
+        ImportLayer::Facilities,
+        InputCrs::Wgs84,
+    );
+    let via_geojson = import(
+        ImportFormat::Geojson,
+        &src,
+        ImportLayer::Facilities,
+        InputCrs::Wgs84,
+    );
     assert_eq!(via_gdal.facilities.len(), 3);
     for (g, j) in via_gdal.facilities.iter().zip(&via_geojson.facilities) {
-        assert_eq!((&g.id, &g.name, g.category, &g.admin_code), (&j.id, &j.name, j.category, &j.admin_code));
-        assert_eq!(g.attributes, j.attributes, "nursing_be/demonstrat read back as nursing_beds/demonstration");
+        assert_eq!(
+            (&g.id, &g.name, g.category, &g.admin_code),
+            (&j.id, &j.name, j.category, &j.admin_code)
+        );
+        assert_eq!(
+            g.attributes, j.attributes,
+            "nursing_be/demonstrat read back as nursing_beds/demonstration"
+        );
         assert!(
             close(g.location.x(), j.location.x()) && close(g.location.y(), j.location.y()),
             "{}: {:?} vs {:?}",

@@ -27,12 +27,22 @@ fn helsinki() -> PathBuf {
 fn import(layer: Option<ImportLayer>) -> Imported {
     let size = std::fs::metadata(helsinki()).unwrap().len();
     let mut last = (0, 0);
-    let out = import_file(ImportFormat::Osm, &helsinki(), layer, &InputCrs::Wgs84, &mut |done, total| {
-        assert!(done <= total);
-        last = (done, total);
-    })
+    let out = import_file(
+        ImportFormat::Osm,
+        &helsinki(),
+        layer,
+        &InputCrs::Wgs84,
+        &mut |done, total| {
+            assert!(done <= total);
+            last = (done, total);
+        },
+    )
     .unwrap();
-    assert_eq!(last, (2 * size, 2 * size), "progress counts the bytes of both passes");
+    assert_eq!(
+        last,
+        (2 * size, 2 * size),
+        "progress counts the bytes of both passes"
+    );
     out
 }
 
@@ -44,12 +54,18 @@ fn helsinki_walking_network_has_the_counts_osmium_confirms() {
     assert_eq!(net.edges.len(), 6875);
     assert_eq!(net.intersection_count(), 2563);
     assert_eq!(net.road_names.len(), 94);
-    assert_eq!(out.summary.skipped["way references node missing from file"], 724);
+    assert_eq!(
+        out.summary.skipped["way references node missing from file"],
+        724
+    );
     assert_eq!(out.summary.counts["nodes"], 24260);
     assert_eq!(out.summary.counts["highway ways"], 2650);
     assert_eq!(out.summary.counts["walkable ways"], 2473);
     assert_eq!(out.summary.read, 24260 + 5130);
-    assert!(out.landmarks.is_empty() && out.facilities.is_empty(), "--layer network is the network only");
+    assert!(
+        out.landmarks.is_empty() && out.facilities.is_empty(),
+        "--layer network is the network only"
+    );
     assert!(!net.synthetic);
 }
 
@@ -60,10 +76,16 @@ fn helsinki_walking_network_validates_and_is_tens_of_km_long() {
     net.validate().unwrap();
     let km = net.total_length_m() / 1000.0;
     assert!((50.0..150.0).contains(&km), "{km:.1} km");
-    assert!(net.edges.iter().all(|e| e.length_m > 0.0 && e.length_m < 2000.0));
+    assert!(net
+        .edges
+        .iter()
+        .all(|e| e.length_m > 0.0 && e.length_m < 2000.0));
     // every node lies in the extract's box (lon 24.935–24.953, lat 60.164–60.179, give or take
     // the clipped ways' last nodes)
-    assert!(net.nodes.iter().all(|c| (24.9..25.0).contains(&c.x) && (60.15..60.19).contains(&c.y)));
+    assert!(net
+        .nodes
+        .iter()
+        .all(|c| (24.9..25.0).contains(&c.x) && (60.15..60.19).contains(&c.y)));
 }
 
 #[test]
@@ -76,8 +98,16 @@ fn helsinki_road_names_include_mannerheimintie_and_aleksanterinkatu() {
     let mut sorted = net.road_names.clone();
     sorted.sort();
     sorted.dedup();
-    assert_eq!(sorted.len(), net.road_names.len(), "each name is interned once");
-    let named = net.edges.iter().filter(|e| net.road_name(e) == Some("Aleksanterinkatu")).count();
+    assert_eq!(
+        sorted.len(),
+        net.road_names.len(),
+        "each name is interned once"
+    );
+    let named = net
+        .edges
+        .iter()
+        .filter(|e| net.road_name(e) == Some("Aleksanterinkatu"))
+        .count();
     assert!(named > 5, "{named} Aleksanterinkatu edges");
 }
 
@@ -87,10 +117,16 @@ fn helsinki_pois_become_landmarks_and_facilities() {
     assert!(out.network.is_some());
     assert_eq!(out.landmarks.len(), 1476);
     assert_eq!(out.facilities.len(), 8);
-    let station = out.landmarks.iter().find(|l| l.kind == "railway=station" || l.kind == "public_transport=station");
+    let station = out
+        .landmarks
+        .iter()
+        .find(|l| l.kind == "railway=station" || l.kind == "public_transport=station");
     assert!(station.is_some(), "a station");
     assert!(out.landmarks.iter().any(|l| l.kind == "amenity=cafe"));
-    assert!(out.landmarks.iter().all(|l| l.id.starts_with("osm:") && !l.name.is_empty() && !l.synthetic));
+    assert!(out
+        .landmarks
+        .iter()
+        .all(|l| l.id.starts_with("osm:") && !l.name.is_empty() && !l.synthetic));
     let luckan = out.facilities.iter().find(|f| f.name == "Luckan").unwrap();
     assert_eq!(luckan.id, "osm:node/4751244149");
     assert_eq!(luckan.category.id(), "neighbourhood_centre");

@@ -1,1 +1,256 @@
-fn main() {}
+//! `civmap`: serve Hangzhou's civil-affairs map, import data, generate the synthetic city.
+//!
+//! Exit status: 0 on success, 2 on bad usage, 1 on failure with a one-line reason on stderr.
+
+mod api;
+mod geojson_out;
+mod state;
+mod web_assets;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use civmap_data::crs::InputCrs;
+use civmap_data::import::{import_file, ImportFormat, ImportLayer};
+use civmap_data::store::{default_cache_dir, default_city, DataDir};
+use civmap_data::synthetic::{generate, GeneratorConfig, DEFAULT_SEED};
+use clap::{Parser, Subcommand};
+
+use crate::state::{AppState, StoreKind};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "civmap",
+    version,
+    about = "Hangzhou civil-affairs planning and place names: map, coverage, gazetteer"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the embedded Hangzhou default, a data directory, or PostGIS.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Serve this data directory (written by `civmap import` or `civmap generate`).
+        #[arg(long, conflicts_with = "db")]
+        data: Option<PathBuf>,
+        /// Serve from PostGIS (arrives with the spatial-core issue).
+        #[arg(long)]
+        db: Option<String>,
+        #[command(flatten)]
+        city: CityArgs,
+    },
+    /// Import a file into a data directory (atomic: all or nothing).
+    Import {
+        /// geojson, csv, osm or gdal.
+        format: String,
+        /// The input file.
+        file: PathBuf,
+        /// What the file holds: admin, facilities, doorplates, landmarks, network.
+        #[arg(long)]
+        layer: Option<String>,
+        /// CRS of the input: wgs84 (default), cgcs2000, gcj02, bd09 or EPSG:N (needs the proj feature).
+        #[arg(long, default_value = "wgs84")]
+        crs: String,
+        /// The data directory to import into (created if missing).
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
+    Generate {
+        /// The data directory to write.
+        #[arg(long)]
+        data: PathBuf,
+        #[command(flatten)]
+        city: CityArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CityArgs {
+    /// Seed of the synthetic city.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Density multiplier of the synthetic city (streets, doorplates, facilities).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    scale: u32,
+    /// Where to cache the generated city (default: $CIVMAP_CACHE_DIR or ~/.cache/civmap).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "civmap=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("civmap: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            data,
+            db,
+            city,
+        } => serve(listen, data, db, &city),
+        Command::Import {
+            format,
+            file,
+            layer,
+            crs,
+            data,
+        } => import(&format, &file, layer.as_deref(), &crs, &data),
+        Command::Generate { data, city } => {
+            let t = Instant::now();
+            let ds = generate(
+                &GeneratorConfig {
+                    seed: city.seed,
+                    scale: city.scale,
+                },
+                &mut |s| tracing::info!("{s}"),
+            )?;
+            DataDir::new(&data).save(&ds)?;
+            let c = ds.counts();
+            println!(
+                "wrote {}: {} admin units, {} facilities, {} doorplates, {} nodes, {} edges in {:.1} s",
+                data.display(),
+                c.admin,
+                c.facilities,
+                c.doorplates,
+                c.network_nodes,
+                c.network_edges,
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn serve(
+    listen: SocketAddr,
+    data: Option<PathBuf>,
+    db: Option<String>,
+    city: &CityArgs,
+) -> anyhow::Result<()> {
+    if db.is_some() {
+        bail!("--db: the PostGIS store is not built yet (spatial-core issue); serve the default or --data DIR");
+    }
+    let t = Instant::now();
+    let (dataset, store) = match &data {
+        Some(dir) => (DataDir::new(dir).load()?, StoreKind::DataDir),
+        None => {
+            let cache =
+                (!city.no_cache).then(|| city.cache_dir.clone().unwrap_or_else(default_cache_dir));
+            let cfg = GeneratorConfig {
+                seed: city.seed,
+                scale: city.scale,
+            };
+            let (ds, source) =
+                default_city(cache.as_deref(), &cfg, &mut |s| tracing::info!("{s}"))?;
+            tracing::info!(
+                "default city {:?} in {:.2} s",
+                source,
+                t.elapsed().as_secs_f64()
+            );
+            (ds, StoreKind::Embedded)
+        }
+    };
+    let counts = dataset.counts();
+    let state = Arc::new(AppState::new(dataset, store));
+    let app = api::router(state);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;
+        tracing::info!(
+            "serving {} admin units, {} facilities, {} doorplates, {} network nodes on http://{} (ready in {:.2} s)",
+            counts.admin,
+            counts.facilities,
+            counts.doorplates,
+            counts.network_nodes,
+            listener.local_addr()?,
+            t.elapsed().as_secs_f64()
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+fn import(
+    format: &str,
+    file: &std::path::Path,
+    layer: Option<&str>,
+    crs: &str,
+    data: &std::path::Path,
+) -> anyhow::Result<()> {
+    let format: ImportFormat = format.parse().context("FORMAT")?;
+    let layer: Option<ImportLayer> = layer.map(str::parse).transpose().context("--layer")?;
+    let crs = InputCrs::parse(crs)?;
+    let t = Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {percent:>3}% {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("reading {}", file.display()));
+    let imported = import_file(format, file, layer, &crs, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    let summary = imported.summary.to_string();
+    let net = imported
+        .network
+        .as_ref()
+        .map(|n| (n.nodes.len(), n.edges.len(), n.intersection_count()));
+    let dir = DataDir::new(data);
+    let ds = dir.apply_import(imported, &file.display().to_string())?;
+    println!("{summary}");
+    if let Some((nodes, edges, inter)) = net {
+        println!("walking network: {nodes} nodes, {edges} edges, {inter} intersections");
+    }
+    let c = ds.counts();
+    println!(
+        "{} now holds {} admin units, {} facilities, {} doorplates, {} landmarks, {} network nodes ({:.1} s)",
+        data.display(),
+        c.admin,
+        c.facilities,
+        c.doorplates,
+        c.landmarks,
+        c.network_nodes,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

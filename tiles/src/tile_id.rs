@@ -53,7 +53,10 @@ impl TileId {
     /// A checked tile address.
     pub fn new(z: u8, x: u32, y: u32) -> Result<Self, TileError> {
         if z > Self::MAX_ZOOM {
-            return Err(TileError::ZoomOutOfRange { z, max: Self::MAX_ZOOM });
+            return Err(TileError::ZoomOutOfRange {
+                z,
+                max: Self::MAX_ZOOM,
+            });
         }
         let limit = 1u32 << z;
         if x >= limit || y >= limit {
@@ -67,7 +70,9 @@ impl TileId {
         let n = f64::from(1u32 << z);
         let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
         let x = ((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0) as u32;
-        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n).floor().clamp(0.0, n - 1.0) as u32;
+        let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n)
+            .floor()
+            .clamp(0.0, n - 1.0) as u32;
         Self { z, x, y }
     }
 
@@ -76,7 +81,12 @@ impl TileId {
         let n = f64::from(1u32 << self.z);
         let lon = |x: f64| x / n * 360.0 - 180.0;
         let lat = |y: f64| (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
-        [lon(f64::from(self.x)), lat(f64::from(self.y + 1)), lon(f64::from(self.x + 1)), lat(f64::from(self.y))]
+        [
+            lon(f64::from(self.x)),
+            lat(f64::from(self.y + 1)),
+            lon(f64::from(self.x + 1)),
+            lat(f64::from(self.y)),
+        ]
     }
 }
 
@@ -96,7 +106,10 @@ mod tests {
         for &(lon, lat) in &[(120.1, 30.2), (-179.9, -80.0), (0.0, 0.0), (179.99, 85.0)] {
             for z in [0u8, 5, 14, 20] {
                 let [w, s, e, n] = TileId::containing(lon, lat, z).bounds_lon_lat();
-                assert!(w <= lon && lon <= e && s <= lat && lat <= n, "{lon},{lat} z{z}");
+                assert!(
+                    w <= lon && lon <= e && s <= lat && lat <= n,
+                    "{lon},{lat} z{z}"
+                );
             }
         }
     }

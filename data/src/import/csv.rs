@@ -41,20 +41,38 @@ pub(super) fn import(
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     let total = bytes.len() as u64;
     let lines = LineIndex::new(&bytes);
-    let mut reader = ::csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(&file, e, &[], &lines))?
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
-    let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
     let lon_col = find(&LON_COLUMNS).ok_or_else(|| {
-        DataError::invalid(&file, "line 1", Some("lon"), "no longitude column: expected one of lon, lng, longitude, x")
+        DataError::invalid(
+            &file,
+            "line 1",
+            Some("lon"),
+            "no longitude column: expected one of lon, lng, longitude, x",
+        )
     })?;
-    let lat_col = find(&LAT_COLUMNS).or_else(|| find(&[Y_COLUMN])).ok_or_else(|| {
-        DataError::invalid(&file, "line 1", Some("lat"), "no latitude column: expected one of lat, latitude, y")
-    })?;
+    let lat_col = find(&LAT_COLUMNS)
+        .or_else(|| find(&[Y_COLUMN]))
+        .ok_or_else(|| {
+            DataError::invalid(
+                &file,
+                "line 1",
+                Some("lat"),
+                "no latitude column: expected one of lat, latitude, y",
+            )
+        })?;
     let mut summary = ImportSummary::default();
     let mut row = ::csv::StringRecord::new();
     loop {
@@ -64,9 +82,17 @@ pub(super) fn import(
             Err(e) => return Err(csv_error(&file, e, &headers, &lines)),
         }
         let line = row.position().map_or(0, |p| lines.line_at(p.byte()));
-        let props: Map<String, Value> =
-            headers.iter().zip(row.iter()).map(|(h, v)| (h.clone(), Value::String(v.to_owned()))).collect();
-        let mut rec = Record { file: &file, at: format!("line {line}"), props: &props, text: true };
+        let props: Map<String, Value> = headers
+            .iter()
+            .zip(row.iter())
+            .map(|(h, v)| (h.clone(), Value::String(v.to_owned())))
+            .collect();
+        let mut rec = Record {
+            file: &file,
+            at: format!("line {line}"),
+            props: &props,
+            text: true,
+        };
         let id = collector.identify(&mut rec)?;
         let x = number(&rec, &headers[lon_col], &row[lon_col])?;
         let y = number(&rec, &headers[lat_col], &row[lat_col])?;
@@ -85,7 +111,8 @@ fn number(rec: &Record<'_>, column: &str, cell: &str) -> Result<f64, DataError> 
     if t.is_empty() {
         return Err(rec.err(column, "missing (required)"));
     }
-    t.parse::<f64>().map_err(|_| rec.err(column, format!("expected a number, found {cell:?}")))
+    t.parse::<f64>()
+        .map_err(|_| rec.err(column, format!("expected a number, found {cell:?}")))
 }
 
 /// A CSV reader error, with the line and (for a short row) the first missing column.
@@ -93,10 +120,18 @@ fn csv_error(file: &str, e: ::csv::Error, headers: &[String], lines: &LineIndex)
     let line_of = |p: &::csv::Position| format!("line {}", lines.line_at(p.byte()));
     let at = e.position().map_or_else(|| "file".to_owned(), line_of);
     match e.kind() {
-        ::csv::ErrorKind::UnequalLengths { expected_len, len, pos } => {
+        ::csv::ErrorKind::UnequalLengths {
+            expected_len,
+            len,
+            pos,
+        } => {
             let at = pos.as_ref().map_or(at, line_of);
             let (expected, found) = (*expected_len as usize, *len as usize);
-            let field = if found < expected { headers.get(found).map(String::as_str) } else { None };
+            let field = if found < expected {
+                headers.get(found).map(String::as_str)
+            } else {
+                None
+            };
             let message = if found < expected {
                 format!("expected {expected} columns as in the header, found {found}; missing from here on")
             } else {
@@ -125,7 +160,12 @@ struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        let starts = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u64 + 1).collect();
+        let starts = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
         Self { bytes, starts }
     }
 
@@ -133,7 +173,10 @@ impl<'a> LineIndex<'a> {
     /// before any blank lines it skipped).
     fn line_at(&self, offset: u64) -> u64 {
         let skipped = self.bytes.get(offset as usize..).unwrap_or_default();
-        let blank = skipped.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count() as u64;
+        let blank = skipped
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count() as u64;
         self.starts.partition_point(|&s| s <= offset + blank) as u64 + 1
     }
 }

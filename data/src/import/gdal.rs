@@ -32,7 +32,9 @@ pub(super) fn import(
     let file = file_name(path);
     let kind = required_layer(&file, ImportFormat::Gdal, layer)?;
     let mut collector = Collector::new(&file, kind)?;
-    let gdal_err = |at: &str, e: ::gdal::errors::GdalError| DataError::invalid(&file, at, None, format!("GDAL: {e}"));
+    let gdal_err = |at: &str, e: ::gdal::errors::GdalError| {
+        DataError::invalid(&file, at, None, format!("GDAL: {e}"))
+    };
     let dataset = Dataset::open(path).map_err(|e| gdal_err("file", e))?;
     let mut source = dataset.layer(0).map_err(|e| gdal_err("file", e))?;
     let user_crs = !matches!(crs, InputCrs::Wgs84);
@@ -40,7 +42,11 @@ pub(super) fn import(
         Some(srs) if !user_crs => to_wgs84(srs).map_err(|e| gdal_err("file", e))?,
         _ => None,
     };
-    let conv = CoordConv::new(if transform.is_some() { &InputCrs::Wgs84 } else { crs })?;
+    let conv = CoordConv::new(if transform.is_some() {
+        &InputCrs::Wgs84
+    } else {
+        crs
+    })?;
     let total = source.try_feature_count().unwrap_or(0);
     let mut summary = ImportSummary::default();
     for (i, feature) in source.features().enumerate() {
@@ -49,22 +55,41 @@ pub(super) fn import(
         for (name, value) in feature.fields() {
             props.insert(full_name(&name), value.map_or(Value::Null, json));
         }
-        let mut rec = Record { file: &file, at, props: &props, text: false };
+        let mut rec = Record {
+            file: &file,
+            at,
+            props: &props,
+            text: false,
+        };
         let id = collector.identify(&mut rec)?;
-        let geometry = feature.geometry().ok_or_else(|| rec.err("geometry", "missing geometry"))?;
+        let geometry = feature
+            .geometry()
+            .ok_or_else(|| rec.err("geometry", "missing geometry"))?;
         let geometry = match &transform {
-            Some(t) => geometry.transform(t).map_err(|e| rec.err("geometry", format!("GDAL: {e}")))?,
+            Some(t) => geometry
+                .transform(t)
+                .map_err(|e| rec.err("geometry", format!("GDAL: {e}")))?,
             None => geometry.clone(),
         };
-        let geometry = geometry.to_geo().map_err(|e| rec.err("geometry", format!("GDAL: {e}")))?;
-        let geometry = geometry.try_map_coords(|c: Coord<f64>| conv.to_wgs84(c, &file, &rec.at, "geometry"))?;
+        let geometry = geometry
+            .to_geo()
+            .map_err(|e| rec.err("geometry", format!("GDAL: {e}")))?;
+        let geometry = geometry
+            .try_map_coords(|c: Coord<f64>| conv.to_wgs84(c, &file, &rec.at, "geometry"))?;
         match (collector.wants_areas(), geometry) {
             (false, Geometry::Point(p)) => collector.add_point(&rec, id, p)?,
             (true, Geometry::Polygon(p)) => collector.add_area(&rec, MultiPolygon(vec![p]))?,
             (true, Geometry::MultiPolygon(m)) => collector.add_area(&rec, m)?,
             (areas, other) => {
-                let expected = if areas { "a Polygon or MultiPolygon" } else { "a Point" };
-                return Err(rec.err("geometry", format!("expected {expected} geometry, found {}", type_name(&other))));
+                let expected = if areas {
+                    "a Polygon or MultiPolygon"
+                } else {
+                    "a Point"
+                };
+                return Err(rec.err(
+                    "geometry",
+                    format!("expected {expected} geometry, found {}", type_name(&other)),
+                ));
             }
         }
         summary.read += 1;

@@ -77,14 +77,17 @@ impl FromStr for ImportFormat {
     type Err = DataError;
     fn from_str(s: &str) -> Result<Self, DataError> {
         let t = s.trim().to_ascii_lowercase();
-        Self::ALL.into_iter().find(|f| f.as_str() == t).ok_or_else(|| {
-            DataError::invalid(
-                "<command line>",
-                "format",
-                None,
-                format!("unknown import format {s:?}; expected one of geojson, csv, osm, gdal"),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == t)
+            .ok_or_else(|| {
+                DataError::invalid(
+                    "<command line>",
+                    "format",
+                    None,
+                    format!("unknown import format {s:?}; expected one of geojson, csv, osm, gdal"),
+                )
+            })
     }
 }
 
@@ -105,7 +108,13 @@ pub enum ImportLayer {
 
 impl ImportLayer {
     /// Every layer, in CLI order.
-    pub const ALL: [ImportLayer; 5] = [Self::Admin, Self::Facilities, Self::Doorplates, Self::Landmarks, Self::Network];
+    pub const ALL: [ImportLayer; 5] = [
+        Self::Admin,
+        Self::Facilities,
+        Self::Doorplates,
+        Self::Landmarks,
+        Self::Network,
+    ];
 
     /// The CLI name, e.g. `facilities`.
     pub fn as_str(self) -> &'static str {
@@ -169,14 +178,27 @@ impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "read {} records, imported {}", self.read, self.imported)?;
         if !self.counts.is_empty() {
-            let parts: Vec<String> = self.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            let parts: Vec<String> = self
+                .counts
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
             write!(f, " ({})", parts.join(", "))?;
         }
         if self.skipped.is_empty() {
             write!(f, "; nothing skipped.")
         } else {
-            let parts: Vec<String> = self.skipped.iter().map(|(k, v)| format!("{v} × {k}")).collect();
-            write!(f, "; skipped {}: {}.", self.skipped_total(), parts.join("; "))
+            let parts: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{v} × {k}"))
+                .collect();
+            write!(
+                f,
+                "; skipped {}: {}.",
+                self.skipped_total(),
+                parts.join("; ")
+            )
         }
     }
 }
@@ -250,7 +272,11 @@ fn file_name(path: &Path) -> String {
 }
 
 /// The `--layer` a file-per-layer format needs.
-fn required_layer(file: &str, format: ImportFormat, layer: Option<ImportLayer>) -> Result<ImportLayer, DataError> {
+fn required_layer(
+    file: &str,
+    format: ImportFormat,
+    layer: Option<ImportLayer>,
+) -> Result<ImportLayer, DataError> {
     layer.ok_or_else(|| {
         DataError::invalid(
             file,
@@ -281,10 +307,17 @@ mod tests {
 
     #[test]
     fn summary_reads_as_one_paragraph() {
-        let mut s = ImportSummary { read: 10, imported: 8, ..Default::default() };
+        let mut s = ImportSummary {
+            read: 10,
+            imported: 8,
+            ..Default::default()
+        };
         s.skip("way references node missing from file");
         s.skip("way references node missing from file");
         let text = s.to_string();
-        assert_eq!(text, "read 10 records, imported 8; skipped 2: 2 × way references node missing from file.");
+        assert_eq!(
+            text,
+            "read 10 records, imported 8; skipped 2: 2 × way references node missing from file."
+        );
     }
 }

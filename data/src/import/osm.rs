@@ -14,7 +14,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use civmap_geo_core::{check_lon_lat, Facility, FacilityAttributes, FacilityCategory, Landmark, WalkNetwork};
+use civmap_geo_core::{
+    check_lon_lat, Facility, FacilityAttributes, FacilityCategory, Landmark, WalkNetwork,
+};
 use geo::{Coord, Point};
 use osmpbf::{BlobDecode, BlobReader, Element};
 
@@ -24,13 +26,22 @@ use crate::DataError;
 
 /// Skip reason: a way segment whose end node is not in the extract (clipped at its edge).
 pub(super) const MISSING_NODE: &str = "way references node missing from file";
-const NOT_WALKABLE: &str = "highway way not walkable (motorway/trunk, foot=no, private, area, construction…)";
+const NOT_WALKABLE: &str =
+    "highway way not walkable (motorway/trunk, foot=no, private, area, construction…)";
 const SHORT_WAY: &str = "highway way with fewer than 2 nodes";
 const REPEATED_NODE: &str = "way segment repeating the same node";
 const BAD_NODE: &str = "node with coordinates out of range";
 
 /// Keys whose presence (with a `name`) makes a node a landmark, in order of preference.
-const POI_KEYS: [&str; 7] = ["amenity", "shop", "tourism", "leisure", "office", "historic", "public_transport"];
+const POI_KEYS: [&str; 7] = [
+    "amenity",
+    "shop",
+    "tourism",
+    "leisure",
+    "office",
+    "historic",
+    "public_transport",
+];
 
 pub(super) fn import(
     path: &Path,
@@ -40,7 +51,12 @@ pub(super) fn import(
 ) -> Result<Imported, DataError> {
     let file = file_name(path);
     if !crs.transformer()?.is_identity() {
-        return Err(DataError::invalid(&file, "file", None, "OSM data is always WGS84: leave out --crs"));
+        return Err(DataError::invalid(
+            &file,
+            "file",
+            None,
+            "OSM data is always WGS84: leave out --crs",
+        ));
     }
     let (network, landmarks, facilities) = match layer {
         None => (true, true, true),
@@ -52,16 +68,29 @@ pub(super) fn import(
                 &file,
                 "file",
                 None,
-                format!("OSM import provides network, landmarks and facilities, not --layer {other}"),
+                format!(
+                    "OSM import provides network, landmarks and facilities, not --layer {other}"
+                ),
             ))
         }
     };
-    let size = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?.len();
-    let mut state = State { want_network: network, want_landmarks: landmarks, want_facilities: facilities, ..State::default() };
+    let size = std::fs::metadata(path)
+        .map_err(|e| DataError::io(path, e))?
+        .len();
+    let mut state = State {
+        want_network: network,
+        want_landmarks: landmarks,
+        want_facilities: facilities,
+        ..State::default()
+    };
     let total = 2 * size;
-    scan(path, &file, &mut |el| state.first_pass(el), &mut |done| progress(done, total))?;
+    scan(path, &file, &mut |el| state.first_pass(el), &mut |done| {
+        progress(done, total)
+    })?;
     if !state.way_nodes.is_empty() {
-        scan(path, &file, &mut |el| state.second_pass(el), &mut |done| progress(size + done, total))?;
+        scan(path, &file, &mut |el| state.second_pass(el), &mut |done| {
+            progress(size + done, total)
+        })?;
     }
     progress(total, total);
     Ok(state.finish())
@@ -76,7 +105,10 @@ fn scan(
 ) -> Result<(), DataError> {
     let handle = File::open(path).map_err(|e| DataError::io(path, e))?;
     let bytes = Arc::new(AtomicU64::new(0));
-    let reader = BlobReader::new(CountingReader { inner: BufReader::new(handle), bytes: Arc::clone(&bytes) });
+    let reader = BlobReader::new(CountingReader {
+        inner: BufReader::new(handle),
+        bytes: Arc::clone(&bytes),
+    });
     let bad = |index: usize, bytes: &AtomicU64, message: String| {
         DataError::invalid(
             file,
@@ -88,15 +120,26 @@ fn scan(
     let mut blobs = 0;
     for (index, blob) in reader.enumerate() {
         let blob = blob.map_err(|e| bad(index, &bytes, e.to_string()))?;
-        match blob.decode().map_err(|e| bad(index, &bytes, e.to_string()))? {
+        match blob
+            .decode()
+            .map_err(|e| bad(index, &bytes, e.to_string()))?
+        {
             BlobDecode::OsmHeader(_) => {}
             BlobDecode::OsmData(_) if index == 0 => {
-                return Err(bad(index, &bytes, "the first block is data, expected an OSMHeader block".to_owned()))
+                return Err(bad(
+                    index,
+                    &bytes,
+                    "the first block is data, expected an OSMHeader block".to_owned(),
+                ))
             }
             BlobDecode::OsmData(block) => block.for_each_element(&mut *each),
             BlobDecode::Unknown(kind) => {
                 if index == 0 {
-                    return Err(bad(index, &bytes, format!("the first block is {kind:?}, expected OSMHeader")));
+                    return Err(bad(
+                        index,
+                        &bytes,
+                        format!("the first block is {kind:?}, expected OSMHeader"),
+                    ));
                 }
             }
         }
@@ -104,7 +147,12 @@ fn scan(
         progress(bytes.load(Ordering::Relaxed));
     }
     if blobs == 0 {
-        return Err(DataError::invalid(file, "file", None, "not a valid OSM PBF file: it is empty"));
+        return Err(DataError::invalid(
+            file,
+            "file",
+            None,
+            "not a valid OSM PBF file: it is empty",
+        ));
     }
     Ok(())
 }
@@ -117,7 +165,9 @@ struct CountingReader<R> {
 
 impl<R> std::fmt::Debug for CountingReader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CountingReader").field("bytes", &self.bytes).finish_non_exhaustive()
+        f.debug_struct("CountingReader")
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -179,7 +229,9 @@ impl State {
                         self.walkable_way(&tags, w.refs());
                     }
                 } else if let Some(first) = w.refs().next() {
-                    if let Some(poi) = self.classify(&tags, format!("osm:way/{}", w.id()), Point::new(0.0, 0.0)) {
+                    if let Some(poi) =
+                        self.classify(&tags, format!("osm:way/{}", w.id()), Point::new(0.0, 0.0))
+                    {
                         let index = self.local(first);
                         self.way_pois.push((poi, index));
                     }
@@ -216,7 +268,13 @@ impl State {
         }
     }
 
-    fn node_poi<'t>(&mut self, id: i64, lon: f64, lat: f64, tags: impl Iterator<Item = (&'t str, &'t str)>) {
+    fn node_poi<'t>(
+        &mut self,
+        id: i64,
+        lon: f64,
+        lat: f64,
+        tags: impl Iterator<Item = (&'t str, &'t str)>,
+    ) {
         if !(self.want_landmarks || self.want_facilities) {
             return;
         }
@@ -234,8 +292,16 @@ impl State {
     }
 
     /// A named POI as a facility (when its tags map to a category) or a landmark, if wanted.
-    fn classify(&self, tags: &HashMap<&str, &str>, id: String, location: Point<f64>) -> Option<Poi> {
-        let name = tags.get("name").map(|n| n.trim()).filter(|n| !n.is_empty())?;
+    fn classify(
+        &self,
+        tags: &HashMap<&str, &str>,
+        id: String,
+        location: Point<f64>,
+    ) -> Option<Poi> {
+        let name = tags
+            .get("name")
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())?;
         if let Some(category) = facility_category(tags) {
             if !self.want_facilities {
                 return None;
@@ -250,7 +316,10 @@ impl State {
             } else {
                 None
             };
-            let attributes = FacilityAttributes { beds, ..FacilityAttributes::default() };
+            let attributes = FacilityAttributes {
+                beds,
+                ..FacilityAttributes::default()
+            };
             return Some(Poi::Facility(Facility {
                 id,
                 name: name.to_owned(),
@@ -268,8 +337,16 @@ impl State {
         let kind = POI_KEYS
             .iter()
             .find_map(|k| tags.get(k).map(|v| format!("{k}={v}")))
-            .or_else(|| (tags.get("railway") == Some(&"station")).then(|| "railway=station".to_owned()))?;
-        Some(Poi::Landmark(Landmark { id, name: name.to_owned(), kind, location, synthetic: false }))
+            .or_else(|| {
+                (tags.get("railway") == Some(&"station")).then(|| "railway=station".to_owned())
+            })?;
+        Some(Poi::Landmark(Landmark {
+            id,
+            name: name.to_owned(),
+            kind,
+            location,
+            synthetic: false,
+        }))
     }
 
     fn walkable_way(&mut self, tags: &HashMap<&str, &str>, refs: impl Iterator<Item = i64>) {
@@ -282,15 +359,19 @@ impl State {
             self.summary.skip(SHORT_WAY);
             return;
         }
-        let road = tags.get("name").map(|n| n.trim()).filter(|n| !n.is_empty()).map(|name| {
-            if let Some(&i) = self.road_index.get(name) {
-                return i;
-            }
-            let i = self.road_names.len() as u32;
-            self.road_names.push(name.to_owned());
-            self.road_index.insert(name.to_owned(), i);
-            i
-        });
+        let road = tags
+            .get("name")
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(|name| {
+                if let Some(&i) = self.road_index.get(name) {
+                    return i;
+                }
+                let i = self.road_names.len() as u32;
+                self.road_names.push(name.to_owned());
+                self.road_index.insert(name.to_owned(), i);
+                i
+            });
         let nodes = refs.into_iter().map(|r| self.local(r)).collect();
         self.ways.push((nodes, road));
     }
@@ -300,7 +381,10 @@ impl State {
         if self.want_network {
             // Network node ids: the way nodes found in the file, in order of first use.
             let mut remap = vec![u32::MAX; self.coords.len()];
-            let mut net = WalkNetwork { road_names: std::mem::take(&mut self.road_names), ..WalkNetwork::default() };
+            let mut net = WalkNetwork {
+                road_names: std::mem::take(&mut self.road_names),
+                ..WalkNetwork::default()
+            };
             let used_by_ways: Vec<bool> = {
                 let mut used = vec![false; self.coords.len()];
                 for (nodes, _) in &self.ways {
@@ -337,7 +421,8 @@ impl State {
         }
         for (mut poi, first) in std::mem::take(&mut self.way_pois) {
             let Some(c) = self.coords[first as usize] else {
-                self.summary.skip("POI way whose first node is missing from file");
+                self.summary
+                    .skip("POI way whose first node is missing from file");
                 continue;
             };
             match &mut poi {
@@ -358,12 +443,14 @@ impl State {
         s.counts.insert("nodes".to_owned(), self.nodes_read);
         s.counts.insert("ways".to_owned(), self.ways_read);
         s.counts.insert("relations".to_owned(), self.relations_read);
-        s.counts.insert("highway ways".to_owned(), self.highway_ways);
+        s.counts
+            .insert("highway ways".to_owned(), self.highway_ways);
         if self.want_landmarks {
             s.counts.insert("landmarks".to_owned(), out.landmarks.len());
         }
         if self.want_facilities {
-            s.counts.insert("facilities".to_owned(), out.facilities.len());
+            s.counts
+                .insert("facilities".to_owned(), out.facilities.len());
         }
         out.summary = self.summary;
         out
@@ -372,7 +459,9 @@ impl State {
 
 /// Whether people may walk along a `highway=*` way.
 fn is_walkable(tags: &HashMap<&str, &str>) -> bool {
-    let Some(highway) = tags.get("highway") else { return false };
+    let Some(highway) = tags.get("highway") else {
+        return false;
+    };
     let foot = tags.get("foot").copied().unwrap_or("");
     let foot_allowed = matches!(foot, "yes" | "designated" | "permissive");
     if foot == "no" || tags.get("area") == Some(&"yes") {
@@ -397,7 +486,11 @@ fn is_walkable(tags: &HashMap<&str, &str>) -> bool {
 /// Our facility category for an OSM POI, when its tags say it is one.
 fn facility_category(tags: &HashMap<&str, &str>) -> Option<FacilityCategory> {
     let amenity = tags.get("amenity").copied();
-    let list = |key: &str| tags.get(key).map(|v| v.split(';').map(str::trim).collect::<Vec<_>>()).unwrap_or_default();
+    let list = |key: &str| {
+        tags.get(key)
+            .map(|v| v.split(';').map(str::trim).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
     match amenity {
         Some("social_facility") => {
             let kind = tags.get("social_facility").copied().unwrap_or("");
@@ -413,7 +506,9 @@ fn facility_category(tags: &HashMap<&str, &str>) -> Option<FacilityCategory> {
         Some("nursing_home") => Some(FacilityCategory::ElderCareInstitution),
         Some("community_centre") => Some(FacilityCategory::NeighbourhoodCentre),
         Some("funeral_hall") => Some(FacilityCategory::FuneralService),
-        _ if tags.get("shop") == Some(&"funeral_directors") => Some(FacilityCategory::FuneralService),
+        _ if tags.get("shop") == Some(&"funeral_directors") => {
+            Some(FacilityCategory::FuneralService)
+        }
         _ => None,
     }
 }
@@ -431,11 +526,27 @@ mod tests {
         assert!(is_walkable(&tags(&[("highway", "footway")])));
         assert!(is_walkable(&tags(&[("highway", "residential")])));
         assert!(!is_walkable(&tags(&[("highway", "motorway")])));
-        assert!(is_walkable(&tags(&[("highway", "trunk"), ("foot", "designated")])));
-        assert!(!is_walkable(&tags(&[("highway", "footway"), ("foot", "no")])));
-        assert!(!is_walkable(&tags(&[("highway", "service"), ("access", "private")])));
-        assert!(is_walkable(&tags(&[("highway", "service"), ("access", "private"), ("foot", "yes")])));
-        assert!(!is_walkable(&tags(&[("highway", "pedestrian"), ("area", "yes")])));
+        assert!(is_walkable(&tags(&[
+            ("highway", "trunk"),
+            ("foot", "designated")
+        ])));
+        assert!(!is_walkable(&tags(&[
+            ("highway", "footway"),
+            ("foot", "no")
+        ])));
+        assert!(!is_walkable(&tags(&[
+            ("highway", "service"),
+            ("access", "private")
+        ])));
+        assert!(is_walkable(&tags(&[
+            ("highway", "service"),
+            ("access", "private"),
+            ("foot", "yes")
+        ])));
+        assert!(!is_walkable(&tags(&[
+            ("highway", "pedestrian"),
+            ("area", "yes")
+        ])));
         assert!(!is_walkable(&tags(&[("highway", "construction")])));
     }
 
@@ -443,20 +554,38 @@ mod tests {
     fn social_facilities_map_to_categories_by_who_they_serve() {
         let cat = |p: &[(&str, &str)]| facility_category(&tags(p));
         assert_eq!(
-            cat(&[("amenity", "social_facility"), ("social_facility", "nursing_home")]),
+            cat(&[
+                ("amenity", "social_facility"),
+                ("social_facility", "nursing_home")
+            ]),
             Some(FacilityCategory::ElderCareInstitution)
         );
         assert_eq!(
-            cat(&[("amenity", "social_facility"), ("social_facility:for", "disabled;senior")]),
+            cat(&[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "disabled;senior")
+            ]),
             Some(FacilityCategory::ElderCareInstitution)
         );
         assert_eq!(
-            cat(&[("amenity", "social_facility"), ("social_facility:for", "juvenile")]),
+            cat(&[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "juvenile")
+            ]),
             Some(FacilityCategory::ChildWelfareInstitution)
         );
-        assert_eq!(cat(&[("amenity", "social_facility")]), Some(FacilityCategory::SocialWorkStation));
-        assert_eq!(cat(&[("amenity", "community_centre")]), Some(FacilityCategory::NeighbourhoodCentre));
-        assert_eq!(cat(&[("shop", "funeral_directors")]), Some(FacilityCategory::FuneralService));
+        assert_eq!(
+            cat(&[("amenity", "social_facility")]),
+            Some(FacilityCategory::SocialWorkStation)
+        );
+        assert_eq!(
+            cat(&[("amenity", "community_centre")]),
+            Some(FacilityCategory::NeighbourhoodCentre)
+        );
+        assert_eq!(
+            cat(&[("shop", "funeral_directors")]),
+            Some(FacilityCategory::FuneralService)
+        );
         assert_eq!(cat(&[("amenity", "cafe")]), None);
     }
 }

@@ -51,7 +51,10 @@ impl Record<'_> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(v) => Err(self.err(key, format!("expected a string, found {} ({v})", type_name(v)))),
+            Some(v) => Err(self.err(
+                key,
+                format!("expected a string, found {} ({v})", type_name(v)),
+            )),
         }
     }
 
@@ -68,27 +71,46 @@ impl Record<'_> {
     pub fn id_string(&self, key: &str) -> Result<Option<String>, DataError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Err(self.err(key, "must not be empty")),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Err(self.err(key, "must not be empty"))
+            }
             Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
-            Some(v) => Err(self.err(key, format!("expected a string or an integer, found {} ({v})", type_name(v)))),
+            Some(v) => Err(self.err(
+                key,
+                format!(
+                    "expected a string or an integer, found {} ({v})",
+                    type_name(v)
+                ),
+            )),
         }
     }
 
     /// An optional non-negative integer.
     pub fn u64(&self, key: &str) -> Result<Option<u64>, DataError> {
-        let bad = |shown: &dyn std::fmt::Display| self.err(key, format!("expected a non-negative integer, found {shown}"));
+        let bad = |shown: &dyn std::fmt::Display| {
+            self.err(
+                key,
+                format!("expected a non-negative integer, found {shown}"),
+            )
+        };
         match self.get(key) {
             None => Ok(None),
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(u) => Ok(Some(u)),
                 // 12.0 from a tool that writes every number as a float is still 12.
                 None => match n.as_f64() {
-                    Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64 => Ok(Some(f as u64)),
+                    Some(f) if f >= 0.0 && f.fract() == 0.0 && f <= u64::MAX as f64 => {
+                        Ok(Some(f as u64))
+                    }
                     _ => Err(bad(n)),
                 },
             },
-            Some(Value::String(s)) if self.text => s.trim().parse::<u64>().map(Some).map_err(|_| bad(&format!("{s:?}"))),
+            Some(Value::String(s)) if self.text => s
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| bad(&format!("{s:?}"))),
             Some(v) => Err(bad(&format!("{} ({v})", type_name(v)))),
         }
     }
@@ -97,7 +119,9 @@ impl Record<'_> {
     pub fn u32(&self, key: &str) -> Result<Option<u32>, DataError> {
         match self.u64(key)? {
             None => Ok(None),
-            Some(v) => u32::try_from(v).map(Some).map_err(|_| self.err(key, format!("{v} is too large (at most {})", u32::MAX))),
+            Some(v) => u32::try_from(v)
+                .map(Some)
+                .map_err(|_| self.err(key, format!("{v} is too large (at most {})", u32::MAX))),
         }
     }
 
@@ -106,13 +130,18 @@ impl Record<'_> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::Number(n)) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => Ok(Some(n.as_u64() == Some(1))),
+            Some(Value::Number(n)) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
+                Ok(Some(n.as_u64() == Some(1)))
+            }
             Some(Value::String(s)) if self.text => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "y" | "t" => Ok(Some(true)),
                 "false" | "0" | "no" | "n" | "f" => Ok(Some(false)),
                 _ => Err(self.err(key, format!("expected true or false, found {s:?}"))),
             },
-            Some(v) => Err(self.err(key, format!("expected true or false, found {} ({v})", type_name(v)))),
+            Some(v) => Err(self.err(
+                key,
+                format!("expected true or false, found {} ({v})", type_name(v)),
+            )),
         }
     }
 
@@ -123,11 +152,20 @@ impl Record<'_> {
             Some(Value::String(s)) => s.trim().to_owned(),
             Some(Value::Number(n)) if n.is_u64() => n.to_string(),
             Some(v) => {
-                return Err(self.err(key, format!("expected a 12-digit statistical division code, found {} ({v})", type_name(v))))
+                return Err(self.err(
+                    key,
+                    format!(
+                        "expected a 12-digit statistical division code, found {} ({v})",
+                        type_name(v)
+                    ),
+                ))
             }
         };
-        AdminCode::parse(&raw)
-            .map(Some)
-            .map_err(|_| self.err(key, format!("expected a 12-digit statistical division code, found {raw:?}")))
+        AdminCode::parse(&raw).map(Some).map_err(|_| {
+            self.err(
+                key,
+                format!("expected a 12-digit statistical division code, found {raw:?}"),
+            )
+        })
     }
 }

@@ -1,5 +1,5 @@
 //! Township and community polygons, population and elderly: the administrative half of the
-//! synthetic city, in the local plane until [`CityPlan::into_admin_units`].
+//! synthetic city, in the local plane until [`CityPlan::admin_units`].
 
 use civmap_geo_core::{AdminLevel, AdminUnit};
 use geo::{Area, Coord, MultiPolygon};
@@ -81,7 +81,8 @@ fn seeds_for(
     field: &UrbanField,
     rng: &mut impl Rng,
 ) -> Vec<Coord<f64>> {
-    let (urban, rural): (Vec<usize>, Vec<usize>) = (0..rows.len()).partition(|&i| is_urban_kind(&rows[i].kind));
+    let (urban, rural): (Vec<usize>, Vec<usize>) =
+        (0..rows.len()).partition(|&i| is_urban_kind(&rows[i].kind));
     let mut placed = Vec::with_capacity(rows.len());
     let urban_pref = |c: Coord<f64>| (0.03 + field.at(c)).powf(1.5);
     best_candidate_seeds(poly, urban.len(), &mut placed, 24, &urban_pref, rng);
@@ -94,7 +95,12 @@ fn seeds_for(
 }
 
 /// Partitions the real districts, allots population and elderly.
-pub fn plan_city(frame: &HangzhouFrame, plane: &LocalPlane, field: &UrbanField, seed: u64) -> Result<CityPlan, DataError> {
+pub fn plan_city(
+    frame: &HangzhouFrame,
+    plane: &LocalPlane,
+    field: &UrbanField,
+    seed: u64,
+) -> Result<CityPlan, DataError> {
     let mut plan = CityPlan {
         city: frame.city.clone(),
         city_geometry: plane.mp_to_plane(&frame.city_geometry),
@@ -106,20 +112,38 @@ pub fn plan_city(frame: &HangzhouFrame, plane: &LocalPlane, field: &UrbanField, 
     };
     for (di, d) in frame.districts.iter().enumerate() {
         let poly = plane.mp_to_plane(&d.geometry);
-        let rows: Vec<&DivisionRow> = frame.townships.iter().filter(|t| t.parent == d.code).collect();
+        let rows: Vec<&DivisionRow> = frame
+            .townships
+            .iter()
+            .filter(|t| t.parent == d.code)
+            .collect();
         let mut rng = rng_for(seed, "township-seeds", di as u64);
         let seeds = seeds_for(&rows, &poly, field, &mut rng);
         let cells = partition(&poly, &seeds);
         let mut tids = Vec::new();
         for ((row, cell), s) in rows.iter().zip(cells).zip(seeds) {
             tids.push(plan.townships.len());
-            plan.townships.push(TownshipPlan { row: (*row).clone(), district: di, poly: cell, seed: s, communities: vec![] });
+            plan.townships.push(TownshipPlan {
+                row: (*row).clone(),
+                district: di,
+                poly: cell,
+                seed: s,
+                communities: vec![],
+            });
         }
-        plan.districts.push(DistrictPlan { real: d.clone(), poly, townships: tids });
+        plan.districts.push(DistrictPlan {
+            real: d.clone(),
+            poly,
+            townships: tids,
+        });
     }
     for ti in 0..plan.townships.len() {
         let t = &plan.townships[ti];
-        let rows: Vec<&DivisionRow> = frame.communities.iter().filter(|c| c.parent == t.row.code).collect();
+        let rows: Vec<&DivisionRow> = frame
+            .communities
+            .iter()
+            .filter(|c| c.parent == t.row.code)
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -152,10 +176,18 @@ fn allot_people(plan: &mut CityPlan, frame: &HangzhouFrame) -> Result<(), DataEr
     let mut rng = rng_for(plan.seed, "population", 0);
     let mut share = vec![0.0; plan.communities.len()];
     for d in &plan.districts {
-        let members: Vec<usize> =
-            d.townships.iter().flat_map(|&t| plan.townships[t].communities.iter().copied()).collect();
+        let members: Vec<usize> = d
+            .townships
+            .iter()
+            .flat_map(|&t| plan.townships[t].communities.iter().copied())
+            .collect();
         if members.is_empty() {
-            return Err(DataError::invalid("generator", format!("district {}", d.real.code), None, "has no communities"));
+            return Err(DataError::invalid(
+                "generator",
+                format!("district {}", d.real.code),
+                None,
+                "has no communities",
+            ));
         }
         let weights: Vec<f64> = members
             .iter()
@@ -167,18 +199,30 @@ fn allot_people(plan: &mut CityPlan, frame: &HangzhouFrame) -> Result<(), DataEr
                     _ => 1.0,
                 };
                 let area_km2 = (cp.poly.unsigned_area() / 1e6).clamp(0.05, 200.0);
-                kind * (0.08 + cp.urban).powf(1.3) * area_km2.powf(0.25) * (0.3 * normal(&mut rng)).exp()
+                kind * (0.08 + cp.urban).powf(1.3)
+                    * area_km2.powf(0.25)
+                    * (0.3 * normal(&mut rng)).exp()
             })
             .collect();
         let pops = allocate_exact(d.real.population, &weights);
         for (&c, p) in members.iter().zip(pops) {
             plan.communities[c].population = p;
-            let village = if plan.communities[c].row.kind == "village" { 0.03 } else { 0.0 };
+            let village = if plan.communities[c].row.kind == "village" {
+                0.03
+            } else {
+                0.0
+            };
             let u = plan.communities[c].urban;
-            share[c] = (0.12 + 0.11 * (1.0 - u) + village + 0.015 * normal(&mut rng)).clamp(0.06, 0.4);
+            share[c] =
+                (0.12 + 0.11 * (1.0 - u) + village + 0.015 * normal(&mut rng)).clamp(0.06, 0.4);
         }
     }
-    let weights: Vec<f64> = plan.communities.iter().zip(&share).map(|(c, s)| c.population as f64 * s).collect();
+    let weights: Vec<f64> = plan
+        .communities
+        .iter()
+        .zip(&share)
+        .map(|(c, s)| c.population as f64 * s)
+        .collect();
     let caps: Vec<u64> = plan.communities.iter().map(|c| c.population).collect();
     let elderly = allocate_capped(frame.elderly_total, &weights, &caps);
     for (c, e) in plan.communities.iter_mut().zip(elderly) {
@@ -189,15 +233,29 @@ fn allot_people(plan: &mut CityPlan, frame: &HangzhouFrame) -> Result<(), DataEr
 
 impl CityPlan {
     /// Converts the plan into model records (WGS84), top down.
-    pub fn into_admin_units(&self, plane: &LocalPlane) -> Vec<AdminUnit> {
-        let mut out = Vec::with_capacity(1 + self.districts.len() + self.townships.len() + self.communities.len());
+    pub fn admin_units(&self, plane: &LocalPlane) -> Vec<AdminUnit> {
+        let mut out = Vec::with_capacity(
+            1 + self.districts.len() + self.townships.len() + self.communities.len(),
+        );
         let t_pop = |t: &TownshipPlan| -> (u64, u64) {
-            t.communities.iter().fold((0, 0), |(p, e), &c| (p + self.communities[c].population, e + self.communities[c].elderly))
+            t.communities.iter().fold((0, 0), |(p, e), &c| {
+                (
+                    p + self.communities[c].population,
+                    e + self.communities[c].elderly,
+                )
+            })
         };
         let d_pop = |d: &DistrictPlan| -> (u64, u64) {
-            d.townships.iter().map(|&t| t_pop(&self.townships[t])).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            d.townships
+                .iter()
+                .map(|&t| t_pop(&self.townships[t]))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
         };
-        let (cp, ce) = self.districts.iter().map(d_pop).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let (cp, ce) = self
+            .districts
+            .iter()
+            .map(d_pop)
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         out.push(AdminUnit {
             code: self.city.code.clone(),
             name: self.city.name.clone(),
@@ -225,16 +283,34 @@ impl CityPlan {
         }
         for t in &self.townships {
             let (p, e) = t_pop(t);
-            out.push(unit(&t.row, AdminLevel::Township, plane.mp_to_lon_lat(&t.poly), p, e));
+            out.push(unit(
+                &t.row,
+                AdminLevel::Township,
+                plane.mp_to_lon_lat(&t.poly),
+                p,
+                e,
+            ));
         }
         for c in &self.communities {
-            out.push(unit(&c.row, AdminLevel::Community, plane.mp_to_lon_lat(&c.poly), c.population, c.elderly));
+            out.push(unit(
+                &c.row,
+                AdminLevel::Community,
+                plane.mp_to_lon_lat(&c.poly),
+                c.population,
+                c.elderly,
+            ));
         }
         out
     }
 }
 
-fn unit(row: &DivisionRow, level: AdminLevel, geometry: MultiPolygon<f64>, population: u64, elderly: u64) -> AdminUnit {
+fn unit(
+    row: &DivisionRow,
+    level: AdminLevel,
+    geometry: MultiPolygon<f64>,
+    population: u64,
+    elderly: u64,
+) -> AdminUnit {
     AdminUnit {
         code: row.code.clone(),
         name: row.name.clone(),
@@ -247,4 +323,3 @@ fn unit(row: &DivisionRow, level: AdminLevel, geometry: MultiPolygon<f64>, popul
         synthetic: true,
     }
 }
-

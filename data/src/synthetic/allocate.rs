@@ -15,9 +15,16 @@ pub fn allocate_exact(total: u64, weights: &[f64]) -> Vec<u64> {
     if weights.is_empty() {
         return Vec::new();
     }
-    let clean: Vec<f64> = weights.iter().map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 }).collect();
+    let clean: Vec<f64> = weights
+        .iter()
+        .map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 })
+        .collect();
     let sum: f64 = clean.iter().sum();
-    let clean = if sum > 0.0 { clean } else { vec![1.0; weights.len()] };
+    let clean = if sum > 0.0 {
+        clean
+    } else {
+        vec![1.0; weights.len()]
+    };
     let sum: f64 = clean.iter().sum();
     let mut out = Vec::with_capacity(clean.len());
     let mut rema = Vec::with_capacity(clean.len());

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use civmap_geo_core::Doorplate;
-use geo::Point;
 use geo::Coord;
+use geo::Point;
 use rand::Rng;
 
 use super::admin::CityPlan;
@@ -38,7 +38,12 @@ struct Pending {
 }
 
 /// Places the doorplates.
-pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &GeneratorConfig) -> PlacedDoorplates {
+pub fn place(
+    plan: &CityPlan,
+    streets: &Streets,
+    plane: &LocalPlane,
+    cfg: &GeneratorConfig,
+) -> PlacedDoorplates {
     let net = &streets.network;
     let pts = &streets.plane_nodes;
     let mut edges_of: Vec<Vec<u32>> = vec![Vec::new(); plan.communities.len()];
@@ -54,12 +59,18 @@ pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &Gener
             road_dir.entry(r).or_insert_with(|| {
                 let (a, b) = (pts[e.from as usize], pts[e.to as usize]);
                 let l = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt().max(1e-9);
-                Coord { x: (b.x - a.x) / l, y: (b.y - a.y) / l }
+                Coord {
+                    x: (b.x - a.x) / l,
+                    y: (b.y - a.y) / l,
+                }
             });
         }
     }
-    let weights: Vec<f64> =
-        plan.communities.iter().map(|c| c.population as f64 / persons_per_plate(c.urban)).collect();
+    let weights: Vec<f64> = plan
+        .communities
+        .iter()
+        .map(|c| c.population as f64 / persons_per_plate(c.urban))
+        .collect();
     let mut counts = allocate_exact(DOORPLATES_AT_SCALE_1 * u64::from(cfg.scale), &weights);
     for (n, c) in counts.iter_mut().zip(&plan.communities) {
         if *n == 0 && c.population > 0 {
@@ -91,12 +102,18 @@ pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &Gener
             let e = &net.edges[edges[k] as usize];
             let (a, b) = (pts[e.from as usize], pts[e.to as usize]);
             let t: f64 = rng.gen_range(0.08..0.92);
-            let on = Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
+            let on = Coord {
+                x: a.x + t * (b.x - a.x),
+                y: a.y + t * (b.y - a.y),
+            };
             let road = e.road.unwrap_or(0);
             let dir = road_dir[&road];
             let left = rng.gen_bool(0.5);
             let off = rng.gen_range(6.0..12.0) * if left { 1.0 } else { -1.0 };
-            let location = Coord { x: on.x - dir.y * off, y: on.y + dir.x * off };
+            let location = Coord {
+                x: on.x - dir.y * off,
+                y: on.y + dir.x * off,
+            };
             pending.push(Pending {
                 community: ci as u32,
                 road,
@@ -108,7 +125,11 @@ pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &Gener
         }
         let res = allocate_exact(c.population, &wts);
         let caps: Vec<u64> = res.clone();
-        let eld = allocate_capped(c.elderly, &res.iter().map(|&r| r as f64).collect::<Vec<_>>(), &caps);
+        let eld = allocate_capped(
+            c.elderly,
+            &res.iter().map(|&r| r as f64).collect::<Vec<_>>(),
+            &caps,
+        );
         residents.extend(res.iter().map(|&r| r as u32));
         elderly.extend(eld.iter().map(|&e| e as u32));
     }
@@ -119,9 +140,18 @@ pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &Gener
         by_road.entry((p.road, p.left)).or_default().push(i as u32);
     }
     for ((_, left), mut idx) in by_road {
-        idx.sort_by(|&a, &b| pending[a as usize].along.total_cmp(&pending[b as usize].along).then(a.cmp(&b)));
+        idx.sort_by(|&a, &b| {
+            pending[a as usize]
+                .along
+                .total_cmp(&pending[b as usize].along)
+                .then(a.cmp(&b))
+        });
         for (k, i) in idx.into_iter().enumerate() {
-            numbers[i as usize] = if left { 2 * k as u32 + 1 } else { 2 * k as u32 + 2 };
+            numbers[i as usize] = if left {
+                2 * k as u32 + 1
+            } else {
+                2 * k as u32 + 2
+            };
         }
     }
     let mut by_community = vec![Vec::new(); plan.communities.len()];
@@ -142,5 +172,8 @@ pub fn place(plan: &CityPlan, streets: &Streets, plane: &LocalPlane, cfg: &Gener
             }
         })
         .collect();
-    PlacedDoorplates { records, by_community }
+    PlacedDoorplates {
+        records,
+        by_community,
+    }
 }

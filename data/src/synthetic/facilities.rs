@@ -39,13 +39,23 @@ struct Siting<'a> {
 }
 
 impl Siting<'_> {
-    fn add(&mut self, cat: Cat, community: usize, name: String, attributes: FacilityAttributes, rng: &mut impl Rng) {
+    fn add(
+        &mut self,
+        cat: Cat,
+        community: usize,
+        name: String,
+        attributes: FacilityAttributes,
+        rng: &mut impl Rng,
+    ) {
         let c = &self.plan.communities[community];
         let plates = &self.plates.by_community[community];
         let (location, address) = match plates.choose(rng) {
             Some(&i) => {
                 let d = &self.plates.records[i as usize];
-                let jitter = Coord { x: rng.gen_range(-4e-5..4e-5), y: rng.gen_range(-4e-5..4e-5) };
+                let jitter = Coord {
+                    x: rng.gen_range(-4e-5..4e-5),
+                    y: rng.gen_range(-4e-5..4e-5),
+                };
                 (Point(d.location.0 + jitter), d.address())
             }
             None => (Point(self.plane.to_lon_lat(c.seed)), String::new()),
@@ -64,7 +74,9 @@ impl Siting<'_> {
     }
 
     fn township_name(&self, community: usize) -> &str {
-        &self.plan.townships[self.plan.communities[community].township].row.name
+        &self.plan.townships[self.plan.communities[community].township]
+            .row
+            .name
     }
 }
 
@@ -95,13 +107,27 @@ fn weighted_sample(weights: &[f64], n: usize, rng: &mut impl Rng) -> Vec<usize> 
 }
 
 /// Sites every category.
-pub fn site(plan: &CityPlan, plates: &PlacedDoorplates, plane: &LocalPlane, cfg: &GeneratorConfig) -> Vec<Facility> {
-    let mut s = Siting { plan, plates, plane, out: Vec::new() };
+pub fn site(
+    plan: &CityPlan,
+    plates: &PlacedDoorplates,
+    plane: &LocalPlane,
+    cfg: &GeneratorConfig,
+) -> Vec<Facility> {
+    let mut s = Siting {
+        plan,
+        plates,
+        plane,
+        out: Vec::new(),
+    };
     let k = cfg.scale as usize;
     let mut rng = rng_for(cfg.seed, "facilities", 0);
     let nc = plan.communities.len();
     let most_populous = |t: usize| {
-        plan.townships[t].communities.iter().copied().max_by_key(|&c| plan.communities[c].population)
+        plan.townships[t]
+            .communities
+            .iter()
+            .copied()
+            .max_by_key(|&c| plan.communities[c].population)
     };
     // elder canteens: a hub with delivery in ~92% of townships, meal points elsewhere,
     // likelier in urban and older communities
@@ -110,26 +136,61 @@ pub fn site(plan: &CityPlan, plates: &PlacedDoorplates, plane: &LocalPlane, cfg:
         for t in 0..plan.townships.len() {
             if rng.gen_bool(0.92) {
                 if let Some(c) = most_populous(t) {
-                    let name = format!("{}中心老年食堂{}", short(s.township_name(c)), if round > 0 { format!("（{}）", round + 1) } else { String::new() });
-                    let attrs = FacilityAttributes { hub: true, delivery: true, ..Default::default() };
+                    let name = format!(
+                        "{}中心老年食堂{}",
+                        short(s.township_name(c)),
+                        if round > 0 {
+                            format!("（{}）", round + 1)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    let attrs = FacilityAttributes {
+                        hub: true,
+                        delivery: true,
+                        ..Default::default()
+                    };
                     s.add(Cat::ElderCanteen, c, name, attrs, &mut rng);
                     canteens += 1;
                 }
             }
         }
     }
-    let w: Vec<f64> = plan.communities.iter().map(|c| (0.25 + c.urban) * (c.elderly as f64).sqrt()).collect();
+    let w: Vec<f64> = plan
+        .communities
+        .iter()
+        .map(|c| (0.25 + c.urban) * (c.elderly as f64).sqrt())
+        .collect();
     let meal_points = (ELDER_CANTEENS * k).saturating_sub(canteens);
     for c in weighted_sample(&w, meal_points.min(nc), &mut rng) {
-        let attrs = FacilityAttributes { delivery: rng.gen_bool(0.2), ..Default::default() };
-        s.add(Cat::ElderCanteen, c, format!("{}老年助餐点", short(&plan.communities[c].row.name)), attrs, &mut rng);
+        let attrs = FacilityAttributes {
+            delivery: rng.gen_bool(0.2),
+            ..Default::default()
+        };
+        s.add(
+            Cat::ElderCanteen,
+            c,
+            format!("{}老年助餐点", short(&plan.communities[c].row.name)),
+            attrs,
+            &mut rng,
+        );
     }
     for _ in nc..meal_points {
         let c = rng.gen_range(0..nc);
-        s.add(Cat::ElderCanteen, c, format!("{}老年助餐点（分点）", short(&plan.communities[c].row.name)), FacilityAttributes::default(), &mut rng);
+        s.add(
+            Cat::ElderCanteen,
+            c,
+            format!("{}老年助餐点（分点）", short(&plan.communities[c].row.name)),
+            FacilityAttributes::default(),
+            &mut rng,
+        );
     }
     // home-care centres: most communities; the demonstration ones where most elderly live
-    let w: Vec<f64> = plan.communities.iter().map(|c| 0.5 + c.urban + (c.elderly as f64 / 2_000.0)).collect();
+    let w: Vec<f64> = plan
+        .communities
+        .iter()
+        .map(|c| 0.5 + c.urban + (c.elderly as f64 / 2_000.0))
+        .collect();
     let hc = (HOME_CARE_CENTRES * k).min(nc * k);
     let mut picked: Vec<usize> = Vec::new();
     for _ in 0..k {
@@ -137,64 +198,193 @@ pub fn site(plan: &CityPlan, plates: &PlacedDoorplates, plane: &LocalPlane, cfg:
     }
     let mut by_elderly = picked.clone();
     by_elderly.sort_by_key(|&c| std::cmp::Reverse(plan.communities[c].elderly));
-    let demo: std::collections::HashSet<usize> = by_elderly.into_iter().take(DEMONSTRATION_CENTRES * k).collect();
+    let demo: std::collections::HashSet<usize> = by_elderly
+        .into_iter()
+        .take(DEMONSTRATION_CENTRES * k)
+        .collect();
     for c in picked {
-        let attrs = FacilityAttributes { demonstration: demo.contains(&c), ..Default::default() };
-        s.add(Cat::HomeCareCentre, c, format!("{}居家养老服务照料中心", short(&plan.communities[c].row.name)), attrs, &mut rng);
+        let attrs = FacilityAttributes {
+            demonstration: demo.contains(&c),
+            ..Default::default()
+        };
+        s.add(
+            Cat::HomeCareCentre,
+            c,
+            format!(
+                "{}居家养老服务照料中心",
+                short(&plan.communities[c].row.name)
+            ),
+            attrs,
+            &mut rng,
+        );
     }
     // elder-care institutions with the city's beds
     let elderly_total: u64 = plan.communities.iter().map(|c| c.elderly).sum();
     let beds_total = (elderly_total as f64 * BEDS_PER_1000_ELDERLY / 1000.0).round() as u64;
     let n_inst = INSTITUTIONS * k;
-    let w: Vec<f64> = plan.communities.iter().map(|c| c.elderly as f64 * (0.4 + (1.0 - c.urban) * 0.6)).collect();
-    let sites: Vec<usize> = (0..n_inst).map(|i| weighted_sample(&w, 1, &mut rng_for(cfg.seed, "institution", i as u64))[0]).collect();
-    let bed_w: Vec<f64> = (0..n_inst).map(|_| (0.8 * normal(&mut rng)).exp()).collect();
+    let w: Vec<f64> = plan
+        .communities
+        .iter()
+        .map(|c| c.elderly as f64 * (0.4 + (1.0 - c.urban) * 0.6))
+        .collect();
+    let sites: Vec<usize> = (0..n_inst)
+        .map(|i| weighted_sample(&w, 1, &mut rng_for(cfg.seed, "institution", i as u64))[0])
+        .collect();
+    let bed_w: Vec<f64> = (0..n_inst)
+        .map(|_| (0.8 * normal(&mut rng)).exp())
+        .collect();
     let beds = allocate_exact(beds_total, &bed_w);
     for (i, (&c, &b)) in sites.iter().zip(&beds).enumerate() {
-        let nursing = ((b as f64) * (NURSING_SHARE + 0.12 * normal(&mut rng)).clamp(0.1, 1.0)).round() as u32;
-        let attrs = FacilityAttributes { beds: Some(b as u32), nursing_beds: Some(nursing.min(b as u32)), ..Default::default() };
-        let kind = if b > 600 { "社会福利院" } else if b > 200 { "颐养院" } else { "敬老院" };
-        s.add(Cat::ElderCareInstitution, c, format!("{}{}{}", short(s.township_name(c)), kind, if i % 7 == 3 { "（分院）" } else { "" }), attrs, &mut rng);
+        let nursing =
+            ((b as f64) * (NURSING_SHARE + 0.12 * normal(&mut rng)).clamp(0.1, 1.0)).round() as u32;
+        let attrs = FacilityAttributes {
+            beds: Some(b as u32),
+            nursing_beds: Some(nursing.min(b as u32)),
+            ..Default::default()
+        };
+        let kind = if b > 600 {
+            "社会福利院"
+        } else if b > 200 {
+            "颐养院"
+        } else {
+            "敬老院"
+        };
+        s.add(
+            Cat::ElderCareInstitution,
+            c,
+            format!(
+                "{}{}{}",
+                short(s.township_name(c)),
+                kind,
+                if i % 7 == 3 { "（分院）" } else { "" }
+            ),
+            attrs,
+            &mut rng,
+        );
     }
     // per-community and per-township services
     for _ in 0..k {
         for c in 0..nc {
             let cp = &plan.communities[c];
             if rng.gen_bool((0.80 + 0.12 * cp.urban).min(0.97)) {
-                s.add(Cat::ChildrenHome, c, format!("{}儿童之家", short(&cp.row.name)), FacilityAttributes::default(), &mut rng);
+                s.add(
+                    Cat::ChildrenHome,
+                    c,
+                    format!("{}儿童之家", short(&cp.row.name)),
+                    FacilityAttributes::default(),
+                    &mut rng,
+                );
             }
         }
         for t in 0..plan.townships.len() {
             let Some(c) = most_populous(t) else { continue };
             let tn = short(&plan.townships[t].row.name).to_owned();
             if rng.gen_bool(0.90) {
-                s.add(Cat::SocialWorkStation, c, format!("{tn}社会工作站"), FacilityAttributes::default(), &mut rng);
+                s.add(
+                    Cat::SocialWorkStation,
+                    c,
+                    format!("{tn}社会工作站"),
+                    FacilityAttributes::default(),
+                    &mut rng,
+                );
             }
             if rng.gen_bool(0.85) {
-                s.add(Cat::MinorProtectionStation, c, format!("{tn}未成年人保护工作站"), FacilityAttributes::default(), &mut rng);
+                s.add(
+                    Cat::MinorProtectionStation,
+                    c,
+                    format!("{tn}未成年人保护工作站"),
+                    FacilityAttributes::default(),
+                    &mut rng,
+                );
             }
             if rng.gen_bool(0.25) {
-                s.add(Cat::HealthElderUnion, c, format!("{tn}康养联合体"), FacilityAttributes::default(), &mut rng);
+                s.add(
+                    Cat::HealthElderUnion,
+                    c,
+                    format!("{tn}康养联合体"),
+                    FacilityAttributes::default(),
+                    &mut rng,
+                );
             }
         }
     }
     // neighbourhood centres in the urban communities
-    let w: Vec<f64> = plan.communities.iter().map(|c| if c.row.kind == "community" { c.urban.powi(2) * c.population as f64 } else { 0.0 }).collect();
+    let w: Vec<f64> = plan
+        .communities
+        .iter()
+        .map(|c| {
+            if c.row.kind == "community" {
+                c.urban.powi(2) * c.population as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
     for c in weighted_sample(&w, NEIGHBOURHOOD_CENTRES * k, &mut rng) {
-        s.add(Cat::NeighbourhoodCentre, c, format!("{}邻里中心", short(&plan.communities[c].row.name)), FacilityAttributes::default(), &mut rng);
+        s.add(
+            Cat::NeighbourhoodCentre,
+            c,
+            format!("{}邻里中心", short(&plan.communities[c].row.name)),
+            FacilityAttributes::default(),
+            &mut rng,
+        );
     }
     // one per district: marriage registry, funeral service, child welfare; relief stations
     // in the city and the counties
     for d in &plan.districts {
-        let Some(c) = d.townships.iter().filter_map(|&t| most_populous(t)).max_by_key(|&c| plan.communities[c].population) else { continue };
+        let Some(c) = d
+            .townships
+            .iter()
+            .filter_map(|&t| most_populous(t))
+            .max_by_key(|&c| plan.communities[c].population)
+        else {
+            continue;
+        };
         let dn = &d.real.name;
-        s.add(Cat::MarriageRegistry, c, format!("{dn}婚姻登记处"), FacilityAttributes::default(), &mut rng);
-        s.add(Cat::ChildWelfareInstitution, c, format!("{dn}儿童福利院"), FacilityAttributes::default(), &mut rng);
-        let rural = d.townships.iter().filter_map(|&t| most_populous(t)).min_by(|&a, &b| plan.communities[a].urban.total_cmp(&plan.communities[b].urban)).unwrap_or(c);
-        s.add(Cat::FuneralService, rural, format!("{dn}殡仪馆"), FacilityAttributes::default(), &mut rng);
+        s.add(
+            Cat::MarriageRegistry,
+            c,
+            format!("{dn}婚姻登记处"),
+            FacilityAttributes::default(),
+            &mut rng,
+        );
+        s.add(
+            Cat::ChildWelfareInstitution,
+            c,
+            format!("{dn}儿童福利院"),
+            FacilityAttributes::default(),
+            &mut rng,
+        );
+        let rural = d
+            .townships
+            .iter()
+            .filter_map(|&t| most_populous(t))
+            .min_by(|&a, &b| {
+                plan.communities[a]
+                    .urban
+                    .total_cmp(&plan.communities[b].urban)
+            })
+            .unwrap_or(c);
+        s.add(
+            Cat::FuneralService,
+            rural,
+            format!("{dn}殡仪馆"),
+            FacilityAttributes::default(),
+            &mut rng,
+        );
         if d.real.kind != "urban_district" || d.real.name == "上城区" {
-            let name = if d.real.name == "上城区" { "杭州市救助管理站".to_owned() } else { format!("{dn}救助管理站") };
-            s.add(Cat::ReliefStation, c, name, FacilityAttributes::default(), &mut rng);
+            let name = if d.real.name == "上城区" {
+                "杭州市救助管理站".to_owned()
+            } else {
+                format!("{dn}救助管理站")
+            };
+            s.add(
+                Cat::ReliefStation,
+                c,
+                name,
+                FacilityAttributes::default(),
+                &mut rng,
+            );
         }
     }
     s.out

@@ -44,7 +44,10 @@ pub struct GeneratorConfig {
 
 impl Default for GeneratorConfig {
     fn default() -> Self {
-        Self { seed: DEFAULT_SEED, scale: 1 }
+        Self {
+            seed: DEFAULT_SEED,
+            scale: 1,
+        }
     }
 }
 
@@ -61,7 +64,11 @@ pub const DOORPLATES_AT_SCALE_1: u64 = 500_000;
 /// so that changing one step does not reshuffle the rest.
 pub(crate) fn rng_for(seed: u64, step: &str, index: u64) -> ChaCha8Rng {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in step.bytes().chain(index.to_le_bytes()).chain(seed.to_le_bytes()) {
+    for b in step
+        .bytes()
+        .chain(index.to_le_bytes())
+        .chain(seed.to_le_bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -69,9 +76,17 @@ pub(crate) fn rng_for(seed: u64, step: &str, index: u64) -> ChaCha8Rng {
 }
 
 /// Builds the synthetic city. `progress` receives a short line per step.
-pub fn generate(cfg: &GeneratorConfig, progress: &mut dyn FnMut(&str)) -> Result<Dataset, DataError> {
+pub fn generate(
+    cfg: &GeneratorConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Dataset, DataError> {
     if cfg.scale == 0 || cfg.scale > 64 {
-        return Err(DataError::invalid("generator", "config", Some("scale"), "scale must be 1..=64"));
+        return Err(DataError::invalid(
+            "generator",
+            "config",
+            Some("scale"),
+            "scale must be 1..=64",
+        ));
     }
     let frame = hangzhou::frame()?;
     let plane = LocalPlane::hangzhou();
@@ -85,17 +100,23 @@ pub fn generate(cfg: &GeneratorConfig, progress: &mut dyn FnMut(&str)) -> Result
     progress("siting facilities");
     let facilities = facilities::site(&plan, &doorplates, &plane, cfg);
     let mut meta = DatasetMeta {
-        name: format!("Hangzhou (synthetic city on real boundaries, seed {}, scale {})", cfg.seed, cfg.scale),
+        name: format!(
+            "Hangzhou (synthetic city on real boundaries, seed {}, scale {})",
+            cfg.seed, cfg.scale
+        ),
         seed: Some(cfg.seed),
         scale: Some(cfg.scale),
-        attribution: hangzhou::ATTRIBUTION.iter().map(|s| (*s).to_owned()).collect(),
+        attribution: hangzhou::ATTRIBUTION
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
     };
     meta.attribution.push(
         "Townships below district level, communities' polygons and figures, streets, doorplates and facilities: synthetic (civmap generator)".into(),
     );
     Ok(Dataset {
         meta,
-        admin: plan.into_admin_units(&plane),
+        admin: plan.admin_units(&plane),
         facilities,
         doorplates: doorplates.records,
         landmarks: Vec::new(),

@@ -39,12 +39,18 @@ impl LocalPlane {
 
     /// Degrees → metres.
     pub fn to_plane(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord { x: (c.x - self.lon0) * self.m_per_deg_lon, y: (c.y - self.lat0) * self.m_per_deg_lat }
+        Coord {
+            x: (c.x - self.lon0) * self.m_per_deg_lon,
+            y: (c.y - self.lat0) * self.m_per_deg_lat,
+        }
     }
 
     /// Metres → degrees.
     pub fn to_lon_lat(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord { x: c.x / self.m_per_deg_lon + self.lon0, y: c.y / self.m_per_deg_lat + self.lat0 }
+        Coord {
+            x: c.x / self.m_per_deg_lon + self.lon0,
+            y: c.y / self.m_per_deg_lat + self.lat0,
+        }
     }
 
     /// A multipolygon in degrees → metres.
@@ -66,13 +72,22 @@ mod tests {
     #[test]
     fn plane_round_trips_and_measures_within_two_percent() {
         let p = LocalPlane::hangzhou();
-        let a = Coord { x: 120.16, y: 30.27 };
-        let b = Coord { x: 120.18, y: 30.29 };
+        let a = Coord {
+            x: 120.16,
+            y: 30.27,
+        };
+        let b = Coord {
+            x: 120.18,
+            y: 30.29,
+        };
         let back = p.to_lon_lat(p.to_plane(a));
         assert!((back.x - a.x).abs() < 1e-12 && (back.y - a.y).abs() < 1e-12);
         let (pa, pb) = (p.to_plane(a), p.to_plane(b));
         let planar = ((pa.x - pb.x).powi(2) + (pa.y - pb.y).powi(2)).sqrt();
         let geodesic = Geodesic.distance(Point(a), Point(b));
-        assert!((planar / geodesic - 1.0).abs() < 0.02, "{planar} vs {geodesic}");
+        assert!(
+            (planar / geodesic - 1.0).abs() < 0.02,
+            "{planar} vs {geodesic}"
+        );
     }
 }

@@ -9,7 +9,10 @@ use rand::Rng;
 pub fn random_point_in<R: Rng>(mp: &MultiPolygon<f64>, rng: &mut R) -> Option<Coord<f64>> {
     let r = mp.bounding_rect()?;
     for _ in 0..10_000 {
-        let c = Coord { x: rng.gen_range(r.min().x..=r.max().x), y: rng.gen_range(r.min().y..=r.max().y) };
+        let c = Coord {
+            x: rng.gen_range(r.min().x..=r.max().x),
+            y: rng.gen_range(r.min().y..=r.max().y),
+        };
         if mp.contains(&Point(c)) {
             return Some(c);
         }
@@ -30,9 +33,18 @@ pub fn best_candidate_seeds<R: Rng>(
     for _ in 0..n {
         let mut best: Option<(f64, Coord<f64>)> = None;
         for _ in 0..candidates {
-            let Some(c) = random_point_in(mp, rng) else { continue };
-            let d = placed.iter().map(|p| (p.x - c.x).powi(2) + (p.y - c.y).powi(2)).fold(f64::INFINITY, f64::min);
-            let score = if d.is_finite() { d.sqrt() * preference(c) } else { preference(c) };
+            let Some(c) = random_point_in(mp, rng) else {
+                continue;
+            };
+            let d = placed
+                .iter()
+                .map(|p| (p.x - c.x).powi(2) + (p.y - c.y).powi(2))
+                .fold(f64::INFINITY, f64::min);
+            let score = if d.is_finite() {
+                d.sqrt() * preference(c)
+            } else {
+                preference(c)
+            };
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, c));
             }

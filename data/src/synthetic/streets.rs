@@ -70,15 +70,24 @@ fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
 }
 
 /// Builds the network over the plan.
-pub fn build(plan: &CityPlan, plane: &LocalPlane, cfg: &GeneratorConfig) -> Result<Streets, DataError> {
+pub fn build(
+    plan: &CityPlan,
+    plane: &LocalPlane,
+    cfg: &GeneratorConfig,
+) -> Result<Streets, DataError> {
     let mut b = Builder {
         plan,
         plane,
-        net: WalkNetwork { synthetic: true, ..WalkNetwork::default() },
+        net: WalkNetwork {
+            synthetic: true,
+            ..WalkNetwork::default()
+        },
         pts: Vec::new(),
         node_district: Vec::new(),
         node_township: Vec::new(),
-        namers: (0..plan.districts.len()).map(|_| RoadNamer::new()).collect(),
+        namers: (0..plan.districts.len())
+            .map(|_| RoadNamer::new())
+            .collect(),
         road_ids: HashMap::new(),
     };
     let scale_k = f64::from(cfg.scale).sqrt();
@@ -88,7 +97,11 @@ pub fn build(plan: &CityPlan, plane: &LocalPlane, cfg: &GeneratorConfig) -> Resu
         let urban = if t.communities.is_empty() {
             plan.field.at(t.seed)
         } else {
-            t.communities.iter().map(|&c| plan.communities[c].urban).sum::<f64>() / t.communities.len() as f64
+            t.communities
+                .iter()
+                .map(|&c| plan.communities[c].urban)
+                .sum::<f64>()
+                / t.communities.len() as f64
         };
         let s = spacing_m(urban) / scale_k;
         township_spacing[ti] = s;
@@ -98,8 +111,14 @@ pub fn build(plan: &CityPlan, plane: &LocalPlane, cfg: &GeneratorConfig) -> Resu
     connect_districts_internally(&mut b);
     arterials(&mut b, cfg);
     let edge_community = assign_edges_and_fill(&mut b);
-    b.net.validate().map_err(|e| DataError::invalid("generator", "network", None, e.to_string()))?;
-    Ok(Streets { network: b.net, plane_nodes: b.pts, edge_community })
+    b.net
+        .validate()
+        .map_err(|e| DataError::invalid("generator", "network", None, e.to_string()))?;
+    Ok(Streets {
+        network: b.net,
+        plane_nodes: b.pts,
+        edge_community,
+    })
 }
 
 fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) {
@@ -109,15 +128,27 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
     let o = t.seed;
     let to_grid = |c: Coord<f64>| {
         let (dx, dy) = (c.x - o.x, c.y - o.y);
-        Coord { x: dx * cos + dy * sin, y: -dx * sin + dy * cos }
+        Coord {
+            x: dx * cos + dy * sin,
+            y: -dx * sin + dy * cos,
+        }
     };
-    let from_grid = |c: Coord<f64>| Coord { x: o.x + c.x * cos - c.y * sin, y: o.y + c.x * sin + c.y * cos };
-    let Some(r) = t.poly.map_coords(to_grid).bounding_rect() else { return };
+    let from_grid = |c: Coord<f64>| Coord {
+        x: o.x + c.x * cos - c.y * sin,
+        y: o.y + c.x * sin + c.y * cos,
+    };
+    let Some(r) = t.poly.map_coords(to_grid).bounding_rect() else {
+        return;
+    };
     let nx = ((r.width() / s).ceil() as usize).max(1) + 1;
     let ny = ((r.height() / s).ceil() as usize).max(1) + 1;
     let jitter_line = 0.12 * s;
-    let xs: Vec<f64> = (0..nx).map(|i| r.min().x + (i as f64 + 0.3) * s + rng.gen_range(-jitter_line..jitter_line)).collect();
-    let ys: Vec<f64> = (0..ny).map(|j| r.min().y + (j as f64 + 0.3) * s + rng.gen_range(-jitter_line..jitter_line)).collect();
+    let xs: Vec<f64> = (0..nx)
+        .map(|i| r.min().x + (i as f64 + 0.3) * s + rng.gen_range(-jitter_line..jitter_line))
+        .collect();
+    let ys: Vec<f64> = (0..ny)
+        .map(|j| r.min().y + (j as f64 + 0.3) * s + rng.gen_range(-jitter_line..jitter_line))
+        .collect();
     let keep = 1.0 - 0.3 * (1.0 - urban).powi(2);
     let drop = 0.03 + 0.2 * (1.0 - urban).powi(2);
     let district = t.district as u32;
@@ -125,7 +156,10 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
     for j in 0..ny {
         for i in 0..nx {
             let jit = 0.06 * s;
-            let g = Coord { x: xs[i] + rng.gen_range(-jit..jit), y: ys[j] + rng.gen_range(-jit..jit) };
+            let g = Coord {
+                x: xs[i] + rng.gen_range(-jit..jit),
+                y: ys[j] + rng.gen_range(-jit..jit),
+            };
             let p = from_grid(g);
             if rng.gen::<f64>() < keep && t.poly.contains(&Point(p)) {
                 ids[j * nx + i] = b.node(p, district, ti as u32);
@@ -150,11 +184,18 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
                     continue;
                 }
                 let (pa, pc) = (b.pts[a as usize], b.pts[c as usize]);
-                let mid = Coord { x: (pa.x + pc.x) / 2.0, y: (pa.y + pc.y) / 2.0 };
+                let mid = Coord {
+                    x: (pa.x + pc.x) / 2.0,
+                    y: (pa.y + pc.y) / 2.0,
+                };
                 if !t.poly.contains(&Point(mid)) {
                     continue;
                 }
-                let slot = if di == 1 { &mut row_names[j] } else { &mut col_names[i] };
+                let slot = if di == 1 {
+                    &mut row_names[j]
+                } else {
+                    &mut col_names[i]
+                };
                 let road = match *slot {
                     Some(r) => r,
                     None => {
@@ -171,7 +212,12 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
 }
 
 fn rtree_of(pts: &[Coord<f64>]) -> RTree<NodePt> {
-    RTree::bulk_load(pts.iter().enumerate().map(|(i, p)| NodePt::new([p.x, p.y], i as u32)).collect())
+    RTree::bulk_load(
+        pts.iter()
+            .enumerate()
+            .map(|(i, p)| NodePt::new([p.x, p.y], i as u32))
+            .collect(),
+    )
 }
 
 /// Links border nodes of each township to the nearest node across the border.
@@ -192,7 +238,9 @@ fn stitch_townships(b: &mut Builder<'_>, spacing: &[f64]) {
             if dist(p, q) > reach {
                 break;
             }
-            if b.node_township[c as usize] != ta && b.node_district[c as usize] == b.node_district[a as usize] {
+            if b.node_township[c as usize] != ta
+                && b.node_district[c as usize] == b.node_district[a as usize]
+            {
                 let key = (a.min(c), a.max(c));
                 if seen.insert(key) {
                     b.net.add_edge(a, c, None);
@@ -230,7 +278,9 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
         dsu.union(e.from, e.to);
     }
     for d in 0..b.plan.districts.len() as u32 {
-        let members: Vec<u32> = (0..n as u32).filter(|&i| b.node_district[i as usize] == d).collect();
+        let members: Vec<u32> = (0..n as u32)
+            .filter(|&i| b.node_district[i as usize] == d)
+            .collect();
         for _round in 0..64 {
             let mut comps: HashMap<u32, Vec<u32>> = HashMap::new();
             for &m in &members {
@@ -305,7 +355,12 @@ fn arterials(b: &mut Builder<'_>, cfg: &GeneratorConfig) {
             if !plan.districts[i].poly.intersects(&plan.districts[j].poly) {
                 continue;
             }
-            let name = format!("{}大道", b.namers[i].next(&mut rng).trim_end_matches(['路', '街', '巷', '弄', '道', '大']));
+            let name = format!(
+                "{}大道",
+                b.namers[i]
+                    .next(&mut rng)
+                    .trim_end_matches(['路', '街', '巷', '弄', '道', '大'])
+            );
             let road = b.road(&name);
             let (a, z) = (anchors[i], anchors[j]);
             let len = dist(a, z);
@@ -313,7 +368,10 @@ fn arterials(b: &mut Builder<'_>, cfg: &GeneratorConfig) {
             let mut prev: Option<u32> = None;
             for k in 0..=steps {
                 let t = k as f64 / steps as f64;
-                let p = Coord { x: a.x + t * (z.x - a.x), y: a.y + t * (z.y - a.y) };
+                let p = Coord {
+                    x: a.x + t * (z.x - a.x),
+                    y: a.y + t * (z.y - a.y),
+                };
                 let near = tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data);
                 let node = match near {
                     Some(n) if dist(p, b.pts[n as usize]) < 350.0 => n,
@@ -344,14 +402,20 @@ fn assign_edges_and_fill(b: &mut Builder<'_>) -> Vec<u32> {
         .enumerate()
         .filter_map(|(i, c)| {
             c.poly.bounding_rect().map(|r| {
-                CommunityBox::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), i as u32)
+                CommunityBox::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i as u32,
+                )
             })
         })
         .collect();
     let ctree = RTree::bulk_load(boxes);
     let locate = |p: Coord<f64>| -> u32 {
         for cand in ctree.locate_in_envelope_intersecting(&AABB::from_point([p.x, p.y])) {
-            if plan.communities[cand.data as usize].poly.contains(&Point(p)) {
+            if plan.communities[cand.data as usize]
+                .poly
+                .contains(&Point(p))
+            {
                 return cand.data;
             }
         }
@@ -363,7 +427,10 @@ fn assign_edges_and_fill(b: &mut Builder<'_>) -> Vec<u32> {
         .iter()
         .map(|e| {
             let (pa, pc) = (b.pts[e.from as usize], b.pts[e.to as usize]);
-            locate(Coord { x: (pa.x + pc.x) / 2.0, y: (pa.y + pc.y) / 2.0 })
+            locate(Coord {
+                x: (pa.x + pc.x) / 2.0,
+                y: (pa.y + pc.y) / 2.0,
+            })
         })
         .collect();
     let mut has_edge = vec![false; plan.communities.len()];
@@ -378,9 +445,15 @@ fn assign_edges_and_fill(b: &mut Builder<'_>) -> Vec<u32> {
             continue;
         }
         let p = c.poly.interior_point().map_or(c.seed, |p| p.0);
-        let Some(near) = tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data) else { continue };
+        let Some(near) = tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data) else {
+            continue;
+        };
         let node = b.node(p, c.district as u32, c.township as u32);
-        let suffix = if c.row.kind == "village" { "村道" } else { "支路" };
+        let suffix = if c.row.kind == "village" {
+            "村道"
+        } else {
+            "支路"
+        };
         let road = b.road(&format!("{}{}", c.row.name, suffix));
         b.net.add_edge(node, near, Some(road));
         edge_community.push(ci as u32);

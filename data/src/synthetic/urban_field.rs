@@ -37,7 +37,9 @@ impl UrbanField {
         Self {
             centres: CENTRES
                 .iter()
-                .map(|&(lon, lat, r_km, w, _)| (plane.to_plane(Coord { x: lon, y: lat }), r_km * 1000.0, w))
+                .map(|&(lon, lat, r_km, w, _)| {
+                    (plane.to_plane(Coord { x: lon, y: lat }), r_km * 1000.0, w)
+                })
                 .collect(),
         }
     }

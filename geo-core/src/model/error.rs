@@ -35,7 +35,11 @@ pub enum ModelError {
 
 /// Checks that a WGS84 coordinate is finite and within range.
 pub fn check_lon_lat(lon: f64, lat: f64) -> Result<(), ModelError> {
-    if lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
+    if lon.is_finite()
+        && lat.is_finite()
+        && (-180.0..=180.0).contains(&lon)
+        && (-90.0..=90.0).contains(&lat)
+    {
         Ok(())
     } else {
         Err(ModelError::CoordinateOutOfRange { lon, lat })

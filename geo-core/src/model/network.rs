@@ -53,8 +53,16 @@ impl WalkNetwork {
 
     /// Adds an edge, computing its geodesic length; returns the edge index.
     pub fn add_edge(&mut self, from: NodeId, to: NodeId, road: Option<u32>) -> usize {
-        let length_m = Geodesic.distance(Point(self.nodes[from as usize]), Point(self.nodes[to as usize]));
-        self.edges.push(WalkEdge { from, to, length_m, road });
+        let length_m = Geodesic.distance(
+            Point(self.nodes[from as usize]),
+            Point(self.nodes[to as usize]),
+        );
+        self.edges.push(WalkEdge {
+            from,
+            to,
+            length_m,
+            road,
+        });
         self.edges.len() - 1
     }
 
@@ -66,7 +74,9 @@ impl WalkNetwork {
 
     /// The road name of an edge, if it has one.
     pub fn road_name(&self, edge: &WalkEdge) -> Option<&str> {
-        edge.road.and_then(|r| self.road_names.get(r as usize)).map(String::as_str)
+        edge.road
+            .and_then(|r| self.road_names.get(r as usize))
+            .map(String::as_str)
     }
 
     /// Checks that every edge refers to existing nodes and every node is a valid coordinate.
@@ -78,7 +88,11 @@ impl WalkNetwork {
         for (i, e) in self.edges.iter().enumerate() {
             for node in [e.from, e.to] {
                 if node as usize >= n {
-                    return Err(ModelError::DanglingEdge { edge: i, node, nodes: n });
+                    return Err(ModelError::DanglingEdge {
+                        edge: i,
+                        node,
+                        nodes: n,
+                    });
                 }
             }
         }
@@ -98,7 +112,10 @@ impl WalkNetwork {
     /// Intersections: nodes where three or more edges meet, or dead ends (degree 1).
     /// Shape points (degree 2) are not counted.
     pub fn intersection_count(&self) -> usize {
-        self.degrees().into_iter().filter(|&d| d != 2 && d != 0).count()
+        self.degrees()
+            .into_iter()
+            .filter(|&d| d != 2 && d != 0)
+            .count()
     }
 
     /// For each node, the id of its connected component (components numbered from 0
@@ -136,7 +153,10 @@ impl WalkNetwork {
 
     /// Number of connected components (isolated nodes count as components).
     pub fn component_count(&self) -> usize {
-        self.component_labels().into_iter().max().map_or(0, |m| m as usize + 1)
+        self.component_labels()
+            .into_iter()
+            .max()
+            .map_or(0, |m| m as usize + 1)
     }
 
     /// Total length of all edges, metres.

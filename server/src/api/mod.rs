@@ -1,0 +1,158 @@
+//! The HTTP API of `../shared/docs/API.md` (v1), as an axum router.
+
+mod error;
+mod params;
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use civmap_geo_core::{AdminCode, FacilityCategory};
+use rstar::AABB;
+use serde_json::{json, Value};
+
+pub use error::ApiError;
+pub use params::Params;
+
+use crate::geojson_out;
+use crate::state::SharedState;
+
+/// The API routes, the web map and a JSON 404 for everything else.
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/v1/layers", get(layers))
+        .route("/api/v1/categories", get(categories))
+        .route("/api/v1/admin", get(admin))
+        .route("/api/v1/facilities", get(facilities))
+        .route("/api/v1/openapi.json", get(openapi))
+        .merge(crate::web_assets::router())
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError::NotFound(format!("no route {}", uri.path()))
+        })
+        .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+fn json_bytes(body: impl Into<Body>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body.into()).into_response()
+}
+
+fn geojson_bytes(body: impl Into<Body>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.into(),
+    )
+        .into_response()
+}
+
+async fn health(State(s): State<SharedState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "store": s.store.as_str(),
+        "data": s.data.counts(),
+        "dataset": s.data.meta.name,
+        "uptime_s": s.started.elapsed().as_secs(),
+    }))
+}
+
+async fn layers(State(s): State<SharedState>) -> Json<Value> {
+    let d = &s.data;
+    Json(json!([
+        {"id": "admin", "count": d.admin.len(), "geometry": "polygon", "synthetic": d.admin.iter().any(|u| u.synthetic)},
+        {"id": "facilities", "count": d.facilities.len(), "geometry": "point", "synthetic": d.facilities.iter().any(|f| f.synthetic)},
+        {"id": "doorplates", "count": d.doorplates.len(), "geometry": "point", "synthetic": d.doorplates.iter().any(|f| f.synthetic)},
+        {"id": "landmarks", "count": d.landmarks.len(), "geometry": "point", "synthetic": d.landmarks.iter().any(|f| f.synthetic)},
+        {"id": "network", "count": d.network.edges.len(), "nodes": d.network.nodes.len(), "geometry": "line", "synthetic": d.network.synthetic},
+    ]))
+}
+
+async fn categories(State(s): State<SharedState>) -> Json<Value> {
+    Json(Value::Array(
+        FacilityCategory::ALL
+            .iter()
+            .map(|c| {
+                let count = s.data.facilities.iter().filter(|f| f.category == *c).count();
+                json!({"id": c.id(), "name_zh": c.name_zh(), "name_en": c.name_en(), "count": count})
+            })
+            .collect(),
+    ))
+}
+
+async fn admin(State(s): State<SharedState>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["level", "parent"])?;
+    let level = p.level("level")?;
+    let parent = p
+        .get("parent")
+        .map(|v| AdminCode::parse(v).map_err(|e| ApiError::bad("parent", e.to_string())))
+        .transpose()?;
+    if let (Some(l), None) = (level, &parent) {
+        if let Some(b) = s.admin_by_level.get(&l) {
+            return Ok(geojson_bytes(b.clone()));
+        }
+    }
+    if let Some(pc) = &parent {
+        if !s.data.admin.iter().any(|u| &u.code == pc) {
+            return Err(ApiError::NotFound(format!("no admin unit with code {pc}")));
+        }
+    }
+    let units: Vec<_> = s
+        .data
+        .admin
+        .iter()
+        .filter(|u| {
+            level.is_none_or(|l| u.level == l)
+                && parent
+                    .as_ref()
+                    .is_none_or(|pc| u.parent.as_ref() == Some(pc))
+        })
+        .collect();
+    Ok(geojson_bytes(geojson_out::admin_collection(&units)))
+}
+
+/// Most facilities one response returns.
+pub const MAX_FACILITIES: u64 = 50_000;
+
+async fn facilities(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["bbox", "category", "limit"])?;
+    let bbox = p.bbox("bbox")?;
+    let cats = p.categories("category")?;
+    let limit = p.int("limit", 1_000, 1, MAX_FACILITIES)? as usize;
+    let keep = |i: u32| {
+        let f = &s.data.facilities[i as usize];
+        cats.is_empty() || cats.contains(&f.category)
+    };
+    let mut idx: Vec<u32> = match bbox {
+        Some([w, so, e, n]) => s
+            .facility_index
+            .locate_in_envelope(&AABB::from_corners([w, so], [e, n]))
+            .map(|g| g.data)
+            .filter(|&i| keep(i))
+            .collect(),
+        None => (0..s.data.facilities.len() as u32)
+            .filter(|&i| keep(i))
+            .collect(),
+    };
+    idx.sort_unstable();
+    let total = idx.len();
+    idx.truncate(limit);
+    let features: Vec<Value> = idx
+        .iter()
+        .map(|&i| geojson_out::facility_feature(&s.data.facilities[i as usize]))
+        .collect();
+    let body = json!({"type": "FeatureCollection", "features": features, "numberMatched": total, "numberReturned": features.len()});
+    Ok(geojson_bytes(
+        serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+async fn openapi() -> Response {
+    json_bytes(include_str!("openapi.json"))
+}
