@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use civmap_geo_core::Doorplate;
-use geo::Coord;
 use geo::Point;
+use geo::{Contains, Coord};
 use rand::Rng;
 
 use super::admin::CityPlan;
@@ -97,22 +97,33 @@ pub fn place(
         let total = *cum.last().unwrap_or(&1.0);
         let mut wts = Vec::with_capacity(n);
         for _ in 0..n {
-            let x = rng.gen_range(0.0..total);
-            let k = cum.partition_point(|&v| v < x).min(edges.len() - 1);
-            let e = &net.edges[edges[k] as usize];
-            let (a, b) = (pts[e.from as usize], pts[e.to as usize]);
-            let t: f64 = rng.gen_range(0.08..0.92);
-            let on = Coord {
-                x: a.x + t * (b.x - a.x),
-                y: a.y + t * (b.y - a.y),
-            };
-            let road = e.road.unwrap_or(0);
-            let dir = road_dir[&road];
-            let left = rng.gen_bool(0.5);
-            let off = rng.gen_range(6.0..12.0) * if left { 1.0 } else { -1.0 };
-            let location = Coord {
-                x: on.x - dir.y * off,
-                y: on.y + dir.x * off,
+            // a street may cross into the next community: retry until the plate is inside
+            let mut placed = None;
+            for attempt in 0..12 {
+                let x = rng.gen_range(0.0..total);
+                let k = cum.partition_point(|&v| v < x).min(edges.len() - 1);
+                let e = &net.edges[edges[k] as usize];
+                let (a, b) = (pts[e.from as usize], pts[e.to as usize]);
+                let t: f64 = rng.gen_range(0.08..0.92);
+                let on = Coord {
+                    x: a.x + t * (b.x - a.x),
+                    y: a.y + t * (b.y - a.y),
+                };
+                let road = e.road.unwrap_or(0);
+                let dir = road_dir[&road];
+                let left = rng.gen_bool(0.5);
+                let off = rng.gen_range(6.0..12.0) * if left { 1.0 } else { -1.0 };
+                let location = Coord {
+                    x: on.x - dir.y * off,
+                    y: on.y + dir.x * off,
+                };
+                placed = Some((on, road, dir, left, location));
+                if attempt == 11 || c.poly.contains(&Point(location)) {
+                    break;
+                }
+            }
+            let Some((on, road, dir, left, location)) = placed else {
+                continue;
             };
             pending.push(Pending {
                 community: ci as u32,

@@ -282,7 +282,8 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
             .filter(|&i| b.node_district[i as usize] == d)
             .collect();
         for _round in 0..64 {
-            let mut comps: HashMap<u32, Vec<u32>> = HashMap::new();
+            let mut comps: std::collections::BTreeMap<u32, Vec<u32>> =
+                std::collections::BTreeMap::new();
             for &m in &members {
                 comps.entry(dsu.find(m)).or_default().push(m);
             }
@@ -290,7 +291,7 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
                 break;
             }
             let mut list: Vec<Vec<u32>> = comps.into_values().collect();
-            list.sort_by_key(|c| std::cmp::Reverse(c.len()));
+            list.sort_by_key(|c| (std::cmp::Reverse(c.len()), c[0]));
             for comp in list.iter().skip(1) {
                 let root = dsu.find(comp[0]);
                 let mut best: Option<(f64, u32, u32)> = None;
