@@ -156,3 +156,6 @@ async fn facilities(
 async fn openapi() -> Response {
     json_bytes(include_str!("openapi.json"))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,201 @@
+//! The one R-tree every point layer shares.
+//!
+//! Facilities (all and per category), doorplates and landmarks are all "a point with a
+//! record index", so they share this core; only the choice of tree differs.
+
+use geo::{Distance, Geodesic, Point};
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
+
+use super::error::{check_bbox, check_k, check_point, check_radius};
+use super::search_window::radius_windows;
+use super::IndexError;
+
+/// A tree entry: `[lon, lat]` in WGS84 degrees and the record's index in its layer.
+pub(crate) type PointEntry = GeomWithData<[f64; 2], u32>;
+
+/// A hit of a distance query: the record index and its geodesic distance in metres.
+pub type Hit = (u32, f64);
+
+/// A bulk-loaded R-tree over the points of one layer (or one facility category).
+///
+/// Records are named by their `u32` index in the layer's `Vec` in the [`Dataset`](crate::Dataset);
+/// distances are geodesic metres on WGS84 ([`Geodesic`], Karney's algorithm). Results are
+/// ordered by `(distance_m, record)`, so ties between records at the same distance — for
+/// instance two facilities at one address — are broken by the lower record index.
+///
+/// ```
+/// use civmap_geo_core::index::PointIndex;
+/// let index = PointIndex::bulk_load([(0, [120.15, 30.27]), (1, [120.16, 30.27])]);
+/// let hits = index.nearest(120.151, 30.27, 1)?;
+/// assert_eq!(hits[0].0, 0);
+/// assert!((hits[0].1 - 96.3).abs() < 0.5);
+/// # Ok::<(), civmap_geo_core::index::IndexError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct PointIndex {
+    tree: RTree<PointEntry>,
+}
+
+/// Geodesic distance from the query point to a tree entry, always in this argument order so
+/// that the index and a brute-force scan computing `Geodesic.distance(query, record)` agree
+/// to the last bit.
+fn distance_m(query: Point<f64>, entry: &PointEntry) -> f64 {
+    let [x, y] = *entry.geom();
+    Geodesic.distance(query, Point::new(x, y))
+}
+
+fn by_distance_then_record(a: &Hit, b: &Hit) -> std::cmp::Ordering {
+    a.1.total_cmp(&b.1).then(a.0.cmp(&b.0))
+}
+
+/// Sorts hits by `(distance_m, record)`.
+pub(crate) fn sort_hits(hits: &mut [Hit]) {
+    hits.sort_unstable_by(by_distance_then_record);
+}
+
+impl PointIndex {
+    /// Bulk-loads `(record, [lon, lat])` pairs. Points with a non-finite or out-of-range
+    /// coordinate are left out: no query can find them.
+    pub fn bulk_load(points: impl IntoIterator<Item = (u32, [f64; 2])>) -> Self {
+        let entries: Vec<PointEntry> = points
+            .into_iter()
+            .filter(|(_, [lon, lat])| check_point("point", *lon, *lat).is_ok())
+            .map(|(record, xy)| GeomWithData::new(xy, record))
+            .collect();
+        Self {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Number of indexed points.
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    /// Whether no point is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// Records inside the box (edges included), sorted by record index.
+    pub fn bbox(
+        &self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+    ) -> Result<Vec<u32>, IndexError> {
+        self.bbox_where(min_lon, min_lat, max_lon, max_lat, |_| true)
+    }
+
+    /// [`bbox`](Self::bbox) keeping only records for which `keep(record)` is true.
+    pub fn bbox_where(
+        &self,
+        min_lon: f64,
+        min_lat: f64,
+        max_lon: f64,
+        max_lat: f64,
+        mut keep: impl FnMut(u32) -> bool,
+    ) -> Result<Vec<u32>, IndexError> {
+        check_bbox(min_lon, min_lat, max_lon, max_lat)?;
+        let envelope = AABB::from_corners([min_lon, min_lat], [max_lon, max_lat]);
+        let mut out: Vec<u32> = self
+            .tree
+            .locate_in_envelope(&envelope)
+            .map(|e| e.data)
+            .filter(|&r| keep(r))
+            .collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Records at most `radius_m` geodesic metres from `(lon, lat)` (the boundary included,
+    /// as PostGIS `ST_DWithin` on geography), ordered by `(distance_m, record)`.
+    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> Result<Vec<Hit>, IndexError> {
+        self.within_where(lon, lat, radius_m, |_| true)
+    }
+
+    /// [`within`](Self::within) keeping only records for which `keep(record)` is true.
+    pub fn within_where(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        keep: impl FnMut(u32) -> bool,
+    ) -> Result<Vec<Hit>, IndexError> {
+        check_point("point", lon, lat)?;
+        check_radius(radius_m)?;
+        let mut hits = self.within_unchecked(lon, lat, radius_m, keep);
+        sort_hits(&mut hits);
+        Ok(hits)
+    }
+
+    /// Unsorted hits within `radius_m`; arguments already checked.
+    fn within_unchecked(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        mut keep: impl FnMut(u32) -> bool,
+    ) -> Vec<Hit> {
+        let query = Point::new(lon, lat);
+        let mut hits = Vec::new();
+        for window in radius_windows(lon, lat, radius_m) {
+            for entry in self.tree.locate_in_envelope(&window) {
+                if keep(entry.data) {
+                    let d = distance_m(query, entry);
+                    if d <= radius_m {
+                        hits.push((entry.data, d));
+                    }
+                }
+            }
+        }
+        hits
+    }
+
+    /// The `k` records geodesically nearest to `(lon, lat)`, ordered by
+    /// `(distance_m, record)`; fewer when the layer holds fewer than `k`.
+    pub fn nearest(&self, lon: f64, lat: f64, k: usize) -> Result<Vec<Hit>, IndexError> {
+        self.nearest_where(lon, lat, k, |_| true)
+    }
+
+    /// [`nearest`](Self::nearest) among records for which `keep(record)` is true.
+    ///
+    /// The R-tree orders neighbours by planar distance in degrees, which is not geodesic
+    /// order. So the search runs in two exact steps: the first `k` planar neighbours are
+    /// `k` real records, and the largest of their geodesic distances is an upper bound on
+    /// the true `k`-th distance; then every record within that bound (a radius query with a
+    /// provably conservative degree window) is ranked by its geodesic distance. Ties at the
+    /// `k`-th place are therefore resolved by record index, as in a brute-force scan.
+    pub fn nearest_where(
+        &self,
+        lon: f64,
+        lat: f64,
+        k: usize,
+        mut keep: impl FnMut(u32) -> bool,
+    ) -> Result<Vec<Hit>, IndexError> {
+        check_point("point", lon, lat)?;
+        check_k(k)?;
+        let query = Point::new(lon, lat);
+        let mut first: Vec<Hit> = Vec::with_capacity(k.min(1024));
+        for entry in self.tree.nearest_neighbor_iter(&[lon, lat]) {
+            if keep(entry.data) {
+                first.push((entry.data, distance_m(query, entry)));
+                if first.len() == k {
+                    break;
+                }
+            }
+        }
+        if first.len() < k {
+            // Every kept record has been seen: they are the answer.
+            sort_hits(&mut first);
+            return Ok(first);
+        }
+        let bound_m = first.iter().map(|h| h.1).fold(0.0, f64::max);
+        let mut hits = self.within_unchecked(lon, lat, bound_m, keep);
+        sort_hits(&mut hits);
+        hits.truncate(k);
+        Ok(hits)
+    }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# civmap's test command (README "Test"): installs what the tests need when it is missing
+# (Debian packages as root, npm modules), then runs fmt, clippy -D warnings and every test
+# with every feature — unit, integration, doc, end-to-end (real binary) and browser tests.
+# .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# --- system packages ------------------------------------------------------------------
+# Debian names. postgresql-15 is guarded so a preinstalled server is never upgraded.
+APT_PACKAGES=(
+  pkg-config clang libclang-dev            # bindgen for proj-sys
+  libproj-dev proj-bin                     # --features proj
+  libgdal-dev gdal-bin                     # --features gdal
+  osmium-tool                              # OSM cross-checks
+  chromium fonts-noto-cjk                  # browser tests, Chinese text in screenshots
+  postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # PostGIS store and oracles
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if ((${#missing[@]})); then
+  log "installing missing packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "missing packages ${missing[*]}: run as root or install them" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Rust components ------------------------------------------------------------------
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+# --- the web map's npm modules (build.rs runs npm ci too; the browser test needs
+#     playwright-core from the same lock file) -------------------------------------------
+if [ ! -d web-map/node_modules/playwright-core ] || [ web-map/package-lock.json -nt web-map/node_modules/.package-lock.json ]; then
+  log "npm ci (web-map)"
+  (cd web-map && npm ci --no-audit --no-fund)
+fi
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy -D warnings (all targets, all features)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+log "cargo build (the binary the end-to-end tests run)"
+cargo build --workspace --all-features
+
+log "cargo test (all features)"
+cargo test --workspace --all-features 2>&1 | tee target/test-output.txt

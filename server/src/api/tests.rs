@@ -1,0 +1,247 @@
+//! Route tests on the real default city, through the whole router (no server socket).
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use civmap_data::synthetic::{generate, GeneratorConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::state::{AppState, SharedState, StoreKind};
+
+fn state() -> SharedState {
+    static STATE: OnceLock<SharedState> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let ds = generate(&GeneratorConfig::default(), &mut |_| {}).expect("default city");
+            Arc::new(AppState::new(ds, StoreKind::Embedded))
+        })
+        .clone()
+}
+
+async fn get(uri: &str) -> (StatusCode, Value) {
+    let resp = super::router(state())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn assert_error(v: &Value, param: &str, needle: &str) {
+    assert_eq!(v["error"]["param"], param, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains(needle), "{msg:?} lacks {needle:?}");
+}
+
+#[tokio::test]
+async fn health_reports_ok_store_and_counts() {
+    let (s, v) = get("/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["store"], "embedded");
+    assert_eq!(v["data"]["admin"], 3530);
+    assert_eq!(v["data"]["doorplates"], 500_000);
+}
+
+#[tokio::test]
+async fn layers_lists_the_contract_ids_with_counts() {
+    let (_, v) = get("/api/v1/layers").await;
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    for id in ["admin", "facilities", "doorplates", "network"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    assert!(v.as_array().unwrap().iter().all(|l| l["count"].is_u64()));
+}
+
+#[tokio::test]
+async fn categories_have_chinese_and_english_names() {
+    let (_, v) = get("/api/v1/categories").await;
+    let a = v.as_array().unwrap();
+    assert_eq!(a.len(), 12);
+    let canteen = a.iter().find(|c| c["id"] == "elder_canteen").unwrap();
+    assert_eq!(canteen["name_zh"], "老年食堂");
+    assert_eq!(canteen["name_en"], "Elder canteen");
+}
+
+#[tokio::test]
+async fn community_level_has_3320_units_summing_to_the_census() {
+    let (s, v) = get("/api/v1/admin?level=community").await;
+    assert_eq!(s, StatusCode::OK);
+    let f = v["features"].as_array().unwrap();
+    assert_eq!(f.len(), 3320);
+    let pop: u64 = f
+        .iter()
+        .map(|x| x["properties"]["population"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        pop,
+        11_936_010 - 23_763,
+        "census total less the West Lake scenic area"
+    );
+    assert!(f
+        .iter()
+        .all(|x| x["properties"]["code"].as_str().unwrap().len() == 12));
+    assert!(f.iter().all(|x| x["properties"]["synthetic"] == true));
+}
+
+#[tokio::test]
+async fn admin_parent_lists_the_townships_of_xihu() {
+    let (s, v) = get("/api/v1/admin?parent=330106000000").await;
+    assert_eq!(s, StatusCode::OK);
+    let f = v["features"].as_array().unwrap();
+    assert!(f.len() >= 10);
+    assert!(f
+        .iter()
+        .all(|x| x["properties"]["parent"] == "330106000000"
+            && x["properties"]["level"] == "township"));
+    assert!(f.iter().any(|x| x["properties"]["name"] == "北山街道"));
+}
+
+#[tokio::test]
+async fn admin_rejects_bad_level_code_and_unknown_parameters() {
+    let (s, v) = get("/api/v1/admin?level=province").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "level", "province");
+    let (s, v) = get("/api/v1/admin?parent=3301").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "parent", "12 digits");
+    let (s, v) = get("/api/v1/admin?levle=city").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "levle", "unknown parameter");
+    let (s, _) = get("/api/v1/admin?parent=330199000000").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn facilities_in_a_bbox_are_exactly_those_a_scan_finds() {
+    let st = state();
+    let (w, so, e, n) = (120.10, 30.22, 120.20, 30.30);
+    let (s, v) = get(&format!("/api/v1/facilities?bbox={w},{so},{e},{n}&category=elder_canteen,home_care_centre&limit=50000")).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut got: Vec<String> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut want: Vec<String> = st
+        .data
+        .facilities
+        .iter()
+        .filter(|f| matches!(f.category.id(), "elder_canteen" | "home_care_centre"))
+        .filter(|f| (w..=e).contains(&f.location.x()) && (so..=n).contains(&f.location.y()))
+        .map(|f| f.id.clone())
+        .collect();
+    got.sort();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn facilities_limit_caps_the_answer_and_reports_the_match_count() {
+    let (_, v) = get("/api/v1/facilities?limit=5").await;
+    assert_eq!(v["features"].as_array().unwrap().len(), 5);
+    assert!(v["numberMatched"].as_u64().unwrap() > 5);
+}
+
+#[tokio::test]
+async fn facilities_parameters_get_clear_errors() {
+    let cases = [
+        (
+            "bbox=1,2,3",
+            StatusCode::BAD_REQUEST,
+            "bbox",
+            "expected 4 numbers",
+        ),
+        (
+            "bbox=120,30,119,31",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bbox",
+            "minlon <= maxlon",
+        ),
+        (
+            "bbox=120,30,200,31",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bbox",
+            "[-180, 180]",
+        ),
+        (
+            "bbox=120,x,121,31",
+            StatusCode::BAD_REQUEST,
+            "bbox",
+            "number 2",
+        ),
+        (
+            "category=canteen",
+            StatusCode::BAD_REQUEST,
+            "category",
+            "unknown facility category",
+        ),
+        (
+            "limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit",
+            "between 1 and 50000",
+        ),
+        (
+            "limit=ten",
+            StatusCode::BAD_REQUEST,
+            "limit",
+            "whole number",
+        ),
+    ];
+    for (q, status, param, needle) in cases {
+        let (s, v) = get(&format!("/api/v1/facilities?{q}")).await;
+        assert_eq!(s, status, "{q}");
+        assert_error(&v, param, needle);
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_are_json_404s() {
+    let (s, v) = get("/api/v1/nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_served_routes() {
+    let (s, v) = get("/api/v1/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["openapi"], "3.0.3");
+    for p in [
+        "/health",
+        "/api/v1/admin",
+        "/api/v1/facilities",
+        "/api/v1/layers",
+        "/api/v1/categories",
+    ] {
+        assert!(v["paths"].get(p).is_some(), "{p}");
+    }
+}
+
+#[tokio::test]
+async fn large_bodies_are_gzipped_when_the_client_accepts_it() {
+    let req = Request::get("/api/v1/admin?level=township")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let resp = super::router(state()).oneshot(req).await.unwrap();
+    assert_eq!(
+        resp.headers().get(header::CONTENT_ENCODING).unwrap(),
+        "gzip"
+    );
+}
