@@ -17,6 +17,7 @@
 //! ```
 
 pub mod crs;
+pub mod index;
 pub mod model;
 
 pub use model::*;
