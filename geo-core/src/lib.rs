@@ -18,6 +18,7 @@
 
 pub mod crs;
 pub mod index;
+pub mod live;
 pub mod model;
 
 pub use model::*;

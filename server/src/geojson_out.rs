@@ -47,7 +47,7 @@ pub fn admin_collection(units: &[&AdminUnit]) -> Vec<u8> {
 }
 
 /// One facility as a GeoJSON feature.
-pub fn facility_feature(f: &Facility) -> Value {
+pub fn facility_feature(f: &Facility, distance_m: Option<f64>) -> Value {
     let mut props = Map::new();
     props.insert("id".into(), json!(f.id));
     props.insert("name".into(), json!(f.name));
@@ -74,6 +74,9 @@ pub fn facility_feature(f: &Facility) -> Value {
         props.insert("nursing_beds".into(), json!(b));
     }
     props.insert("synthetic".into(), json!(f.synthetic));
+    if let Some(d) = distance_m {
+        props.insert("distance_m".into(), json!((d * 1000.0).round() / 1000.0));
+    }
     json!({
         "type": "Feature",
         "id": f.id,

@@ -1,18 +1,16 @@
-//! What every request shares: the dataset and the indexes built over it at start-up.
+//! What every request shares: the dataset with its indexes (behind a lock, because PostGIS
+//! notifications edit it live), pre-rendered bodies, and the store's health.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
+use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
-use rstar::primitives::GeomWithData;
-use rstar::RTree;
 
 use crate::geojson_out;
-
-/// A facility's position in the R-tree, with its index in the dataset.
-pub type FacilityPoint = GeomWithData<[f64; 2], u32>;
 
 /// Where the served data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +19,8 @@ pub enum StoreKind {
     Embedded,
     /// A data directory written by `civmap import`.
     DataDir,
+    /// A PostGIS database, followed live.
+    Postgis,
 }
 
 impl StoreKind {
@@ -29,23 +29,54 @@ impl StoreKind {
         match self {
             Self::Embedded => "embedded",
             Self::DataDir => "data-dir",
+            Self::Postgis => "postgis",
         }
     }
 }
 
-/// Shared, read-only state.
+/// The data and everything derived from it, replaced or edited together.
 #[derive(Debug)]
-pub struct AppState {
-    /// The dataset.
-    pub data: Dataset,
-    /// Where it came from.
-    pub store: StoreKind,
-    /// Facilities by location (lon, lat).
-    pub facility_index: RTree<FacilityPoint>,
+pub struct LiveData {
+    /// Records and indexes.
+    pub data: IndexedDataset,
     /// Pre-rendered `/api/v1/admin?level=L` bodies.
     pub admin_by_level: HashMap<AdminLevel, Bytes>,
+}
+
+impl LiveData {
+    /// Indexes a dataset and renders its admin bodies.
+    pub fn new(data: Dataset) -> Self {
+        let mut live = Self {
+            data: IndexedDataset::new(data),
+            admin_by_level: HashMap::new(),
+        };
+        live.render_admin();
+        live
+    }
+
+    /// Re-renders the admin bodies (after an admin edit).
+    pub fn render_admin(&mut self) {
+        let d = self.data.data();
+        self.admin_by_level = AdminLevel::ALL
+            .iter()
+            .map(|&l| {
+                let units: Vec<_> = d.admin_at_level(l).collect();
+                (l, Bytes::from(geojson_out::admin_collection(&units)))
+            })
+            .collect();
+    }
+}
+
+/// Shared state.
+#[derive(Debug)]
+pub struct AppState {
+    live: RwLock<LiveData>,
+    /// Where the data comes from.
+    pub store: StoreKind,
     /// When the server started.
     pub started: Instant,
+    /// False while the database is unreachable (PostGIS store only).
+    pub store_up: AtomicBool,
 }
 
 /// The state as handlers receive it.
@@ -54,26 +85,31 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     /// Builds indexes and pre-rendered bodies over a dataset.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
-        let facility_index = RTree::bulk_load(
-            data.facilities
-                .iter()
-                .enumerate()
-                .map(|(i, f)| FacilityPoint::new([f.location.x(), f.location.y()], i as u32))
-                .collect(),
-        );
-        let admin_by_level = AdminLevel::ALL
-            .iter()
-            .map(|&l| {
-                let units: Vec<_> = data.admin_at_level(l).collect();
-                (l, Bytes::from(geojson_out::admin_collection(&units)))
-            })
-            .collect();
         Self {
-            data,
+            live: RwLock::new(LiveData::new(data)),
             store,
-            facility_index,
-            admin_by_level,
             started: Instant::now(),
+            store_up: AtomicBool::new(true),
+        }
+    }
+
+    /// Reads the live data (a poisoned lock still holds consistent data: every edit is
+    /// applied under the lock before any panic could happen in a reader).
+    pub fn read(&self) -> RwLockReadGuard<'_, LiveData> {
+        self.live.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Edits the live data.
+    pub fn write(&self) -> RwLockWriteGuard<'_, LiveData> {
+        self.live.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `ok`, or `degraded` while the store is unreachable.
+    pub fn status(&self) -> &'static str {
+        if self.store_up.load(Ordering::Relaxed) {
+            "ok"
+        } else {
+            "degraded"
         }
     }
 }

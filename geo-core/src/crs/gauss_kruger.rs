@@ -64,17 +64,13 @@ impl GaussKruger {
     ///
     /// So `cgcs2000_3deg(40)` is EPSG:4528 and `cgcs2000_3deg(120)` is EPSG:4549, the same
     /// zone with and without the prefix.
-    #[allow(
-        clippy::manual_is_multiple_of,
-        reason = "the workspace's rust-version is 1.85; u32::is_multiple_of is 1.87"
-    )]
     pub fn cgcs2000_3deg(zone_or_cm: u32) -> Result<Self, CrsError> {
         let (central_meridian_deg, false_easting_m) = match zone_or_cm {
             25..=45 => (
                 f64::from(3 * zone_or_cm),
                 f64::from(zone_or_cm) * 1_000_000.0 + 500_000.0,
             ),
-            75..=135 if zone_or_cm % 3 == 0 => (f64::from(zone_or_cm), 500_000.0),
+            75..=135 if zone_or_cm.is_multiple_of(3) => (f64::from(zone_or_cm), 500_000.0),
             _ => return Err(CrsError::UnknownGaussKrugerZone { zone_or_cm }),
         };
         Ok(Self {

@@ -46,6 +46,22 @@ impl FacilityIndex {
         Self { all, by_category }
     }
 
+    /// Indexes one more facility as record `record` (a live edit).
+    pub fn insert(&mut self, record: u32, facility: &Facility) {
+        let xy = [facility.location.x(), facility.location.y()];
+        self.all.insert(record, xy);
+        self.by_category[slot(facility.category)].insert(record, xy);
+    }
+
+    /// Removes record `record`, indexed as `facility` (its category and location as they
+    /// were when indexed); `false` if it was not there.
+    pub fn remove(&mut self, record: u32, facility: &Facility) -> bool {
+        let xy = [facility.location.x(), facility.location.y()];
+        let a = self.all.remove(record, xy);
+        let b = self.by_category[slot(facility.category)].remove(record, xy);
+        a && b
+    }
+
     /// The all-categories tree.
     pub fn all(&self) -> &PointIndex {
         &self.all

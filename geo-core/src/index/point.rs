@@ -68,6 +68,21 @@ impl PointIndex {
         }
     }
 
+    /// Adds one point (rstar's incremental insert, for live edits after the bulk load).
+    /// A non-finite or out-of-range point is left out, as in [`Self::bulk_load`].
+    pub fn insert(&mut self, record: u32, lon_lat: [f64; 2]) {
+        if check_point("point", lon_lat[0], lon_lat[1]).is_ok() {
+            self.tree.insert(GeomWithData::new(lon_lat, record));
+        }
+    }
+
+    /// Removes the point `record` was indexed at; `false` if it was not there.
+    pub fn remove(&mut self, record: u32, lon_lat: [f64; 2]) -> bool {
+        self.tree
+            .remove(&GeomWithData::new(lon_lat, record))
+            .is_some()
+    }
+
     /// Number of indexed points.
     pub fn len(&self) -> usize {
         self.tree.size()

@@ -65,6 +65,26 @@ impl SpatialIndex {
         &self.admin
     }
 
+    /// Facilities, for live edits.
+    pub fn facilities_mut(&mut self) -> &mut FacilityIndex {
+        &mut self.facilities
+    }
+
+    /// Doorplates, for live edits.
+    pub fn doorplates_mut(&mut self) -> &mut PointIndex {
+        &mut self.doorplates
+    }
+
+    /// Landmarks, for live edits.
+    pub fn landmarks_mut(&mut self) -> &mut PointIndex {
+        &mut self.landmarks
+    }
+
+    /// Rebuilds the admin polygon index (after an admin unit changed).
+    pub fn rebuild_admin(&mut self, admin: &[crate::AdminUnit]) {
+        self.admin = AdminIndex::build(admin);
+    }
+
     /// Shorthand for [`AdminIndex::chain`]: the units holding a point, city first.
     pub fn admin_chain(&self, lon: f64, lat: f64) -> Result<Vec<u32>, IndexError> {
         self.admin.chain(lon, lat)

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// Nothing at this route or with this id (404).
     #[error("{0}")]
     NotFound(String),
+    /// A feature that a later version provides (501).
+    #[error("{0}")]
+    NotImplemented(String),
     /// Something went wrong inside (500); the message is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -66,6 +69,7 @@ impl IntoResponse for ApiError {
                 Some(param.clone()),
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            Self::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented", None),
             Self::Internal(m) => {
                 tracing::error!("internal error: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)

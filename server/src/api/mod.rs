@@ -2,6 +2,7 @@
 
 mod error;
 mod params;
+mod spatial;
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -10,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use civmap_geo_core::{AdminCode, FacilityCategory};
-use rstar::AABB;
 use serde_json::{json, Value};
 
 pub use error::ApiError;
@@ -27,6 +27,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/categories", get(categories))
         .route("/api/v1/admin", get(admin))
         .route("/api/v1/facilities", get(facilities))
+        .route("/api/v1/facilities/nearest", get(spatial::nearest))
+        .route("/api/v1/facilities/within", get(spatial::within))
+        .route("/api/v1/admin/at", get(spatial::admin_at))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(crate::web_assets::router())
         .fallback(|uri: axum::http::Uri| async move {
@@ -36,11 +39,11 @@ pub fn router(state: SharedState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
-fn json_bytes(body: impl Into<Body>) -> Response {
+pub(crate) fn json_bytes(body: impl Into<Body>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body.into()).into_response()
 }
 
-fn geojson_bytes(body: impl Into<Body>) -> Response {
+pub(crate) fn geojson_bytes(body: impl Into<Body>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/geo+json")],
         body.into(),
@@ -49,17 +52,19 @@ fn geojson_bytes(body: impl Into<Body>) -> Response {
 }
 
 async fn health(State(s): State<SharedState>) -> Json<Value> {
+    let live = s.read();
     Json(json!({
-        "status": "ok",
+        "status": s.status(),
         "store": s.store.as_str(),
-        "data": s.data.counts(),
-        "dataset": s.data.meta.name,
+        "data": live.data.data().counts(),
+        "dataset": live.data.data().meta.name,
         "uptime_s": s.started.elapsed().as_secs(),
     }))
 }
 
 async fn layers(State(s): State<SharedState>) -> Json<Value> {
-    let d = &s.data;
+    let live = s.read();
+    let d = live.data.data();
     Json(json!([
         {"id": "admin", "count": d.admin.len(), "geometry": "polygon", "synthetic": d.admin.iter().any(|u| u.synthetic)},
         {"id": "facilities", "count": d.facilities.len(), "geometry": "point", "synthetic": d.facilities.iter().any(|f| f.synthetic)},
@@ -70,11 +75,13 @@ async fn layers(State(s): State<SharedState>) -> Json<Value> {
 }
 
 async fn categories(State(s): State<SharedState>) -> Json<Value> {
+    let live = s.read();
+    let d = live.data.data();
     Json(Value::Array(
         FacilityCategory::ALL
             .iter()
             .map(|c| {
-                let count = s.data.facilities.iter().filter(|f| f.category == *c).count();
+                let count = d.facilities.iter().filter(|f| f.category == *c).count();
                 json!({"id": c.id(), "name_zh": c.name_zh(), "name_en": c.name_en(), "count": count})
             })
             .collect(),
@@ -89,18 +96,19 @@ async fn admin(State(s): State<SharedState>, RawQuery(q): RawQuery) -> Result<Re
         .get("parent")
         .map(|v| AdminCode::parse(v).map_err(|e| ApiError::bad("parent", e.to_string())))
         .transpose()?;
+    let live = s.read();
     if let (Some(l), None) = (level, &parent) {
-        if let Some(b) = s.admin_by_level.get(&l) {
+        if let Some(b) = live.admin_by_level.get(&l) {
             return Ok(geojson_bytes(b.clone()));
         }
     }
+    let d = live.data.data();
     if let Some(pc) = &parent {
-        if !s.data.admin.iter().any(|u| &u.code == pc) {
+        if !d.admin.iter().any(|u| &u.code == pc) {
             return Err(ApiError::NotFound(format!("no admin unit with code {pc}")));
         }
     }
-    let units: Vec<_> = s
-        .data
+    let units: Vec<_> = d
         .admin
         .iter()
         .filter(|u| {
@@ -125,27 +133,30 @@ async fn facilities(
     let bbox = p.bbox("bbox")?;
     let cats = p.categories("category")?;
     let limit = p.int("limit", 1_000, 1, MAX_FACILITIES)? as usize;
-    let keep = |i: u32| {
-        let f = &s.data.facilities[i as usize];
-        cats.is_empty() || cats.contains(&f.category)
-    };
+    let filter = (!cats.is_empty()).then_some(&cats[..]);
+    let live = s.read();
+    let d = live.data.data();
     let mut idx: Vec<u32> = match bbox {
-        Some([w, so, e, n]) => s
-            .facility_index
-            .locate_in_envelope(&AABB::from_corners([w, so], [e, n]))
-            .map(|g| g.data)
-            .filter(|&i| keep(i))
-            .collect(),
-        None => (0..s.data.facilities.len() as u32)
-            .filter(|&i| keep(i))
+        Some([w, so, e, n]) => live
+            .data
+            .index()
+            .facilities()
+            .bbox(w, so, e, n, filter)
+            .map_err(|e| ApiError::range("bbox", e.to_string()))?,
+        None => (0..d.facilities.len() as u32)
+            .filter(|&i| filter.is_none_or(|c| c.contains(&d.facilities[i as usize].category)))
             .collect(),
     };
-    idx.sort_unstable();
+    idx.sort_unstable_by(|&a, &b| {
+        d.facilities[a as usize]
+            .id
+            .cmp(&d.facilities[b as usize].id)
+    });
     let total = idx.len();
     idx.truncate(limit);
     let features: Vec<Value> = idx
         .iter()
-        .map(|&i| geojson_out::facility_feature(&s.data.facilities[i as usize]))
+        .map(|&i| geojson_out::facility_feature(&d.facilities[i as usize], None))
         .collect();
     let body = json!({"type": "FeatureCollection", "features": features, "numberMatched": total, "numberReturned": features.len()});
     Ok(geojson_bytes(

@@ -128,3 +128,53 @@ impl Params {
             .transpose()
     }
 }
+
+impl Params {
+    /// A required finite number.
+    pub fn float(&self, key: &str) -> Result<f64, ApiError> {
+        let v = self
+            .get(key)
+            .ok_or_else(|| ApiError::bad(key, "required"))?;
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| ApiError::bad(key, format!("expected a finite number, got {v:?}")))
+    }
+
+    /// `lon` and `lat` (in the CRS named by `crs`: wgs84 (default), cgcs2000, gcj02, bd09),
+    /// range-checked and converted to WGS84.
+    pub fn lon_lat(&self) -> Result<(f64, f64), ApiError> {
+        let (lon, lat) = (self.float("lon")?, self.float("lat")?);
+        if !(-180.0..=180.0).contains(&lon) {
+            return Err(ApiError::range(
+                "lon",
+                format!("must be within [-180, 180], got {lon}"),
+            ));
+        }
+        if !(-90.0..=90.0).contains(&lat) {
+            return Err(ApiError::range(
+                "lat",
+                format!("must be within [-90, 90], got {lat}"),
+            ));
+        }
+        use civmap_geo_core::crs::BuiltinCrs;
+        let crs = match self.get("crs").map(|c| c.trim().to_ascii_lowercase()) {
+            None => BuiltinCrs::Wgs84,
+            Some(c) => match c.as_str() {
+                "wgs84" | "epsg:4326" => BuiltinCrs::Wgs84,
+                "cgcs2000" | "epsg:4490" => BuiltinCrs::Cgcs2000,
+                "gcj02" => BuiltinCrs::Gcj02,
+                "bd09" => BuiltinCrs::Bd09,
+                other => {
+                    return Err(ApiError::bad(
+                        "crs",
+                        format!("unknown crs {other:?}; use wgs84, cgcs2000, gcj02 or bd09"),
+                    ))
+                }
+            },
+        };
+        let c = crs.to_wgs84(geo::Coord { x: lon, y: lat });
+        Ok((c.x, c.y))
+    }
+}

@@ -136,8 +136,10 @@ async fn facilities_in_a_bbox_are_exactly_those_a_scan_finds() {
         .iter()
         .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
         .collect();
-    let mut want: Vec<String> = st
+    let live = st.read();
+    let mut want: Vec<String> = live
         .data
+        .data()
         .facilities
         .iter()
         .filter(|f| matches!(f.category.id(), "elder_canteen" | "home_care_centre"))
@@ -244,4 +246,145 @@ async fn large_bodies_are_gzipped_when_the_client_accepts_it() {
         resp.headers().get(header::CONTENT_ENCODING).unwrap(),
         "gzip"
     );
+}
+
+#[tokio::test]
+async fn nearest_returns_k_facilities_of_the_category_ordered_by_geodesic_distance() {
+    let (s, v) =
+        get("/api/v1/facilities/nearest?lon=120.16&lat=30.27&category=elder_canteen&k=5").await;
+    assert_eq!(s, StatusCode::OK);
+    let f = v["features"].as_array().unwrap();
+    assert_eq!(f.len(), 5);
+    let d: Vec<f64> = f
+        .iter()
+        .map(|x| x["properties"]["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    assert!(f
+        .iter()
+        .all(|x| x["properties"]["category"] == "elder_canteen"));
+    // a brute-force scan agrees on the nearest
+    let st = state();
+    let live = st.read();
+    use geo::{Distance, Geodesic, Point};
+    let best = live
+        .data
+        .data()
+        .facilities
+        .iter()
+        .filter(|f| f.category.id() == "elder_canteen")
+        .map(|f| Geodesic.distance(Point::new(120.16, 30.27), f.location))
+        .fold(f64::INFINITY, f64::min);
+    assert!((best - d[0]).abs() < 1e-3);
+}
+
+#[tokio::test]
+async fn within_returns_facilities_inside_the_radius_only() {
+    let (s, v) = get("/api/v1/facilities/within?lon=120.16&lat=30.27&radius_m=800").await;
+    assert_eq!(s, StatusCode::OK);
+    let f = v["features"].as_array().unwrap();
+    assert!(!f.is_empty());
+    assert!(f
+        .iter()
+        .all(|x| x["properties"]["distance_m"].as_f64().unwrap() <= 800.0));
+}
+
+#[tokio::test]
+async fn admin_at_west_lake_gives_the_chain_from_city_to_community() {
+    let (s, v) = get("/api/v1/admin/at?lon=120.155&lat=30.27").await;
+    assert_eq!(s, StatusCode::OK);
+    let chain = v["chain"].as_array().unwrap();
+    let levels: Vec<&str> = chain.iter().map(|c| c["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["city", "district", "township", "community"]);
+    assert_eq!(chain[0]["name"], "杭州市");
+    let (_, v) = get("/api/v1/admin/at?lon=100&lat=30").await;
+    assert!(
+        v["chain"].as_array().unwrap().is_empty(),
+        "outside the city: empty chain"
+    );
+}
+
+#[tokio::test]
+async fn gcj02_input_is_converted_before_the_query() {
+    let (_, a) = get("/api/v1/admin/at?lon=120.16&lat=30.27").await;
+    let (_, b) = get("/api/v1/admin/at?lon=120.16&lat=30.27&crs=gcj02").await;
+    let (la, lb) = (a["lon"].as_f64().unwrap(), b["lon"].as_f64().unwrap());
+    assert!(
+        (la - lb).abs() > 1e-3,
+        "gcj02 shifts the point by hundreds of metres"
+    );
+}
+
+#[tokio::test]
+async fn spatial_parameters_get_clear_errors() {
+    let cases = [
+        (
+            "/api/v1/facilities/nearest?lat=30",
+            StatusCode::BAD_REQUEST,
+            "lon",
+            "required",
+        ),
+        (
+            "/api/v1/facilities/nearest?lon=200&lat=30",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lon",
+            "[-180, 180]",
+        ),
+        (
+            "/api/v1/facilities/nearest?lon=120&lat=95",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lat",
+            "[-90, 90]",
+        ),
+        (
+            "/api/v1/facilities/nearest?lon=120&lat=30&k=101",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "k",
+            "between 1 and 100",
+        ),
+        (
+            "/api/v1/facilities/nearest?lon=120&lat=30&mode=fly",
+            StatusCode::BAD_REQUEST,
+            "mode",
+            "straight or walk",
+        ),
+        (
+            "/api/v1/facilities/nearest?lon=abc&lat=30",
+            StatusCode::BAD_REQUEST,
+            "lon",
+            "finite number",
+        ),
+        (
+            "/api/v1/facilities/within?lon=120&lat=30&radius_m=60000",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "radius_m",
+            "<= 50000",
+        ),
+        (
+            "/api/v1/facilities/within?lon=120&lat=30&radius_m=-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "radius_m",
+            "> 0",
+        ),
+        (
+            "/api/v1/facilities/within?lon=120&lat=30",
+            StatusCode::BAD_REQUEST,
+            "radius_m",
+            "required",
+        ),
+        (
+            "/api/v1/admin/at?lon=120&lat=30&crs=utm",
+            StatusCode::BAD_REQUEST,
+            "crs",
+            "unknown crs",
+        ),
+    ];
+    for (uri, status, param, needle) in cases {
+        let (s, v) = get(uri).await;
+        assert_eq!(s, status, "{uri}");
+        assert_error(&v, param, needle);
+    }
+    let (s, v) = get("/api/v1/facilities/nearest?lon=120&lat=30&mode=walk").await;
+    assert_eq!(s, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(v["error"]["code"], "not_implemented");
 }

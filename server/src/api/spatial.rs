@@ -1,0 +1,117 @@
+//! The spatial-core routes: nearest facilities, facilities within a radius, and the admin
+//! chain at a point — answered from the R-trees with exact geodesic distances.
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::{geojson_bytes, json_bytes, ApiError, Params};
+use crate::geojson_out;
+use crate::state::SharedState;
+
+/// Largest `k` for nearest.
+pub const MAX_K: u64 = 100;
+/// Largest radius for within, metres.
+pub const MAX_RADIUS_M: f64 = 50_000.0;
+
+fn collection(s: &SharedState, hits: &[(u32, f64)]) -> Result<Response, ApiError> {
+    let live = s.read();
+    let d = live.data.data();
+    let features: Vec<Value> = hits
+        .iter()
+        .map(|&(i, dist)| geojson_out::facility_feature(&d.facilities[i as usize], Some(dist)))
+        .collect();
+    let body = json!({"type": "FeatureCollection", "features": features});
+    Ok(geojson_bytes(
+        serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
+
+/// `GET /api/v1/facilities/nearest?lon&lat&category&k&mode`.
+pub async fn nearest(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs", "category", "k", "mode"])?;
+    let (lon, lat) = p.lon_lat()?;
+    let cats = p.categories("category")?;
+    let k = p.int("k", 10, 1, MAX_K)? as usize;
+    match p.get("mode").unwrap_or("straight") {
+        "straight" => {}
+        "walk" => return Err(ApiError::NotImplemented(
+            "mode=walk needs the walking-network engine of the coverage issue; use mode=straight"
+                .into(),
+        )),
+        other => {
+            return Err(ApiError::bad(
+                "mode",
+                format!("expected straight or walk, got {other:?}"),
+            ))
+        }
+    }
+    let filter = (!cats.is_empty()).then_some(&cats[..]);
+    let hits = s
+        .read()
+        .data
+        .index()
+        .facilities()
+        .nearest(lon, lat, k, filter)
+        .map_err(|e| ApiError::range("lon", e.to_string()))?;
+    collection(&s, &hits)
+}
+
+/// `GET /api/v1/facilities/within?lon&lat&radius_m&category`.
+pub async fn within(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs", "category", "radius_m"])?;
+    let (lon, lat) = p.lon_lat()?;
+    let cats = p.categories("category")?;
+    let r = p.float("radius_m")?;
+    if !(r > 0.0 && r <= MAX_RADIUS_M) {
+        return Err(ApiError::range(
+            "radius_m",
+            format!("must be > 0 and <= {MAX_RADIUS_M}, got {r}"),
+        ));
+    }
+    let filter = (!cats.is_empty()).then_some(&cats[..]);
+    let hits = s
+        .read()
+        .data
+        .index()
+        .facilities()
+        .within(lon, lat, r, filter)
+        .map_err(|e| ApiError::range("radius_m", e.to_string()))?;
+    collection(&s, &hits)
+}
+
+/// `GET /api/v1/admin/at?lon&lat`: the units holding the point, city first.
+pub async fn admin_at(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs"])?;
+    let (lon, lat) = p.lon_lat()?;
+    let live = s.read();
+    let chain = live
+        .data
+        .index()
+        .admin_chain(lon, lat)
+        .map_err(|e| ApiError::range("lon", e.to_string()))?;
+    let d = live.data.data();
+    let chain: Vec<Value> = chain
+        .iter()
+        .map(|&i| {
+            let u = &d.admin[i as usize];
+            json!({"code": u.code.as_str(), "name": u.name, "level": u.level.as_str(), "synthetic": u.synthetic})
+        })
+        .collect();
+    Ok(json_bytes(
+        serde_json::to_vec(&json!({"lon": lon, "lat": lat, "chain": chain}))
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
+}
