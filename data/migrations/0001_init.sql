@@ -20,10 +20,11 @@ CREATE TABLE IF NOT EXISTS civmap.admin_units (
     parent      char(12) CHECK (parent ~ '^[0-9]{12}$'),
     kind        text,
     population  bigint   NOT NULL CHECK (population >= 0),
-    elderly     bigint   NOT NULL CHECK (elderly BETWEEN 0 AND population),
+    elderly     bigint   NOT NULL CHECK (elderly >= 0),
     synthetic   boolean  NOT NULL,
     ord         bigint,
-    geom        geometry(MultiPolygon, 4326) NOT NULL
+    geom        geometry(MultiPolygon, 4326) NOT NULL,
+    CONSTRAINT admin_units_elderly_within_population CHECK (elderly <= population)
 );
 
 CREATE TABLE IF NOT EXISTS civmap.facilities (
@@ -40,10 +41,11 @@ CREATE TABLE IF NOT EXISTS civmap.facilities (
     delivery      boolean NOT NULL DEFAULT false,
     demonstration boolean NOT NULL DEFAULT false,
     beds          integer CHECK (beds >= 0),
-    nursing_beds  integer CHECK (nursing_beds >= 0 AND nursing_beds <= beds),
+    nursing_beds  integer CHECK (nursing_beds >= 0),
     synthetic     boolean NOT NULL DEFAULT false,
     ord           bigint,
-    geom          geometry(Point, 4326) NOT NULL
+    geom          geometry(Point, 4326) NOT NULL,
+    CONSTRAINT facilities_nursing_beds_within_beds CHECK (nursing_beds <= beds)
 );
 
 CREATE TABLE IF NOT EXISTS civmap.doorplates (
@@ -51,11 +53,12 @@ CREATE TABLE IF NOT EXISTS civmap.doorplates (
     road        text    NOT NULL,
     number      integer NOT NULL CHECK (number >= 0),
     residents   integer NOT NULL CHECK (residents >= 0),
-    elderly     integer NOT NULL CHECK (elderly BETWEEN 0 AND residents),
+    elderly     integer NOT NULL CHECK (elderly >= 0),
     community   char(12) CHECK (community ~ '^[0-9]{12}$'),
     synthetic   boolean NOT NULL DEFAULT false,
     ord         bigint,
-    geom        geometry(Point, 4326) NOT NULL
+    geom        geometry(Point, 4326) NOT NULL,
+    CONSTRAINT doorplates_elderly_within_residents CHECK (elderly <= residents)
 );
 
 CREATE TABLE IF NOT EXISTS civmap.landmarks (

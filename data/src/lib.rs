@@ -14,6 +14,7 @@ pub mod crs;
 mod error;
 pub mod hangzhou;
 pub mod import;
+pub mod postgis;
 pub mod store;
 pub mod synthetic;
 

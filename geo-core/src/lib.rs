@@ -16,7 +16,9 @@
 //! assert_eq!(code.district_prefix(), "330106");
 //! ```
 
+pub mod coverage;
 pub mod crs;
+pub mod gazetteer;
 pub mod index;
 pub mod live;
 pub mod model;

@@ -3,6 +3,7 @@
 //! Exit status: 0 on success, 2 on bad usage, 1 on failure with a one-line reason on stderr.
 
 mod api;
+mod follow;
 mod geojson_out;
 mod state;
 mod web_assets;
@@ -13,9 +14,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use civmap_data::crs::InputCrs;
 use civmap_data::import::{import_file, ImportFormat, ImportLayer};
+use civmap_data::postgis::PgStore;
 use civmap_data::store::{default_cache_dir, default_city, DataDir};
 use civmap_data::synthetic::{generate, GeneratorConfig, DEFAULT_SEED};
 use clap::{Parser, Subcommand};
@@ -43,7 +45,7 @@ enum Command {
         /// Serve this data directory (written by `civmap import` or `civmap generate`).
         #[arg(long, conflicts_with = "db")]
         data: Option<PathBuf>,
-        /// Serve from PostGIS (arrives with the spatial-core issue).
+        /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
         #[arg(long)]
         db: Option<String>,
         #[command(flatten)]
@@ -65,11 +67,31 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// PostGIS: write every layer to a database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
     Generate {
         /// The data directory to write.
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        city: CityArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Write all layers (the default city, or --data DIR) to PostGIS, in one transaction.
+    Push {
+        /// The database, e.g. postgres://postgres@127.0.0.1:5432/civmap.
+        #[arg(long)]
+        url: String,
+        /// Push this data directory instead of the default city.
+        #[arg(long)]
+        data: Option<PathBuf>,
         #[command(flatten)]
         city: CityArgs,
     },
@@ -117,6 +139,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             city,
         } => serve(listen, data, db, &city),
+        Command::Db {
+            command: DbCommand::Push { url, data, city },
+        } => db_push(&url, data, &city),
         Command::Import {
             format,
             file,
@@ -150,19 +175,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(
-    listen: SocketAddr,
-    data: Option<PathBuf>,
-    db: Option<String>,
+/// The default city (cached) or a data directory.
+fn local_dataset(
+    data: Option<&std::path::Path>,
     city: &CityArgs,
-) -> anyhow::Result<()> {
-    if db.is_some() {
-        bail!("--db: the PostGIS store is not built yet (spatial-core issue); serve the default or --data DIR");
-    }
-    let t = Instant::now();
-    let (dataset, store) = match &data {
-        Some(dir) => (DataDir::new(dir).load()?, StoreKind::DataDir),
+) -> anyhow::Result<civmap_geo_core::Dataset> {
+    match data {
+        Some(dir) => Ok(DataDir::new(dir).load()?),
         None => {
+            let t = Instant::now();
             let cache =
                 (!city.no_cache).then(|| city.cache_dir.clone().unwrap_or_else(default_cache_dir));
             let cfg = GeneratorConfig {
@@ -176,15 +197,66 @@ fn serve(
                 source,
                 t.elapsed().as_secs_f64()
             );
-            (ds, StoreKind::Embedded)
+            Ok(ds)
         }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn db_push(url: &str, data: Option<PathBuf>, city: &CityArgs) -> anyhow::Result<()> {
+    let ds = local_dataset(data.as_deref(), city)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:12} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = runtime()?.block_on(async {
+        let mut store = PgStore::connect(url).await?;
+        store
+            .push(&ds, &mut |layer, done, total| {
+                bar.set_message(layer.to_owned());
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+    })?;
+    bar.finish_and_clear();
+    let c = summary.counts;
+    println!(
+        "pushed {} admin units, {} facilities, {} doorplates, {} landmarks, {} network nodes, {} edges in {:.1} s",
+        c.admin, c.facilities, c.doorplates, c.landmarks, c.network_nodes, c.network_edges,
+        summary.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn serve(
+    listen: SocketAddr,
+    data: Option<PathBuf>,
+    db: Option<String>,
+    city: &CityArgs,
+) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let rt = runtime()?;
+    let (dataset, store) = match &db {
+        Some(url) => (
+            rt.block_on(async { PgStore::connect(url).await?.load().await })?,
+            StoreKind::Postgis,
+        ),
+        None if data.is_some() => (local_dataset(data.as_deref(), city)?, StoreKind::DataDir),
+        None => (local_dataset(None, city)?, StoreKind::Embedded),
     };
     let counts = dataset.counts();
     let state = Arc::new(AppState::new(dataset, store));
+    if let Some(url) = db {
+        rt.spawn(follow::follow(state.clone(), url));
+    }
     let app = api::router(state);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;

@@ -15,7 +15,7 @@ use futures_util::TryStreamExt;
 use geo::Coord;
 use tokio_postgres::binary_copy::{BinaryCopyOutRow, BinaryCopyOutStream};
 use tokio_postgres::types::{FromSql, Type};
-use tokio_postgres::{GenericClient, IsolationLevel, Row};
+use tokio_postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
 use super::errors;
 use super::target::Target;
@@ -252,8 +252,8 @@ fn landmark(target: &Target, r: &impl Cells) -> Result<Landmark, DataError> {
 }
 
 /// Streams `query` (a SELECT) out by binary COPY and decodes each row.
-async fn copy_out<C: GenericClient, T>(
-    client: &C,
+async fn copy_out<T>(
+    client: &Transaction<'_>,
     target: &Target,
     query: &str,
     types: &[Type],
@@ -294,9 +294,13 @@ pub(crate) async fn load(
         .map_err(|e| errors::db(target, "load: begin", e))?;
     let tx = &tx;
 
-    let admin = copy_out(tx, target, &ordered(ADMIN_SELECT, "code"), ADMIN_TYPES, |r| {
-        admin_unit(target, r)
-    })
+    let admin = copy_out(
+        tx,
+        target,
+        &ordered(ADMIN_SELECT, "code"),
+        ADMIN_TYPES,
+        |r| admin_unit(target, r),
+    )
     .await?;
     let facilities = copy_out(
         tx,
@@ -493,7 +497,14 @@ pub(crate) async fn admin_unit_by_code(
     t: &Target,
     code: &str,
 ) -> Result<Option<AdminUnit>, DataError> {
-    one(c, t, (ADMIN_SELECT, "admin_units", "code"), &code, |t, r| admin_unit(t, r)).await
+    one(
+        c,
+        t,
+        (ADMIN_SELECT, "admin_units", "code"),
+        &code,
+        |t, r| admin_unit(t, r),
+    )
+    .await
 }
 
 pub(crate) async fn facility_by_id(
@@ -501,7 +512,10 @@ pub(crate) async fn facility_by_id(
     t: &Target,
     id: &str,
 ) -> Result<Option<Facility>, DataError> {
-    one(c, t, (FACILITY_SELECT, "facilities", "id"), &id, |t, r| facility(t, r)).await
+    one(c, t, (FACILITY_SELECT, "facilities", "id"), &id, |t, r| {
+        facility(t, r)
+    })
+    .await
 }
 
 pub(crate) async fn doorplate_by_id(
@@ -512,7 +526,10 @@ pub(crate) async fn doorplate_by_id(
     let Ok(id) = i64::try_from(id) else {
         return Ok(None);
     };
-    one(c, t, (DOORPLATE_SELECT, "doorplates", "id"), &id, |t, r| doorplate(t, r)).await
+    one(c, t, (DOORPLATE_SELECT, "doorplates", "id"), &id, |t, r| {
+        doorplate(t, r)
+    })
+    .await
 }
 
 pub(crate) async fn landmark_by_id(
@@ -520,5 +537,8 @@ pub(crate) async fn landmark_by_id(
     t: &Target,
     id: &str,
 ) -> Result<Option<Landmark>, DataError> {
-    one(c, t, (LANDMARK_SELECT, "landmarks", "id"), &id, |t, r| landmark(t, r)).await
+    one(c, t, (LANDMARK_SELECT, "landmarks", "id"), &id, |t, r| {
+        landmark(t, r)
+    })
+    .await
 }

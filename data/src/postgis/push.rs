@@ -121,34 +121,34 @@ fn int(layer: &str, key: &str, field: &str, v: u32) -> Result<Val<'static>, Data
     to_i32(layer, key, field, v).map(Val::I32)
 }
 
-fn opt_int(
-    layer: &str,
-    key: &str,
-    field: &str,
-    v: Option<u32>,
-) -> Result<Val<'static>, DataError> {
+fn opt_int(layer: &str, key: &str, field: &str, v: Option<u32>) -> Result<Val<'static>, DataError> {
     v.map(|v| to_i32(layer, key, field, v))
         .transpose()
         .map(Val::OptI32)
 }
 
 fn big(layer: &str, key: &str, field: &str, v: u64) -> Result<Val<'static>, DataError> {
-    i64::try_from(v)
-        .map(Val::I64)
-        .map_err(|_| errors::record(layer, key, field, format!("{v} does not fit a bigint column")))
+    i64::try_from(v).map(Val::I64).map_err(|_| {
+        errors::record(
+            layer,
+            key,
+            field,
+            format!("{v} does not fit a bigint column"),
+        )
+    })
 }
 
 /// Streams `items` into `civmap.table` by binary COPY; `row` turns one item into its
 /// values in `columns` order; `key` names an item for errors.
 #[allow(clippy::too_many_arguments)]
-async fn copy_layer<T>(
+async fn copy_layer<'a, T>(
     tx: &Transaction<'_>,
     target: &Target,
     table: &str,
     columns: &[&str],
-    items: &[T],
+    items: &'a [T],
     key: impl Fn(&T) -> String,
-    mut row: impl FnMut(usize, &T) -> Result<Vec<Val<'_>>, DataError>,
+    mut row: impl FnMut(usize, &'a T) -> Result<Vec<Val<'a>>, DataError>,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<(), DataError> {
     let cols = columns.join(", ");
@@ -213,9 +213,8 @@ pub(crate) async fn push(
         .map_err(|e| errors::db(target, step("begin"), e))?;
     migrate::apply(&tx, target).await?;
 
-    let mut prologue = String::from(
-        "SET LOCAL civmap.bulk = 'on';\nSET LOCAL maintenance_work_mem = '256MB';\n",
-    );
+    let mut prologue =
+        String::from("SET LOCAL civmap.bulk = 'on';\nSET LOCAL maintenance_work_mem = '256MB';\n");
     for t in NOTIFYING {
         prologue.push_str(&format!(
             "ALTER TABLE civmap.{t} DISABLE TRIGGER civmap_notify;\n"
@@ -428,7 +427,9 @@ pub(crate) async fn push(
         &tx,
         target,
         "network_edges",
-        &["id", "source", "target", "length_m", "road_id", "road", "geom"],
+        &[
+            "id", "source", "target", "length_m", "road_id", "road", "geom",
+        ],
         &net.edges,
         |e| format!("{} – {}", e.from, e.to),
         |i, e| {

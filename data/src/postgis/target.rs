@@ -115,7 +115,10 @@ mod tests {
     fn passwords_never_show() {
         let t = Target::parse("postgres://civ:s3cret@db.example:5433/civmap").unwrap();
         assert_eq!(t.to_string(), "postgres://civ:***@db.example:5433/civmap");
-        assert_eq!(format!("{t:?}"), "postgres://civ:***@db.example:5433/civmap");
+        assert_eq!(
+            format!("{t:?}"),
+            "postgres://civ:***@db.example:5433/civmap"
+        );
         let t = Target::parse("host=localhost user=u password=s3cret dbname=d").unwrap();
         assert!(!t.to_string().contains("s3cret"));
         assert_eq!(

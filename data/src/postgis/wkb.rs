@@ -175,7 +175,10 @@ impl<'a> Reader<'a> {
 
     fn ring(&mut self) -> Result<LineString<f64>, String> {
         let n = self.count("points")?;
-        (0..n).map(|_| self.coord()).collect::<Result<Vec<_>, _>>().map(LineString)
+        (0..n)
+            .map(|_| self.coord())
+            .collect::<Result<Vec<_>, _>>()
+            .map(LineString)
     }
 
     fn polygon_body(&mut self) -> Result<Polygon<f64>, String> {
@@ -317,7 +320,9 @@ mod tests {
         assert_eq!(read_point(&empty).unwrap_err(), "point is EMPTY");
         let seg = segment(coord! { x: 120.0, y: 30.0 }, coord! { x: 120.1, y: 30.0 });
         assert!(read_point(&seg.0).unwrap_err().contains("LineString"));
-        assert!(read_multi_polygon(&seg.0).unwrap_err().contains("LineString"));
+        assert!(read_multi_polygon(&seg.0)
+            .unwrap_err()
+            .contains("LineString"));
         assert!(read_point(&[1, 1, 0]).unwrap_err().contains("truncated"));
         let far = point(Point::new(200.0, 30.0));
         assert!(read_point(&far.0).unwrap_err().contains("out of range"));

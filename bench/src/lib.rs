@@ -1,0 +1,125 @@
+//! Shared pieces of the side-by-side harnesses: a throwaway PostGIS, the civmap binary,
+//! timing and reporting.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// A throwaway PostGIS cluster from `scripts/pg-cluster.sh`, stopped on drop.
+#[derive(Debug)]
+pub struct Cluster {
+    /// Its database URL.
+    pub url: String,
+    dir: String,
+}
+
+impl Cluster {
+    /// Starts one.
+    pub fn start() -> anyhow::Result<Cluster> {
+        let out = Command::new("bash")
+            .arg(root().join("scripts/pg-cluster.sh"))
+            .arg("start")
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "pg-cluster.sh start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        let var = |n: &str| {
+            s.split(|c: char| c == ';' || c.is_whitespace())
+                .find_map(|w| w.strip_prefix(&format!("{n}=")))
+                .map(str::to_owned)
+                .with_context(|| format!("no {n} in {s}"))
+        };
+        Ok(Cluster {
+            url: var("CIVMAP_TEST_PG_URL")?,
+            dir: var("CIVMAP_TEST_PG_DIR")?,
+        })
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(root().join("scripts/pg-cluster.sh"))
+            .args(["stop", &self.dir])
+            .status();
+    }
+}
+
+/// A running `civmap serve`, killed on drop.
+#[derive(Debug)]
+pub struct Civmap {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Civmap {
+    /// Starts the release binary with `args` and waits for `/health`.
+    pub fn serve(args: &[&str]) -> anyhow::Result<Civmap> {
+        let bin = root().join("target/release/civmap");
+        if !bin.is_file() {
+            bail!("{} missing: cargo build --release -p civmap", bin.display());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(bin)
+            .args(["serve", "--listen", &listen])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let base = format!("http://{listen}");
+        let t = Instant::now();
+        while !reqwest::blocking::get(format!("{base}/health"))
+            .is_ok_and(|r| r.status().is_success())
+        {
+            if t.elapsed() > Duration::from_secs(120) {
+                bail!("civmap did not start");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Civmap { child, base })
+    }
+}
+
+impl Drop for Civmap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Median of a sample, in the sample's unit.
+pub fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if !n.is_multiple_of(2) {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Microseconds of a duration.
+pub fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}

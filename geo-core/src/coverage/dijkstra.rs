@@ -1,0 +1,188 @@
+//! Bounded multi-source Dijkstra with lexicographic labels.
+//!
+//! Distances are integer **nanometres** (`u64`): each edge length is rounded once (error
+//! ≤ 0.5 nm per edge, ~1e-13 relative), and from then on addition is exact and
+//! associative. Every node gets the key `(distance_nm, source)` of the best way to reach
+//! it, compared distance first and then source slot. With exact, strictly monotone sums the
+//! labels are the unique fixpoint `L(v) = min(entry(v), min_u L(u) + w(u, v))` (keys above
+//! the limit count as unreached), and every label is justified by a neighbour carrying
+//! the same source: whichever order the work is done in — one pass from scratch, or the
+//! incremental repairs of [`super::ScenarioCoverage`] — the labels agree exactly, sources
+//! included. (With `f64` sums, `a < b` but `a + w == b + w` breaks that for the source.)
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{Snap, WalkGraph};
+
+/// Source slot of a node nobody reaches within the limit.
+pub const NO_SOURCE: u32 = u32::MAX;
+
+/// Distance of a node nobody reaches within the limit.
+pub const UNREACHED_NM: u64 = u64::MAX;
+
+/// Metres → nanometres, rounded (saturating: infinity becomes [`UNREACHED_NM`]).
+#[inline]
+pub fn to_nm(m: f64) -> u64 {
+    (m * 1e9).round() as u64
+}
+
+/// Nanometres → metres ([`UNREACHED_NM`] becomes infinity).
+#[inline]
+pub fn to_m(nm: u64) -> f64 {
+    if nm == UNREACHED_NM {
+        f64::INFINITY
+    } else {
+        nm as f64 * 1e-9
+    }
+}
+
+/// Per-node results of a multi-source Dijkstra: nanometres to the nearest source within
+/// the limit ([`UNREACHED_NM`] beyond) and that source's slot ([`NO_SOURCE`] beyond).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeLabels {
+    /// Walking nanometres from the nearest source.
+    pub dist_nm: Vec<u64>,
+    /// Slot of the nearest source (ties: lower slot).
+    pub source: Vec<u32>,
+}
+
+impl NodeLabels {
+    /// All nodes unreached.
+    pub fn unreached(nodes: usize) -> Self {
+        Self {
+            dist_nm: vec![UNREACHED_NM; nodes],
+            source: vec![NO_SOURCE; nodes],
+        }
+    }
+
+    #[inline]
+    fn improves(&self, v: u32, d: u64, s: u32) -> bool {
+        (d, s) < (self.dist_nm[v as usize], self.source[v as usize])
+    }
+
+    /// Metres to node `v`'s nearest source (infinity when unreached).
+    pub fn dist_m(&self, v: u32) -> f64 {
+        to_m(self.dist_nm[v as usize])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Item {
+    dist_nm: u64,
+    source: u32,
+    node: u32,
+}
+
+impl Ord for Item {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap.
+        (other.dist_nm, other.source, other.node).cmp(&(self.dist_nm, self.source, self.node))
+    }
+}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A reusable Dijkstra: labels, heap and the list of nodes touched since the last reset,
+/// so repeated small searches (siting, scenario edits) cost what they visit, not the city.
+#[derive(Debug, Clone)]
+pub struct Dijkstra {
+    /// The labels.
+    pub labels: NodeLabels,
+    heap: BinaryHeap<Item>,
+    /// Nodes whose label was set since the last [`Self::reset`] (may repeat).
+    pub touched: Vec<u32>,
+}
+
+impl Dijkstra {
+    /// A search over `nodes` nodes, all unreached.
+    pub fn new(nodes: usize) -> Self {
+        Self {
+            labels: NodeLabels::unreached(nodes),
+            heap: BinaryHeap::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    /// Wraps existing labels (for incremental repair).
+    pub fn from_labels(labels: NodeLabels) -> Self {
+        Self {
+            labels,
+            heap: BinaryHeap::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    /// Puts the touched nodes back to unreached.
+    pub fn reset(&mut self) {
+        for &v in &self.touched {
+            self.labels.dist_nm[v as usize] = UNREACHED_NM;
+            self.labels.source[v as usize] = NO_SOURCE;
+        }
+        self.touched.clear();
+        self.heap.clear();
+    }
+
+    /// Offers node `v` the key `(dist_nm, source)`; it is taken if within `limit_nm` and
+    /// better than the node's label. Returns whether it was taken.
+    #[inline]
+    pub fn seed(&mut self, v: u32, dist_nm: u64, source: u32, limit_nm: u64) -> bool {
+        if dist_nm <= limit_nm && self.labels.improves(v, dist_nm, source) {
+            self.labels.dist_nm[v as usize] = dist_nm;
+            self.labels.source[v as usize] = source;
+            self.touched.push(v);
+            self.heap.push(Item {
+                dist_nm,
+                source,
+                node: v,
+            });
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Seeds both ends of a snapped source's edge: `from` at `offset + node_a_m`, `to` at
+    /// `offset + node_b_m`.
+    pub fn seed_snap(&mut self, graph: &WalkGraph, snap: &Snap, source: u32, limit_nm: u64) {
+        let [a, b] = graph.edge_nodes[snap.edge as usize];
+        self.seed(a, to_nm(snap.offset_m + snap.node_a_m), source, limit_nm);
+        self.seed(b, to_nm(snap.offset_m + snap.node_b_m), source, limit_nm);
+    }
+
+    /// Runs until the heap is empty; labels above `limit_nm` are never set.
+    pub fn run(&mut self, graph: &WalkGraph, limit_nm: u64) {
+        while let Some(Item {
+            dist_nm,
+            source,
+            node,
+        }) = self.heap.pop()
+        {
+            let i = node as usize;
+            if dist_nm != self.labels.dist_nm[i] || source != self.labels.source[i] {
+                continue; // stale
+            }
+            let r = graph.offsets[i] as usize..graph.offsets[i + 1] as usize;
+            for (&u, &w) in graph.targets[r.clone()].iter().zip(&graph.weights_nm[r]) {
+                self.seed(u, dist_nm.saturating_add(w), source, limit_nm);
+            }
+        }
+    }
+}
+
+/// Labels of a bounded multi-source Dijkstra from snapped sources (slot = index; `None`
+/// slots are closed and ignored).
+pub fn multi_source(graph: &WalkGraph, sources: &[Option<Snap>], limit_nm: u64) -> NodeLabels {
+    let mut search = Dijkstra::new(graph.node_count());
+    for (slot, snap) in sources.iter().enumerate() {
+        if let Some(snap) = snap {
+            search.seed_snap(graph, snap, slot as u32, limit_nm);
+        }
+    }
+    search.run(graph, limit_nm);
+    search.labels
+}

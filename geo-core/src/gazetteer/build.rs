@@ -1,0 +1,595 @@
+//! Building the index: one entry per place, many keys per entry.
+
+use std::collections::HashMap;
+
+use geo::{Centroid, InteriorPoint};
+
+use super::phonetic::{english_stem, initials, join_syllables, syllable_variants};
+use super::text::{fold, short_forms};
+use super::{Alias, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, NONE};
+use crate::{AdminLevel, AdminUnit, Dataset};
+
+/// Prefix ranges larger than this are served from precomputed top lists.
+pub(super) const BIG_RANGE: usize = 1024;
+/// Keys kept per precomputed prefix.
+const TOP_PER_PREFIX: usize = 96;
+
+/// Province names by the first two digits of a code (only those civmap serves today).
+fn province_of(code: &str) -> Option<&'static str> {
+    match code.get(..2) {
+        Some("33") => Some("浙江省"),
+        _ => None,
+    }
+}
+
+fn admin_weight(u: &AdminUnit) -> f32 {
+    let base = match u.level {
+        AdminLevel::City => 1.0,
+        AdminLevel::District => 0.95,
+        AdminLevel::Township => 0.85,
+        AdminLevel::Community => 0.75,
+    };
+    // population breaks ties between units of one level (at most +3 %)
+    let pop = (u.population as f32 + 1.0).log10() / 7.0;
+    base * (1.0 + 0.03 * pop.min(1.0))
+}
+
+pub(super) const ROAD_WEIGHT: f32 = 0.72;
+pub(super) const FACILITY_WEIGHT: f32 = 0.68;
+pub(super) const LANDMARK_WEIGHT: f32 = 0.66;
+pub(super) const DOORPLATE_WEIGHT: f32 = 0.62;
+
+/// The stem and English class word of an admin unit: (`北山`, `Subdistrict`).
+fn english_name(u: &AdminUnit) -> Option<String> {
+    let stem = short_forms(&u.name)
+        .into_iter()
+        .last()
+        .unwrap_or_else(|| u.name.clone());
+    let class = match (u.level, u.kind.as_str()) {
+        (AdminLevel::City, _) => "City",
+        (AdminLevel::District, "county") => "County",
+        (AdminLevel::District, "county_level_city") => "City",
+        (AdminLevel::District, _) => "District",
+        (AdminLevel::Township, "town") => "Town",
+        (AdminLevel::Township, "township") => "Township",
+        (AdminLevel::Township, "special_zone") => "Zone",
+        (AdminLevel::Township, _) => "Subdistrict",
+        (AdminLevel::Community, "village") => "Village",
+        (AdminLevel::Community, _) if u.name.ends_with("村委会") => "Village",
+        (AdminLevel::Community, _) => "Community",
+    };
+    let s = english_stem(&stem);
+    (!s.is_empty()).then(|| format!("{s} {class}"))
+}
+
+/// English for an old district-level name: `下城区` → `Xiacheng District`.
+fn alias_english(name: &str) -> Option<String> {
+    for (suf, class) in [("区", "District"), ("县", "County"), ("市", "City")] {
+        if let Some(stem) = name.strip_suffix(suf) {
+            if stem.chars().count() >= 2 {
+                return Some(format!("{} {class}", english_stem(stem)));
+            }
+        }
+    }
+    None
+}
+
+fn road_english(name: &str) -> Option<String> {
+    for (suf, class) in [
+        ("大道", "Avenue"),
+        ("路", "Road"),
+        ("街", "Street"),
+        ("巷", "Lane"),
+    ] {
+        if let Some(stem) = name.strip_suffix(suf) {
+            if stem.chars().count() >= 2 {
+                return Some(format!("{} {class}", english_stem(stem)));
+            }
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct Builder {
+    entries: Vec<Entry>,
+    keys: Vec<Key>,
+    by_code: HashMap<Box<str>, u32>,
+}
+
+impl Builder {
+    fn push(&mut self, e: Entry) -> u32 {
+        self.entries.push(e);
+        (self.entries.len() - 1) as u32
+    }
+
+    fn key(&mut self, text: String, entry: u32, kind: KeyKind, strength: f32) {
+        if !text.is_empty() {
+            self.keys.push(Key {
+                text: text.into_boxed_str(),
+                entry,
+                kind,
+                strength,
+            });
+        }
+    }
+
+    /// Chinese key plus its pinyin and initials keys.
+    fn chinese_keys(&mut self, text: &str, entry: u32, kind: KeyKind, strength: f32) {
+        let f = fold(text);
+        let py_kind = if kind == KeyKind::Name {
+            KeyKind::Pinyin
+        } else {
+            KeyKind::PinyinShort
+        };
+        let py_strength = if matches!(kind, KeyKind::Alias | KeyKind::AliasShort) {
+            strength * 0.97
+        } else {
+            strength
+        };
+        // the first variant uses every character's most common reading; others are
+        // heteronym readings (余 xú, 洞 tóng), kept but weaker
+        for (i, v) in syllable_variants(&f).into_iter().enumerate() {
+            let s = if i == 0 {
+                py_strength
+            } else {
+                py_strength * 0.9
+            };
+            self.key(join_syllables(&v), entry, py_kind, s);
+            self.key(initials(&v), entry, KeyKind::Initials, s);
+        }
+        self.key(f, entry, kind, strength);
+    }
+
+    /// Name, short forms, their pinyin, and an English name.
+    fn name_keys(&mut self, name: &str, entry: u32, english: Option<String>) {
+        self.chinese_keys(name, entry, KeyKind::Name, 1.0);
+        for s in short_forms(name) {
+            self.chinese_keys(&s, entry, KeyKind::Short, 1.0);
+        }
+        if let Some(en) = english {
+            self.key(fold(&en), entry, KeyKind::English, 1.0);
+        }
+    }
+}
+
+impl Gazetteer {
+    /// Indexes every admin unit, distinct road name, facility, doorplate and landmark of
+    /// `dataset`, plus `aliases` (e.g. [`super::hangzhou_aliases`]). Aliases whose target
+    /// code is not in the dataset are skipped.
+    pub fn build(dataset: &Dataset, aliases: &[Alias]) -> Gazetteer {
+        let mut b = Builder::default();
+
+        // --- admin units: entries first, so that parents resolve by code
+        let code_index: HashMap<&str, usize> = dataset
+            .admin
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.code.as_str(), i))
+            .collect();
+        for (i, u) in dataset.admin.iter().enumerate() {
+            let p = u
+                .geometry
+                .interior_point()
+                .or_else(|| u.geometry.centroid())
+                .map(|p| (p.x(), p.y()))
+                .unwrap_or((f64::NAN, f64::NAN));
+            b.push(Entry {
+                kind: PlaceKind::Admin,
+                record: i as u32,
+                name: u.name.clone().into_boxed_str(),
+                label: Box::from(""),
+                code: Some(Box::from(u.code.as_str())),
+                level: Some(u.level),
+                parent: u
+                    .parent
+                    .as_ref()
+                    .and_then(|c| code_index.get(c.as_str()))
+                    .map_or(NONE, |&p| p as u32),
+                lon: p.0,
+                lat: p.1,
+                weight: admin_weight(u),
+            });
+        }
+        // labels: the chain from the top, with the province in front
+        for i in 0..dataset.admin.len() {
+            let mut chain = Vec::new();
+            let mut at = i as u32;
+            while at != NONE && chain.len() < 8 {
+                chain.push(at);
+                at = b.entries[at as usize].parent;
+            }
+            let top = *chain.last().unwrap_or(&(i as u32));
+            let mut label = String::new();
+            if let Some(code) = &b.entries[top as usize].code {
+                if let Some(p) = province_of(code) {
+                    label.push_str(p);
+                }
+            }
+            for &c in chain.iter().rev() {
+                label.push_str(&b.entries[c as usize].name);
+            }
+            b.entries[i].label = label.into_boxed_str();
+        }
+        for (i, u) in dataset.admin.iter().enumerate() {
+            let e = i as u32;
+            b.name_keys(&u.name, e, english_name(u));
+            b.key(u.code.as_str().to_owned(), e, KeyKind::Code, 1.0);
+            b.by_code.insert(Box::from(u.code.as_str()), e);
+            if u.level == AdminLevel::District {
+                b.by_code.insert(Box::from(u.code.district_prefix()), e);
+            }
+        }
+        for a in aliases {
+            let Some(&t) = code_index.get(a.target_code.as_str()) else {
+                continue;
+            };
+            let (e, s) = (t as u32, a.strength as f32);
+            b.chinese_keys(&a.name, e, KeyKind::Alias, s);
+            if let Some(en) = alias_english(&a.name) {
+                b.key(fold(&en), e, KeyKind::English, s * 0.97);
+            }
+            for short in short_forms(&a.name) {
+                b.chinese_keys(&short, e, KeyKind::AliasShort, s);
+            }
+            if let Some(old) = &a.old_code {
+                if a.strength >= 1.0 {
+                    b.by_code.insert(Box::from(old.as_str()), e);
+                    if old.len() == 12 {
+                        b.by_code.insert(Box::from(&old[..6]), e);
+                    }
+                }
+            }
+        }
+
+        // --- roads: distinct names from the network, then from doorplates
+        let mut road_ids: HashMap<&str, u32> = HashMap::new();
+        let mut road_names: Vec<&str> = Vec::new();
+        let names = dataset
+            .network
+            .road_names
+            .iter()
+            .chain(dataset.doorplates.iter().map(|d| &d.road));
+        for n in names {
+            if !n.is_empty() && !road_ids.contains_key(n.as_str()) {
+                road_ids.insert(n.as_str(), road_names.len() as u32);
+                road_names.push(n.as_str());
+            }
+        }
+        let community_entry = |code: Option<&crate::AdminCode>| -> u32 {
+            code.and_then(|c| code_index.get(c.as_str()))
+                .map_or(NONE, |&i| i as u32)
+        };
+        let mut doorplates = Vec::with_capacity(dataset.doorplates.len());
+        let mut road_doorplates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); road_names.len()];
+        let mut road_first: Vec<u32> = vec![NONE; road_names.len()];
+        for (i, d) in dataset.doorplates.iter().enumerate() {
+            let road = road_ids.get(d.road.as_str()).copied().unwrap_or(NONE);
+            let community = community_entry(d.community.as_ref());
+            doorplates.push(DoorplateRec {
+                road,
+                number: d.number,
+                community,
+                lon: d.location.x(),
+                lat: d.location.y(),
+            });
+            if road != NONE {
+                road_doorplates[road as usize].push((d.number, i as u32));
+                if road_first[road as usize] == NONE {
+                    road_first[road as usize] = i as u32;
+                }
+            }
+        }
+        for list in &mut road_doorplates {
+            list.sort_unstable();
+        }
+        // roads without doorplates are placed at the middle of their first edge
+        let mut road_point: Vec<Option<(f64, f64)>> = road_first
+            .iter()
+            .map(|&d| (d != NONE).then(|| (doorplates[d as usize].lon, doorplates[d as usize].lat)))
+            .collect();
+        for e in &dataset.network.edges {
+            let Some(name) = dataset.network.road_name(e) else {
+                continue;
+            };
+            let Some(&r) = road_ids.get(name) else {
+                continue;
+            };
+            if road_point[r as usize].is_none() {
+                let (a, c) = (
+                    dataset.network.nodes.get(e.from as usize),
+                    dataset.network.nodes.get(e.to as usize),
+                );
+                if let (Some(a), Some(c)) = (a, c) {
+                    road_point[r as usize] = Some(((a.x + c.x) / 2.0, (a.y + c.y) / 2.0));
+                }
+            }
+        }
+        let mut roads = Vec::with_capacity(road_names.len());
+        for (r, name) in road_names.iter().enumerate() {
+            // a road's label is the township of its first doorplate
+            let community = road_first[r];
+            let community = if community == NONE {
+                NONE
+            } else {
+                doorplates[community as usize].community
+            };
+            let township = if community == NONE {
+                NONE
+            } else {
+                b.entries[community as usize].parent
+            };
+            let label = if township == NONE {
+                (*name).to_owned()
+            } else {
+                format!("{}{}", b.entries[township as usize].label, name)
+            };
+            let (lon, lat) = road_point[r].unwrap_or((f64::NAN, f64::NAN));
+            let e = b.push(Entry {
+                kind: PlaceKind::Road,
+                record: r as u32,
+                name: Box::from(*name),
+                label: label.into_boxed_str(),
+                code: None,
+                level: None,
+                parent: township,
+                lon,
+                lat,
+                weight: ROAD_WEIGHT,
+            });
+            roads.push(e);
+            b.name_keys(name, e, road_english(name));
+        }
+
+        // --- facilities and landmarks
+        for (i, f) in dataset.facilities.iter().enumerate() {
+            let admin = community_entry(f.admin_code.as_ref());
+            let label = match (admin, f.address.is_empty()) {
+                (NONE, true) => f.name.clone(),
+                (NONE, false) => f.address.clone(),
+                (a, true) => format!("{}{}", b.entries[a as usize].label, f.name),
+                (a, false) => format!("{}{}", b.entries[a as usize].label, f.address),
+            };
+            let e = b.push(Entry {
+                kind: PlaceKind::Facility,
+                record: i as u32,
+                name: f.name.clone().into_boxed_str(),
+                label: label.into_boxed_str(),
+                code: None,
+                level: None,
+                parent: admin,
+                lon: f.location.x(),
+                lat: f.location.y(),
+                weight: FACILITY_WEIGHT,
+            });
+            b.chinese_keys(&f.name, e, KeyKind::Name, 1.0);
+        }
+        for (i, l) in dataset.landmarks.iter().enumerate() {
+            let e = b.push(Entry {
+                kind: PlaceKind::Landmark,
+                record: i as u32,
+                name: l.name.clone().into_boxed_str(),
+                label: l.name.clone().into_boxed_str(),
+                code: None,
+                level: None,
+                parent: NONE,
+                lon: l.location.x(),
+                lat: l.location.y(),
+                weight: LANDMARK_WEIGHT,
+            });
+            b.chinese_keys(&l.name, e, KeyKind::Name, 1.0);
+        }
+
+        Self::finish(
+            b.entries,
+            b.keys,
+            b.by_code,
+            roads,
+            road_doorplates,
+            doorplates,
+        )
+    }
+
+    fn finish(
+        entries: Vec<Entry>,
+        mut keys: Vec<Key>,
+        by_code: HashMap<Box<str>, u32>,
+        roads: Vec<u32>,
+        road_doorplates: Vec<Vec<(u32, u32)>>,
+        doorplates: Vec<DoorplateRec>,
+    ) -> Gazetteer {
+        keys.sort_unstable_by(|a, b| {
+            a.text
+                .cmp(&b.text)
+                .then(a.entry.cmp(&b.entry))
+                .then((a.kind as u8).cmp(&(b.kind as u8)))
+        });
+        keys.dedup_by(|a, b| a.text == b.text && a.entry == b.entry && a.kind == b.kind);
+        keys.shrink_to_fit();
+
+        // top lists for crowded prefixes, grouped by character-length prefixes
+        let mut prefix_top: HashMap<Box<str>, Box<[u32]>> = HashMap::new();
+        let mut len = 1;
+        loop {
+            let mut any_big = false;
+            let mut start = 0;
+            while start < keys.len() {
+                let p = char_prefix(&keys[start].text, len);
+                let mut end = start + 1;
+                while end < keys.len() && keys[end].text.starts_with(p) {
+                    end += 1;
+                }
+                if end - start > BIG_RANGE && p.chars().count() == len {
+                    any_big = true;
+                    let mut ids: Vec<u32> = (start as u32..end as u32).collect();
+                    ids.sort_by(|&a, &b| {
+                        let wa = entries[keys[a as usize].entry as usize].weight;
+                        let wb = entries[keys[b as usize].entry as usize].weight;
+                        wb.total_cmp(&wa).then(a.cmp(&b))
+                    });
+                    let mut seen = Vec::new();
+                    let mut top = Vec::new();
+                    for id in ids {
+                        let e = keys[id as usize].entry;
+                        if !seen.contains(&e) {
+                            seen.push(e);
+                            top.push(id);
+                            if top.len() == TOP_PER_PREFIX {
+                                break;
+                            }
+                        }
+                    }
+                    prefix_top.insert(Box::from(p), top.into_boxed_slice());
+                }
+                start = end;
+            }
+            if !any_big || len > 16 {
+                break;
+            }
+            len += 1;
+        }
+
+        let mut bigrams: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut trigrams: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut max_chinese_chars = 0;
+        for (k, key) in keys.iter().enumerate() {
+            match key.kind {
+                KeyKind::Name | KeyKind::Alias => {
+                    let cs: Vec<char> = key.text.chars().collect();
+                    max_chinese_chars = max_chinese_chars.max(cs.len());
+                    for w in cs.windows(2) {
+                        let list = bigrams.entry(bigram(w[0], w[1])).or_default();
+                        if list.last() != Some(&key.entry) {
+                            list.push(key.entry);
+                        }
+                    }
+                }
+                KeyKind::Short | KeyKind::AliasShort => {
+                    max_chinese_chars = max_chinese_chars.max(key.text.chars().count());
+                }
+                KeyKind::Pinyin | KeyKind::PinyinShort | KeyKind::English => {
+                    for t in trigrams_of(key.text.as_bytes()) {
+                        let list = trigrams.entry(t).or_default();
+                        if list.last() != Some(&(k as u32)) {
+                            list.push(k as u32);
+                        }
+                    }
+                }
+                KeyKind::Initials | KeyKind::Code => {}
+            }
+        }
+        for list in bigrams.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+            list.shrink_to_fit();
+        }
+        for list in trigrams.values_mut() {
+            list.shrink_to_fit();
+        }
+        Gazetteer {
+            entries,
+            keys,
+            prefix_top,
+            bigrams,
+            trigrams,
+            by_code,
+            roads,
+            road_doorplates,
+            doorplates,
+            max_chinese_chars,
+        }
+    }
+
+    /// The name of a road id (the `record` of a `road` hit).
+    pub fn road_name(&self, road: u32) -> Option<&str> {
+        self.roads
+            .get(road as usize)
+            .map(|&e| &*self.entries[e as usize].name)
+    }
+
+    /// Number of indexed places (admin units, roads, facilities, landmarks) and doorplates.
+    pub fn len(&self) -> usize {
+        self.entries.len() + self.doorplates.len()
+    }
+
+    /// Whether nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of search keys (names, short forms, pinyin, initials, English, codes).
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Approximate heap memory of the index in bytes (allocations, not allocator overhead).
+    pub fn approx_heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let s = |b: &str| b.len();
+        let entries = self.entries.capacity() * size_of::<Entry>()
+            + self
+                .entries
+                .iter()
+                .map(|e| s(&e.name) + s(&e.label) + e.code.as_deref().map_or(0, s))
+                .sum::<usize>();
+        let keys = self.keys.capacity() * size_of::<Key>()
+            + self.keys.iter().map(|k| s(&k.text)).sum::<usize>();
+        // hash maps: buckets (key + value + control byte) plus owned contents
+        let map = |n: usize, kv: usize| n * (kv + 1);
+        let prefix_top = map(
+            self.prefix_top.capacity(),
+            size_of::<(Box<str>, Box<[u32]>)>(),
+        ) + self
+            .prefix_top
+            .iter()
+            .map(|(k, v)| k.len() + 4 * v.len())
+            .sum::<usize>();
+        let bigrams = map(self.bigrams.capacity(), size_of::<(u64, Vec<u32>)>())
+            + self
+                .bigrams
+                .values()
+                .map(|v| 4 * v.capacity())
+                .sum::<usize>();
+        let trigrams = map(self.trigrams.capacity(), size_of::<(u32, Vec<u32>)>())
+            + self
+                .trigrams
+                .values()
+                .map(|v| 4 * v.capacity())
+                .sum::<usize>();
+        let codes = map(self.by_code.capacity(), size_of::<(Box<str>, u32)>())
+            + self.by_code.keys().map(|k| k.len()).sum::<usize>();
+        let roads = 4 * self.roads.capacity()
+            + self.road_doorplates.capacity() * size_of::<Vec<(u32, u32)>>()
+            + self
+                .road_doorplates
+                .iter()
+                .map(|v| 8 * v.capacity())
+                .sum::<usize>();
+        let doorplates = self.doorplates.capacity() * size_of::<DoorplateRec>();
+        entries + keys + prefix_top + bigrams + trigrams + codes + roads + doorplates
+    }
+}
+
+fn char_prefix(s: &str, chars: usize) -> &str {
+    match s.char_indices().nth(chars) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+pub(super) fn bigram(a: char, b: char) -> u64 {
+    (u64::from(a as u32) << 32) | u64::from(b as u32)
+}
+
+/// Letter trigrams of `$s$`.
+pub(super) fn trigrams_of(s: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let n = s.len() + 2;
+    let at = move |i: usize| -> u32 {
+        if i == 0 || i == n - 1 {
+            u32::from(b'$')
+        } else {
+            u32::from(s[i - 1])
+        }
+    };
+    (0..n.saturating_sub(2)).map(move |i| (at(i) << 16) | (at(i + 1) << 8) | at(i + 2))
+}

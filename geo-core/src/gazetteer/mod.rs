@@ -1,0 +1,252 @@
+//! The gazetteer: place-name search, autocomplete and address parsing over a [`Dataset`],
+//! in memory.
+//!
+//! Why its own index rather than a full-text engine: Chinese place names are short (2–8
+//! characters) and people type them in five ways — characters, full pinyin, initials, English
+//! and mixtures, with homophones and typos. Splitting into single characters (Nominatim's
+//! #692) drowns the signal, so every name is indexed under whole-name keys (official, short
+//! form, old names, pinyin, initials, English) in one sorted array — prefix search is a
+//! binary search — plus a character-bigram index for partial Chinese and a letter-trigram
+//! index that bounds the candidates of the Damerau–Levenshtein typo search.
+//!
+//! ```
+//! use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer, SearchOptions};
+//! use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit, Dataset};
+//! use geo::{polygon, MultiPolygon};
+//! let square = MultiPolygon(vec![polygon![(x: 120.1, y: 30.2), (x: 120.2, y: 30.2),
+//!     (x: 120.2, y: 30.3), (x: 120.1, y: 30.3)]]);
+//! let unit = |code: &str, name: &str, level, parent: Option<&str>, kind: &str| AdminUnit {
+//!     code: AdminCode::parse(code).unwrap(), name: name.into(), level,
+//!     parent: parent.map(|p| AdminCode::parse(p).unwrap()), kind: kind.into(),
+//!     geometry: square.clone(), population: 0, elderly: 0, synthetic: false };
+//! let mut ds = Dataset::default();
+//! ds.admin.push(unit("330100000000", "杭州市", AdminLevel::City, None, "city"));
+//! ds.admin.push(unit("330106000000", "西湖区", AdminLevel::District,
+//!     Some("330100000000"), "urban_district"));
+//! let gz = Gazetteer::build(&ds, &hangzhou_aliases());
+//! for q in ["西湖区", "xihu", "xhq", "Xihu District", "xihuqv"] {
+//!     let hits = gz.search(q, &SearchOptions::default()).unwrap();
+//!     assert_eq!(hits[0].code.as_deref(), Some("330106000000"), "{q}");
+//! }
+//! assert_eq!(gz.search("西湖区", &SearchOptions::default()).unwrap()[0].label,
+//!     "浙江省杭州市西湖区");
+//! ```
+
+mod alias;
+mod build;
+mod error;
+mod parse;
+mod phonetic;
+mod search;
+mod text;
+
+use crate::AdminLevel;
+
+pub use alias::{hangzhou_aliases, Alias};
+pub use error::GazetteerError;
+pub use text::{
+    bounded_damerau, chinese_numeral_value, convert_house_numerals, fold, short_forms,
+    MAX_QUERY_CHARS,
+};
+
+use std::collections::HashMap;
+
+/// What a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlaceKind {
+    /// An admin unit of any level (`record` indexes `Dataset::admin`).
+    Admin,
+    /// A distinct road name (`record` is the gazetteer's road id, see [`Gazetteer::road_name`]).
+    Road,
+    /// A facility (`record` indexes `Dataset::facilities`).
+    Facility,
+    /// A doorplate (`record` indexes `Dataset::doorplates`).
+    Doorplate,
+    /// A landmark (`record` indexes `Dataset::landmarks`).
+    Landmark,
+}
+
+impl PlaceKind {
+    /// Every kind.
+    pub const ALL: [PlaceKind; 5] = [
+        Self::Admin,
+        Self::Road,
+        Self::Facility,
+        Self::Doorplate,
+        Self::Landmark,
+    ];
+
+    /// The API name: `admin`, `road`, `facility`, `doorplate`, `landmark`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Road => "road",
+            Self::Facility => "facility",
+            Self::Doorplate => "doorplate",
+            Self::Landmark => "landmark",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Result<Self, GazetteerError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| GazetteerError::UnknownKind(s.to_owned()))
+    }
+}
+
+/// Options of [`Gazetteer::search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    /// Most hits returned.
+    pub limit: usize,
+    /// Bias towards places near this `(lon, lat)`.
+    pub near: Option<(f64, f64)>,
+    /// Only these kinds; empty means all.
+    pub kinds: Vec<PlaceKind>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            limit: 10,
+            near: None,
+            kinds: Vec::new(),
+        }
+    }
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// What it is.
+    pub kind: PlaceKind,
+    /// Index of the record (see [`PlaceKind`]).
+    pub record: u32,
+    /// Display name, e.g. `北山街道` or `文三路12号`.
+    pub name: String,
+    /// Full address, e.g. `浙江省杭州市西湖区北山街道`.
+    pub label: String,
+    /// 12-digit code for admin units.
+    pub code: Option<String>,
+    /// Ranking score (match quality × weight × proximity); higher is better.
+    pub score: f64,
+    /// WGS84 longitude.
+    pub lon: f64,
+    /// WGS84 latitude.
+    pub lat: f64,
+}
+
+/// One recognised part of an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// `province`, `city`, `district`, `township`, `community`, `road` or `number`.
+    pub level: &'static str,
+    /// The text as recognised (folded: digits in ASCII).
+    pub text: String,
+    /// The code of the unit it links to (admin levels).
+    pub code: Option<String>,
+}
+
+/// The result of [`Gazetteer::parse_address`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedAddress {
+    /// Components, top down.
+    pub components: Vec<Component>,
+    /// The doorplate (index into `Dataset::doorplates`) when road and number resolve to one.
+    pub doorplate: Option<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Which name form a key was made from; sets the base score of a match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Name,
+    Short,
+    Alias,
+    AliasShort,
+    Pinyin,
+    PinyinShort,
+    Initials,
+    English,
+    Code,
+}
+
+impl KeyKind {
+    fn base(self) -> f64 {
+        match self {
+            Self::Name | Self::Code => 1.0,
+            Self::Short => 0.97,
+            Self::Alias => 0.93,
+            Self::AliasShort => 0.9,
+            Self::Pinyin | Self::English => 0.92,
+            Self::PinyinShort => 0.9,
+            Self::Initials => 0.8,
+        }
+    }
+
+    fn is_chinese(self) -> bool {
+        matches!(
+            self,
+            Self::Name | Self::Short | Self::Alias | Self::AliasShort
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    kind: PlaceKind,
+    record: u32,
+    name: Box<str>,
+    label: Box<str>,
+    code: Option<Box<str>>,
+    level: Option<AdminLevel>,
+    /// Admin parent entry, or the township entry of a road.
+    parent: u32,
+    lon: f64,
+    lat: f64,
+    weight: f32,
+}
+
+#[derive(Debug, Clone)]
+struct Key {
+    text: Box<str>,
+    entry: u32,
+    kind: KeyKind,
+    strength: f32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DoorplateRec {
+    road: u32,
+    number: u32,
+    community: u32,
+    lon: f64,
+    lat: f64,
+}
+
+/// The in-memory gazetteer index. Build once with [`Gazetteer::build`]; queries take `&self`
+/// and may run from many threads.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    entries: Vec<Entry>,
+    /// Every key, sorted by text: exact and prefix lookups are binary searches.
+    keys: Vec<Key>,
+    /// For prefixes that match more than [`build::BIG_RANGE`] keys: the best keys by weight.
+    prefix_top: HashMap<Box<str>, Box<[u32]>>,
+    /// Character bigram → entries whose Chinese names contain it.
+    bigrams: HashMap<u64, Vec<u32>>,
+    /// Letter trigram (with `$` padding) → pinyin/English keys containing it.
+    trigrams: HashMap<u32, Vec<u32>>,
+    /// Code (12-digit, 6-digit district, old codes of aliases) → entry.
+    by_code: HashMap<Box<str>, u32>,
+    /// Road id → entry.
+    roads: Vec<u32>,
+    /// Road id → (number, doorplate index), sorted.
+    road_doorplates: Vec<Vec<(u32, u32)>>,
+    doorplates: Vec<DoorplateRec>,
+    /// Longest Chinese key in characters (bounds the address scanner).
+    max_chinese_chars: usize,
+}

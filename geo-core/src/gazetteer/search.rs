@@ -1,0 +1,377 @@
+//! Query side: candidate generation (codes, key prefixes, bigrams, pinyin of the query,
+//! bounded typo search, house numbers, address parsing) and ranking.
+
+use std::collections::HashMap;
+
+use super::build::{bigram, trigrams_of, BIG_RANGE, DOORPLATE_WEIGHT};
+use super::phonetic::query_pinyin;
+use super::text::{
+    bounded_damerau, convert_house_numerals, fold, is_han, split_house_number, validate,
+};
+use super::{Gazetteer, GazetteerError, KeyKind, PlaceKind, SearchHit, SearchOptions, NONE};
+
+/// Match quality per entry (and per doorplate, kept apart: they are not entries).
+#[derive(Debug, Default)]
+struct Candidates {
+    entries: HashMap<u32, f64>,
+    doorplates: HashMap<u32, f64>,
+}
+
+impl Candidates {
+    fn add(&mut self, entry: u32, score: f64) {
+        let s = self.entries.entry(entry).or_insert(0.0);
+        if score > *s {
+            *s = score;
+        }
+    }
+
+    fn add_doorplate(&mut self, dp: u32, score: f64) {
+        let s = self.doorplates.entry(dp).or_insert(0.0);
+        if score > *s {
+            *s = score;
+        }
+    }
+
+    fn best(&self) -> f64 {
+        self.entries.values().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Score of a key match: exact, or prefix scaled by how much of the key the query covers.
+fn prefix_score(kind: KeyKind, strength: f32, q_chars: usize, key_chars: usize) -> f64 {
+    let base = kind.base() * f64::from(strength);
+    if q_chars >= key_chars {
+        base
+    } else {
+        base * (0.55 + 0.35 * q_chars as f64 / key_chars as f64)
+    }
+}
+
+/// Largest typo distance allowed for a query of `len` letters.
+pub(crate) fn max_typos(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let lat = ((a.1 + b.1) / 2.0).to_radians();
+    let dx = (a.0 - b.0).to_radians() * lat.cos();
+    let dy = (a.1 - b.1).to_radians();
+    6371.0 * (dx * dx + dy * dy).sqrt()
+}
+
+impl Gazetteer {
+    /// The range of keys starting with `prefix`.
+    pub(super) fn prefix_range(&self, prefix: &str) -> std::ops::Range<usize> {
+        let lo = self.keys.partition_point(|k| &*k.text < prefix);
+        let hi = lo + self.keys[lo..].partition_point(|k| k.text.starts_with(prefix));
+        lo..hi
+    }
+
+    /// Keys equal to or starting with `q`, scored and scaled by `factor`.
+    fn match_keys(&self, q: &str, factor: f64, cands: &mut Candidates) {
+        let range = self.prefix_range(q);
+        let q_chars = q.chars().count();
+        let mut score_key = |k: usize| {
+            let key = &self.keys[k];
+            let key_chars = if key.text.is_ascii() {
+                key.text.len()
+            } else {
+                key.text.chars().count()
+            };
+            cands.add(
+                key.entry,
+                factor * prefix_score(key.kind, key.strength, q_chars, key_chars),
+            );
+        };
+        if range.len() <= BIG_RANGE {
+            range.for_each(&mut score_key);
+            return;
+        }
+        // crowded prefix: the exact keys, then the precomputed best
+        let exact_end = range.start + self.keys[range.clone()].partition_point(|k| &*k.text == q);
+        (range.start..exact_end).for_each(&mut score_key);
+        if let Some(top) = self.prefix_top.get(q) {
+            top.iter().for_each(|&k| score_key(k as usize));
+        } else {
+            range.take(BIG_RANGE).for_each(&mut score_key);
+        }
+    }
+
+    /// Partial Chinese: entries whose names share character bigrams with the query.
+    fn match_bigrams(&self, q: &str, cands: &mut Candidates) {
+        let cs: Vec<char> = q.chars().collect();
+        if cs.len() < 2 {
+            return;
+        }
+        let grams: Vec<u64> = cs.windows(2).map(|w| bigram(w[0], w[1])).collect();
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for g in &grams {
+            if let Some(list) = self.bigrams.get(g) {
+                if list.len() > 20_000 {
+                    continue; // too common to say anything
+                }
+                for &e in list {
+                    *counts.entry(e).or_insert(0) += 1;
+                }
+            }
+        }
+        let need = (grams.len() as u32).div_ceil(2).max(1);
+        for (e, n) in counts {
+            if n < need {
+                continue;
+            }
+            let name = &self.entries[e as usize].name;
+            let name_chars = name.chars().count().max(1);
+            let cover = (cs.len() as f64 / name_chars as f64).min(1.0);
+            let score = if name.contains(q) {
+                0.45 + 0.35 * cover
+            } else {
+                0.4 * (f64::from(n) / grams.len() as f64) * cover
+            };
+            cands.add(e, score);
+        }
+    }
+
+    /// Typos in pinyin or English: bounded Damerau–Levenshtein against the keys that share
+    /// enough letter trigrams with the query.
+    fn match_typos(&self, q: &str, factor: f64, cands: &mut Candidates) {
+        let max = max_typos(q.len());
+        if max == 0 || !q.is_ascii() {
+            return;
+        }
+        let grams: Vec<u32> = trigrams_of(q.as_bytes()).collect();
+        // one edit spoils up to 3 trigrams, a transposition up to 4
+        let need = grams.len().saturating_sub(4 * max).max(1) as u32;
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for g in &grams {
+            if let Some(list) = self.trigrams.get(g) {
+                for &k in list {
+                    *counts.entry(k).or_insert(0) += 1;
+                }
+            }
+        }
+        for (k, n) in counts {
+            if n < need {
+                continue;
+            }
+            let key = &self.keys[k as usize];
+            if let Some(d) = bounded_damerau(q.as_bytes(), key.text.as_bytes(), max) {
+                if d > 0 {
+                    let s = key.kind.base() * f64::from(key.strength) * (0.8 - 0.12 * d as f64);
+                    cands.add(key.entry, factor * s);
+                }
+            }
+        }
+    }
+
+    /// Doorplates `number` on roads matching `place`.
+    fn match_house_number(&self, place: &str, number: u32, exact: bool, cands: &mut Candidates) {
+        let mut roads = Candidates::default();
+        self.match_keys(place, 1.0, &mut roads);
+        if place.chars().any(is_han) {
+            let p = query_pinyin(place);
+            self.match_keys(&p, 0.85, &mut roads);
+        }
+        let mut roads: Vec<(u32, f64)> = roads
+            .entries
+            .into_iter()
+            .filter(|(e, _)| self.entries[*e as usize].kind == PlaceKind::Road)
+            .collect();
+        roads.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let digits = number.to_string();
+        for (e, score) in roads.into_iter().take(5) {
+            let road = self.entries[e as usize].record as usize;
+            let list = &self.road_doorplates[road];
+            if exact {
+                let lo = list.partition_point(|&(n, _)| n < number);
+                for &(n, dp) in &list[lo..] {
+                    if n != number {
+                        break;
+                    }
+                    cands.add_doorplate(dp, score);
+                }
+            } else {
+                // autocomplete: numbers that start with the typed digits, lowest first
+                let mut taken = 0;
+                for &(n, dp) in list {
+                    if n == number || n.to_string().starts_with(&digits) {
+                        let s = if n == number { score } else { score * 0.95 };
+                        cands.add_doorplate(dp, s);
+                        taken += 1;
+                        if taken == 50 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Searches places by name, short form, old name, pinyin, initials, English, code or
+    /// address, tolerating homophones and 1–2 typos; ranked by match × weight × proximity.
+    ///
+    /// Errors: empty, over-long (> [`super::MAX_QUERY_CHARS`]) or control characters.
+    pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>, GazetteerError> {
+        validate(q)?;
+        let f = convert_house_numerals(&fold(q));
+        if f.is_empty() || opts.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut cands = Candidates::default();
+        if f.bytes().all(|b| b.is_ascii_digit()) {
+            if let Some(&e) = self.by_code.get(f.as_str()) {
+                cands.add(e, 1.0);
+            }
+        }
+        self.match_keys(&f, 1.0, &mut cands);
+        let has_han = f.chars().any(is_han);
+        let has_latin = f.bytes().any(|b| b.is_ascii_lowercase());
+        if has_han {
+            self.match_bigrams(&f, &mut cands);
+        }
+        let p = if has_han { query_pinyin(&f) } else { f.clone() };
+        // the pinyin of Chinese input finds homophones; characters that match directly are
+        // stronger evidence than a homophone
+        let pinyin_factor = match (has_latin, cands.best() > 0.3) {
+            (true, _) => 0.95,
+            (false, false) => 0.85,
+            (false, true) => 0.6,
+        };
+        if has_han {
+            self.match_keys(&p, pinyin_factor, &mut cands);
+        }
+        if p.is_ascii() && cands.best() < 0.9 {
+            let factor = if has_han { pinyin_factor } else { 1.0 };
+            self.match_typos(&p, factor, &mut cands);
+        }
+        if let Some((place, number, _)) = split_house_number(&f) {
+            self.match_house_number(place, number, true, &mut cands);
+        }
+        if has_han && f.chars().count() >= 4 && cands.best() < 1.0 {
+            let parsed = self.parse_folded(&f);
+            if let Some(dp) = parsed.doorplate {
+                cands.add_doorplate(dp, 1.0);
+            } else if parsed.admin_levels >= 2 && parsed.deepest != NONE {
+                cands.add(parsed.deepest, 0.98);
+            }
+        }
+        Ok(self.rank(cands, opts))
+    }
+
+    /// Prefix completion for a search box: keys that start with what was typed (Chinese,
+    /// pinyin, initials, English), and doorplates of a road as their numbers are typed
+    /// (`文三路1` → 文三路1号, 10号…). No typo search: it has to be fast.
+    pub fn autocomplete(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, GazetteerError> {
+        validate(q)?;
+        let f = convert_house_numerals(&fold(q));
+        let opts = SearchOptions {
+            limit,
+            ..SearchOptions::default()
+        };
+        if f.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut cands = Candidates::default();
+        if let Some((place, number, hao)) = split_house_number(&f) {
+            self.match_house_number(place, number, hao, &mut cands);
+            if !cands.doorplates.is_empty() {
+                return Ok(self.rank(cands, &opts));
+            }
+        }
+        self.match_keys(&f, 1.0, &mut cands);
+        if f.chars().any(is_han) && cands.entries.len() < limit {
+            let p = query_pinyin(&f);
+            let factor = if f.bytes().any(|b| b.is_ascii_lowercase()) {
+                0.95
+            } else {
+                0.85
+            };
+            self.match_keys(&p, factor, &mut cands);
+        }
+        Ok(self.rank(cands, &opts))
+    }
+
+    fn rank(&self, cands: Candidates, opts: &SearchOptions) -> Vec<SearchHit> {
+        let wanted = |k: PlaceKind| opts.kinds.is_empty() || opts.kinds.contains(&k);
+        let proximity = |lon: f64, lat: f64| match opts.near {
+            Some(near) if lon.is_finite() && lat.is_finite() => {
+                1.0 + 0.5 * (-distance_km(near, (lon, lat)) / 5.0).exp()
+            }
+            _ => 1.0,
+        };
+        // (rank, is_doorplate, id)
+        let mut ranked: Vec<(f64, f64, bool, u32)> = Vec::new();
+        for (e, s) in cands.entries {
+            let en = &self.entries[e as usize];
+            if wanted(en.kind) {
+                ranked.push((
+                    s * f64::from(en.weight) * proximity(en.lon, en.lat),
+                    s,
+                    false,
+                    e,
+                ));
+            }
+        }
+        if wanted(PlaceKind::Doorplate) {
+            for (d, s) in cands.doorplates {
+                let dp = &self.doorplates[d as usize];
+                let r = s * f64::from(DOORPLATE_WEIGHT) * proximity(dp.lon, dp.lat)
+                    // lower numbers first when completing
+                    * (1.0 - f64::from(dp.number.min(100_000)) * 1e-9);
+                ranked.push((r, s, true, d));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+        ranked.truncate(opts.limit);
+        ranked
+            .into_iter()
+            .map(|(r, _, is_dp, id)| {
+                if is_dp {
+                    self.doorplate_hit(id, r)
+                } else {
+                    let e = &self.entries[id as usize];
+                    SearchHit {
+                        kind: e.kind,
+                        record: e.record,
+                        name: e.name.to_string(),
+                        label: e.label.to_string(),
+                        code: e.code.as_deref().map(str::to_owned),
+                        score: r,
+                        lon: e.lon,
+                        lat: e.lat,
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The hit of a doorplate, its label built from its community's chain.
+    fn doorplate_hit(&self, dp: u32, score: f64) -> SearchHit {
+        let d = &self.doorplates[dp as usize];
+        let road = if d.road == NONE {
+            ""
+        } else {
+            &*self.entries[self.roads[d.road as usize] as usize].name
+        };
+        let name = format!("{road}{}号", d.number);
+        let label = if d.community == NONE {
+            name.clone()
+        } else {
+            format!("{}{name}", self.entries[d.community as usize].label)
+        };
+        SearchHit {
+            kind: PlaceKind::Doorplate,
+            record: dp,
+            name,
+            label,
+            code: None,
+            score,
+            lon: d.lon,
+            lat: d.lat,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! PostGIS for the tests: a fresh database per test on the cluster named by
+//! `CIVMAP_TEST_PG_URL` (so tests run in parallel without seeing each other), and a
+//! [`DedicatedCluster`] for the tests that must stop their server.
+//!
+//! Include with `#[path = "common/pg.rs"] mod pg;`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio_postgres::NoTls;
+
+/// The admin URL of the test cluster; fails (never skips) when it is not set.
+pub fn admin_url() -> String {
+    match std::env::var("CIVMAP_TEST_PG_URL") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => panic!(
+            "PostGIS tests need a cluster: run them through scripts/test.sh, or `eval $(bash scripts/pg-cluster.sh start)` first"
+        ),
+    }
+}
+
+/// `url` with its database name replaced by `db` (query parameters dropped).
+pub fn with_database(url: &str, db: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    match base[scheme_end..].rfind('/') {
+        Some(slash) => format!("{}/{db}", &base[..scheme_end + slash]),
+        None => format!("{base}/{db}"),
+    }
+}
+
+async fn admin_exec(admin_url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(admin_url, NoTls).await?;
+    let task = tokio::spawn(connection);
+    let result = client.batch_execute(sql).await;
+    drop(client);
+    let _ = task.await;
+    result
+}
+
+fn unique_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "t_{}_{}_{:08x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+/// A fresh database with PostGIS, dropped (with FORCE) when this goes out of scope.
+#[derive(Debug)]
+pub struct TestDb {
+    /// URL of the new database.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    /// Creates `t_<unique>` on the `CIVMAP_TEST_PG_URL` cluster.
+    pub async fn create() -> TestDb {
+        Self::create_on(&admin_url()).await
+    }
+
+    /// Creates `t_<unique>` on the cluster of `admin_url`.
+    pub async fn create_on(admin_url: &str) -> TestDb {
+        let name = unique_name();
+        admin_exec(admin_url, &format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        let url = with_database(admin_url, &name);
+        admin_exec(&url, "CREATE EXTENSION postgis")
+            .await
+            .unwrap_or_else(|e| panic!("CREATE EXTENSION postgis in {name}: {e}"));
+        TestDb {
+            url,
+            name,
+            admin_url: admin_url.to_owned(),
+        }
+    }
+
+    /// A plain client on this database (its connection runs on a spawned task).
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url, NoTls)
+            .await
+            .expect("connect to the test database");
+        tokio::spawn(connection);
+        client
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot block on itself: use a thread
+        // with its own small runtime.
+        let admin = self.admin_url.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let done = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|rt| rt.block_on(admin_exec(&admin, &sql)))
+        })
+        .join();
+        if !matches!(done, Ok(Ok(Ok(())))) && !std::thread::panicking() {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// A cluster of its own (`scripts/pg-cluster.sh start`), stopped and removed on drop.
+#[derive(Debug)]
+pub struct DedicatedCluster {
+    /// URL of its `civmap_test` database.
+    pub url: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    stopped: bool,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .join("scripts/pg-cluster.sh")
+}
+
+impl DedicatedCluster {
+    /// Starts one (about a second).
+    pub fn start() -> DedicatedCluster {
+        let out = Command::new("bash")
+            .arg(script())
+            .arg("start")
+            .output()
+            .expect("run scripts/pg-cluster.sh start");
+        assert!(
+            out.status.success(),
+            "scripts/pg-cluster.sh start failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let var = |name: &str| {
+            stdout
+                .split(|c: char| c == ';' || c.is_whitespace())
+                .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("no {name} in pg-cluster.sh's output: {stdout}"))
+        };
+        DedicatedCluster {
+            url: var("CIVMAP_TEST_PG_URL"),
+            dir: PathBuf::from(var("CIVMAP_TEST_PG_DIR")),
+            stopped: false,
+        }
+    }
+
+    /// Stops the server at once (`pg_ctl -m immediate`) and removes its directory.
+    pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        let status = Command::new("bash")
+            .arg(script())
+            .arg("stop")
+            .arg(&self.dir)
+            .status()
+            .expect("run scripts/pg-cluster.sh stop");
+        assert!(status.success(), "scripts/pg-cluster.sh stop failed");
+    }
+}
+
+impl Drop for DedicatedCluster {
+    fn drop(&mut self) {
+        if !self.stopped {
+            self.stopped = true;
+            let _ = Command::new("bash")
+                .arg(script())
+                .arg("stop")
+                .arg(&self.dir)
+                .status();
+        }
+    }
+}
