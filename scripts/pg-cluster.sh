@@ -3,13 +3,15 @@
 #
 #   eval "$(bash scripts/pg-cluster.sh start)"   # exports CIVMAP_TEST_PG_URL, CIVMAP_TEST_PG_DIR
 #   bash scripts/pg-cluster.sh stop "$CIVMAP_TEST_PG_DIR"
+#   bash scripts/pg-cluster.sh pause DIR; bash scripts/pg-cluster.sh resume DIR   # an outage
 #
 # `start` makes a cluster in a fresh `mktemp -d` directory (initdb, trust auth, listening on
 # 127.0.0.1 only on a free port, its socket in that directory, durability switched off for
 # speed — never point it at data you want to keep), creates the database `civmap_test`
 # with the postgis and pgrouting extensions, and prints two `export` lines on stdout.
 # Everything else goes to stderr. `stop DIR` stops the cluster (immediate mode) and
-# removes DIR. Installs nothing: scripts/test.sh installs the Debian packages.
+# removes DIR; `pause DIR` stops the server (ending every session) but keeps DIR, `resume DIR` starts it
+# again on the same port (the settings live in DIR/data/postgresql.conf). Installs nothing: scripts/test.sh installs the Debian packages.
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -62,18 +64,29 @@ start() {
   as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
 
+  # Settings go into postgresql.conf so that `resume` starts the same server.
+  cat >>"$dir/data/postgresql.conf" <<CONF
+
+# pg-cluster.sh: a throwaway test cluster, durability off for speed
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+CONF
+
   # A port can be taken between choosing it and binding it: retry a few times.
   local ok=""
   for _ in 1 2 3 4 5; do
     port=$(free_port)
-    if as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        start >&2; then
+    if as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -o "-p $port" start >&2; then
       ok=1
       break
     fi
   done
   [ -n "$ok" ] || die "the server did not start (see $dir/log)"
+  echo "port = $port" >>"$dir/data/postgresql.conf"
 
   local psql=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres)
   "${psql[@]}" -d postgres -c "CREATE DATABASE $DB" >&2 || die "CREATE DATABASE $DB failed"
@@ -93,8 +106,25 @@ stop() {
   rm -rf "$dir"
 }
 
+pause() {
+  local dir=${1:-}
+  [ -n "$dir" ] && [ -d "$dir/data" ] || die "usage: pg-cluster.sh pause DIR (a cluster made by start)"
+  # Fast, not immediate: with synchronous_commit=off an immediate stop can lose the last
+  # commits; fast still ends every session at once, which is what an outage looks like.
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || die "pg_ctl stop failed for $dir"
+}
+
+resume() {
+  local dir=${1:-}
+  [ -n "$dir" ] && [ -d "$dir/data" ] || die "usage: pg-cluster.sh resume DIR (a cluster made by start)"
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >&2 \
+    || die "the server in $dir did not start again (see $dir/log)"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
-  *) die "usage: pg-cluster.sh start | stop DIR" ;;
+  pause) pause "${2:-}" ;;
+  resume) resume "${2:-}" ;;
+  *) die "usage: pg-cluster.sh start | stop DIR | pause DIR | resume DIR" ;;
 esac

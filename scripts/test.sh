@@ -56,5 +56,10 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 log "cargo build (the binary the end-to-end tests run)"
 cargo build --workspace --all-features
 
+log "throwaway PostGIS cluster for the tests"
+eval "$(bash scripts/pg-cluster.sh start)"
+trap 'bash scripts/pg-cluster.sh stop "$CIVMAP_TEST_PG_DIR" >/dev/null 2>&1 || true' EXIT
+echo "CIVMAP_TEST_PG_URL=$CIVMAP_TEST_PG_URL" >&2
+
 log "cargo test (all features)"
 cargo test --workspace --all-features 2>&1 | tee target/test-output.txt

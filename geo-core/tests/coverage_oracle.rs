@@ -153,12 +153,8 @@ mod coverage {
             for limit_m in [f64::INFINITY, 250.0] {
                 let limit_nm = civmap_geo_core::coverage::dijkstra::to_nm(limit_m);
                 let labels = multi_source(&graph, &snaps, limit_nm);
-                for v in 0..net.nodes.len() {
-                    let want = if expected[v] <= limit_m {
-                        expected[v]
-                    } else {
-                        f64::INFINITY
-                    };
+                for (v, &exp) in expected.iter().enumerate() {
+                    let want = if exp <= limit_m { exp } else { f64::INFINITY };
                     let got = labels.dist_m(v as u32);
                     if want.is_finite() {
                         assert!(
@@ -169,7 +165,7 @@ mod coverage {
                     } else {
                         // Right at the limit rounding may go either way; elsewhere unreached.
                         assert!(
-                            got.is_infinite() || (expected[v] - limit_m).abs() < 1e-6,
+                            got.is_infinite() || (exp - limit_m).abs() < 1e-6,
                             "seed {seed} node {v}: {got} vs {want}"
                         );
                     }

@@ -30,7 +30,7 @@ fn top(q: &str) -> Option<civmap_geo_core::gazetteer::SearchHit> {
 }
 
 #[test]
-fn chinese_numerals_convert_to_numbers() {
+fn gazetteer_chinese_numerals_convert_to_numbers() {
     assert_eq!(chinese_numeral_value("十二"), Some(12));
     assert_eq!(chinese_numeral_value("一百零三"), Some(103));
     assert_eq!(chinese_numeral_value("二十"), Some(20));
@@ -40,7 +40,7 @@ fn chinese_numerals_convert_to_numbers() {
 }
 
 #[test]
-fn house_numbers_in_any_digits_find_the_same_doorplate() {
+fn gazetteer_house_numbers_in_any_digits_find_the_same_doorplate() {
     let want = top("文三路12号").unwrap();
     assert_eq!(want.kind, PlaceKind::Doorplate);
     assert_eq!(want.name, "文三路12号");
@@ -59,14 +59,14 @@ fn house_numbers_in_any_digits_find_the_same_doorplate() {
 }
 
 #[test]
-fn search_finds_district_by_pinyin_initials() {
+fn gazetteer_search_finds_district_by_pinyin_initials() {
     assert_eq!(top("xhq").unwrap().code.as_deref(), Some("330106000000"));
     assert_eq!(top("XHQ").unwrap().code.as_deref(), Some("330106000000"));
     assert_eq!(top("ｘｈｑ").unwrap().code.as_deref(), Some("330106000000"));
 }
 
 #[test]
-fn typos_are_tolerated_within_bounds() {
+fn gazetteer_typos_are_tolerated_within_bounds() {
     // one and two edits find the place
     assert_eq!(
         top("hangzou").unwrap().code.as_deref(),
@@ -94,7 +94,7 @@ fn typos_are_tolerated_within_bounds() {
 }
 
 #[test]
-fn bad_queries_are_refused_with_clear_errors() {
+fn gazetteer_bad_queries_are_refused_with_clear_errors() {
     let gz = &fixture().1;
     let o = SearchOptions::default();
     assert_eq!(gz.search("", &o), Err(GazetteerError::EmptyQuery));
@@ -124,7 +124,7 @@ fn bad_queries_are_refused_with_clear_errors() {
 }
 
 #[test]
-fn autocomplete_completes_prefixes_and_house_numbers() {
+fn gazetteer_autocomplete_completes_prefixes_and_house_numbers() {
     let gz = &fixture().1;
     let hits = gz.autocomplete("北山", 5).unwrap();
     assert_eq!(hits[0].name, "北山街道");
@@ -143,7 +143,7 @@ fn autocomplete_completes_prefixes_and_house_numbers() {
 }
 
 #[test]
-fn parse_address_links_every_level() {
+fn gazetteer_parse_address_links_every_level() {
     let (ds, gz) = fixture();
     // the chain of 文三路's community, from the dataset
     let dp = ds
@@ -201,7 +201,7 @@ fn parse_address_links_every_level() {
 }
 
 #[test]
-fn proximity_breaks_ties_between_namesakes() {
+fn gazetteer_proximity_breaks_ties_between_namesakes() {
     let (ds, gz) = fixture();
     // two communities with the same name
     let comm: Vec<_> = ds.admin_at_level(AdminLevel::Community).collect();
@@ -247,7 +247,7 @@ fn proximity_breaks_ties_between_namesakes() {
 }
 
 #[test]
-fn kinds_filter_and_labels() {
+fn gazetteer_kinds_filter_and_labels() {
     let gz = &fixture().1;
     let o = SearchOptions {
         kinds: vec![PlaceKind::Facility],
@@ -268,7 +268,7 @@ fn kinds_filter_and_labels() {
 }
 
 #[test]
-fn index_reports_its_memory() {
+fn gazetteer_index_reports_its_memory() {
     let gz = &fixture().1;
     let bytes = gz.approx_heap_bytes();
     println!(

@@ -222,9 +222,11 @@ async fn push_then_load_round_trips_the_default_city() {
 
     let mut store = PgStore::connect(&db.url).await.unwrap();
     let mut layers = Vec::new();
+    let started = Instant::now();
     let summary = store
         .push(&ds, &mut |layer, done, total| {
             if done == total {
+                eprintln!("  {layer}: {total} done at {:.2?}", started.elapsed());
                 layers.push((layer.to_owned(), total));
             }
         })

@@ -502,7 +502,7 @@ pub(crate) async fn admin_unit_by_code(
         t,
         (ADMIN_SELECT, "admin_units", "code"),
         &code,
-        |t, r| admin_unit(t, r),
+        admin_unit,
     )
     .await
 }

@@ -27,7 +27,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).
-const LOCK_KEY: i64 = 0x0063_6976_6d61_70;
+const LOCK_KEY: i64 = 0x6369_766d_6170;
 
 /// Applies the missing migrations on `client`, which must be inside a transaction.
 /// Returns the versions it applied.

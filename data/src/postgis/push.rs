@@ -170,6 +170,7 @@ async fn copy_layer<'a, T>(
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
     let total = items.len() as u64;
     progress(table, 0, total);
+    let mut next_report = PROGRESS_STEP;
     // A server error during COPY names the line; line n is items[n - 1].
     let located = |e: tokio_postgres::Error| {
         let at = match errors::copy_line(&e).and_then(|n| items.get(n.wrapping_sub(1))) {
@@ -186,8 +187,9 @@ async fn copy_layer<'a, T>(
             .await
             .map_err(located)?;
         let done = i as u64 + 1;
-        if done % PROGRESS_STEP == 0 && done < total {
+        if done == next_report && done < total {
             progress(table, done, total);
+            next_report += PROGRESS_STEP;
         }
     }
     writer.as_mut().finish().await.map_err(located)?;

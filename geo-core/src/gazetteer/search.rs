@@ -146,19 +146,28 @@ impl Gazetteer {
         let grams: Vec<u32> = trigrams_of(q.as_bytes()).collect();
         // one edit spoils up to 3 trigrams, a transposition up to 4
         let need = grams.len().saturating_sub(4 * max).max(1) as u32;
-        let mut counts: HashMap<u32, u32> = HashMap::new();
+        // counting in a flat array: posting lists of common trigrams (`ang`) are long
+        let mut counts = vec![0u8; self.keys.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for g in &grams {
             if let Some(list) = self.trigrams.get(g) {
                 for &k in list {
-                    *counts.entry(k).or_insert(0) += 1;
+                    let c = &mut counts[k as usize];
+                    if *c == 0 {
+                        touched.push(k);
+                    }
+                    *c = c.saturating_add(1);
                 }
             }
         }
-        for (k, n) in counts {
-            if n < need {
+        for k in touched {
+            if u32::from(counts[k as usize]) < need {
                 continue;
             }
             let key = &self.keys[k as usize];
+            if key.text.len().abs_diff(q.len()) > max {
+                continue;
+            }
             if let Some(d) = bounded_damerau(q.as_bytes(), key.text.as_bytes(), max) {
                 if d > 0 {
                     let s = key.kind.base() * f64::from(key.strength) * (0.8 - 0.12 * d as f64);
@@ -244,7 +253,13 @@ impl Gazetteer {
         if has_han {
             self.match_keys(&p, pinyin_factor, &mut cands);
         }
-        if p.is_ascii() && cands.best() < 0.9 {
+        // typo search only when nothing good was found, and not on long or numbered input
+        let typo_threshold = if has_han { 0.3 } else { 0.7 };
+        if p.is_ascii()
+            && p.len() <= 32
+            && !p.bytes().any(|b| b.is_ascii_digit())
+            && cands.best() < typo_threshold
+        {
             let factor = if has_han { pinyin_factor } else { 1.0 };
             self.match_typos(&p, factor, &mut cands);
         }

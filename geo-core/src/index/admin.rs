@@ -3,7 +3,9 @@
 //! point gets at most one unit per level — the same unit every time.
 
 use geo::coordinate_position::CoordPos;
-use geo::{BoundingRect, Coord, CoordinatePosition, Polygon};
+use geo::{BoundingRect, Coord};
+
+use super::banded_polygon::BandedPolygon;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 
@@ -19,7 +21,7 @@ type PartEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 #[derive(Debug, Clone)]
 struct Part {
     unit: u32,
-    polygon: Polygon<f64>,
+    polygon: BandedPolygon,
 }
 
 #[derive(Debug, Clone)]
@@ -80,7 +82,7 @@ impl AdminIndex {
                 ));
                 parts.push(Part {
                     unit: i,
-                    polygon: polygon.clone(),
+                    polygon: BandedPolygon::new(polygon.clone()),
                 });
             }
         }
@@ -106,7 +108,7 @@ impl AdminIndex {
         let mut holding: Vec<(u32, bool)> = Vec::new();
         for entry in self.tree.locate_all_at_point(&[lon, lat]) {
             let part = &self.parts[entry.data as usize];
-            let on_boundary = match part.polygon.coordinate_position(&coord) {
+            let on_boundary = match part.polygon.position(coord) {
                 CoordPos::Outside => continue,
                 CoordPos::OnBoundary => true,
                 CoordPos::Inside => false,

@@ -5,9 +5,10 @@
 //!   read many times, so `bulk_load` (packed, shallow trees) beats incremental inserts, and
 //!   nearly every facility query names a category: its own tree answers without skipping
 //!   the other categories' points.
-//! - **Exact geodesic metres, as PostGIS `geography`.** Trees work in degrees; distances are
-//!   [`geo::Geodesic`] (Karney's algorithm on the WGS84 ellipsoid), the algorithm PostGIS
-//!   uses for `ST_Distance(geography, geography)` with its default `use_spheroid = true`.
+//! - **Geodesic metres, as PostGIS `geography`.** Trees work in degrees; distances are
+//!   [`geodesic_distance_m`]: Karney's algorithm on the WGS84 ellipsoid (what PostGIS uses
+//!   for `ST_Distance(geography, geography)` with its default `use_spheroid = true`), with a
+//!   mid-latitude shortcut for short distances that stays within 0.1 mm of it.
 //!   Degree windows are derived from the radius by a provable bound (see `search_window`),
 //!   so the tree only pre-filters and the geodesic test decides: `within` and `nearest`
 //!   give the same records, order and distances as a brute-force scan.
@@ -60,8 +61,10 @@
 //! ```
 
 mod admin;
+mod banded_polygon;
 mod error;
 mod facility;
+mod geodesic_fast;
 mod point;
 mod search_window;
 mod spatial;
@@ -69,5 +72,6 @@ mod spatial;
 pub use admin::AdminIndex;
 pub use error::IndexError;
 pub use facility::FacilityIndex;
+pub use geodesic_fast::geodesic_distance_m;
 pub use point::{Hit, PointIndex};
 pub use spatial::SpatialIndex;

@@ -3,7 +3,9 @@
 //! Facilities (all and per category), doorplates and landmarks are all "a point with a
 //! record index", so they share this core; only the choice of tree differs.
 
-use geo::{Distance, Geodesic, Point};
+use geo::Point;
+
+use super::geodesic_fast::geodesic_distance_m;
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
@@ -42,7 +44,7 @@ pub struct PointIndex {
 /// to the last bit.
 fn distance_m(query: Point<f64>, entry: &PointEntry) -> f64 {
     let [x, y] = *entry.geom();
-    Geodesic.distance(query, Point::new(x, y))
+    geodesic_distance_m(query, Point::new(x, y))
 }
 
 fn by_distance_then_record(a: &Hit, b: &Hit) -> std::cmp::Ordering {

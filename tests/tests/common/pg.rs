@@ -161,6 +161,28 @@ impl DedicatedCluster {
         }
     }
 
+    /// Stops the server (`pg_ctl -m fast`: every session ends at once) but keeps its data:
+    /// an outage.
+    pub fn pause(&mut self) {
+        self.script_command("pause");
+    }
+
+    /// Starts a paused server again, on the same port.
+    pub fn resume(&mut self) {
+        self.script_command("resume");
+    }
+
+    fn script_command(&self, command: &str) {
+        assert!(!self.stopped, "the cluster was stopped for good");
+        let status = Command::new("bash")
+            .arg(script())
+            .arg(command)
+            .arg(&self.dir)
+            .status()
+            .unwrap_or_else(|e| panic!("run scripts/pg-cluster.sh {command}: {e}"));
+        assert!(status.success(), "scripts/pg-cluster.sh {command} failed");
+    }
+
     /// Stops the server at once (`pg_ctl -m immediate`) and removes its directory.
     pub fn stop(&mut self) {
         if self.stopped {

@@ -1,0 +1,81 @@
+//! Coverage on the generated city at scale 1, 2 and 4 (each generated once): one
+//! category's whole-city coverage (elder canteens, 15 minutes, default profile), one
+//! what-if edit (move a canteen, incremental repair + re-evaluation of every doorplate),
+//! and siting with k = 10 (greedy + CELF over up to 2,000 candidate nodes).
+//!
+//! `cargo bench -p civmap-geo-core --bench coverage -- --warm-up-time 1 --measurement-time 3`
+
+use std::time::Instant;
+
+use civmap_data::synthetic::{generate, GeneratorConfig, DEFAULT_SEED};
+use civmap_geo_core::coverage::{
+    suggest_sites, CoverageEngine, CoverageMode, ScenarioCoverage, WalkProfile,
+};
+use civmap_geo_core::FacilityCategory;
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+
+fn bench(c: &mut Criterion) {
+    let profile = WalkProfile::standard();
+    for scale in [1u32, 2, 4] {
+        let t = Instant::now();
+        let city = generate(
+            &GeneratorConfig {
+                seed: DEFAULT_SEED,
+                scale,
+            },
+            &mut |_| {},
+        )
+        .expect("the generator runs");
+        let generated = t.elapsed();
+        let t = Instant::now();
+        let engine = CoverageEngine::new(&city);
+        let built = t.elapsed();
+        let sources: Vec<(u32, f64, f64)> = city
+            .facilities
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.category == FacilityCategory::ElderCanteen)
+            .map(|(i, f)| (i as u32, f.location.x(), f.location.y()))
+            .collect();
+        let base = engine
+            .coverage(&sources, 15.0, &profile, CoverageMode::Walk)
+            .unwrap();
+        eprintln!(
+            "scale {scale}: {} nodes, {} edges, {} doorplates, {} canteens; generated in {:.1?}, engine built in {:.1?}; {:.1}% of doorplates covered",
+            city.network.nodes.len(),
+            city.network.edges.len(),
+            city.doorplates.len(),
+            sources.len(),
+            generated,
+            built,
+            100.0 * base.covered_count() as f64 / city.doorplates.len().max(1) as f64
+        );
+        let mut group = c.benchmark_group(format!("coverage_scale{scale}"));
+        group.sample_size(10);
+        group.bench_function("elder_canteen_15min_walk", |b| {
+            b.iter(|| {
+                engine
+                    .coverage(black_box(&sources), 15.0, &profile, CoverageMode::Walk)
+                    .unwrap()
+            })
+        });
+        let mut scenario = ScenarioCoverage::new(&engine, &sources, 15.0, &profile).unwrap();
+        let (record, lon, lat) = sources[sources.len() / 2];
+        let mut flip = false;
+        group.bench_function("scenario_move_one_canteen", |b| {
+            b.iter(|| {
+                flip = !flip;
+                let d = if flip { 0.004 } else { 0.0 };
+                scenario.relocate(record, lon + d, lat + d).unwrap();
+                scenario.result()
+            })
+        });
+        group.bench_function("siting_k10", |b| {
+            b.iter(|| suggest_sites(&engine, &sources, 15.0, &profile, 10, None).unwrap())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
