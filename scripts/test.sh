@@ -62,4 +62,4 @@ trap 'bash scripts/pg-cluster.sh stop "$CIVMAP_TEST_PG_DIR" >/dev/null 2>&1 || t
 echo "CIVMAP_TEST_PG_URL=$CIVMAP_TEST_PG_URL" >&2
 
 log "cargo test (all features)"
-cargo test --workspace --all-features 2>&1 | tee target/test-output.txt
+cargo test --workspace --all-features --no-fail-fast 2>&1 | tee target/test-output.txt

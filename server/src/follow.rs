@@ -40,10 +40,11 @@ pub async fn follow(state: SharedState, url: String) {
             let Some(st) = &store else { break };
             match apply(&state, st, &change).await {
                 Ok(()) => {
-                    if matches!(change, Change::Reload)
-                        && !state.store_up.swap(true, Ordering::Relaxed)
-                    {
-                        tracing::info!("database {} is back; data reloaded", st.url());
+                    if matches!(change, Change::Reload) {
+                        state.first_load.notify_one();
+                        if !state.store_up.swap(true, Ordering::Relaxed) {
+                            tracing::info!("database {} is back; data reloaded", st.url());
+                        }
                     }
                     backoff = Duration::from_millis(250);
                 }

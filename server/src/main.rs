@@ -235,6 +235,9 @@ fn db_push(url: &str, data: Option<PathBuf>, city: &CityArgs) -> anyhow::Result<
     Ok(())
 }
 
+/// How long `serve --db` waits for the first load from PostGIS.
+const FIRST_LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 fn serve(
     listen: SocketAddr,
     data: Option<PathBuf>,
@@ -243,19 +246,29 @@ fn serve(
 ) -> anyhow::Result<()> {
     let t = Instant::now();
     let rt = runtime()?;
-    let (dataset, store) = match &db {
-        Some(url) => (
-            rt.block_on(async { PgStore::connect(url).await?.load().await })?,
-            StoreKind::Postgis,
-        ),
-        None if data.is_some() => (local_dataset(data.as_deref(), city)?, StoreKind::DataDir),
-        None => (local_dataset(None, city)?, StoreKind::Embedded),
+    let state = match &db {
+        Some(url) => {
+            // Listen first, then load (the follower's first message is a full reload), so
+            // no edit can fall between the load and LISTEN; serve once that load is in.
+            rt.block_on(PgStore::connect(url))?;
+            let state = Arc::new(AppState::new(Default::default(), StoreKind::Postgis));
+            rt.spawn(follow::follow(state.clone(), url.clone()));
+            rt.block_on(async {
+                tokio::time::timeout(FIRST_LOAD_TIMEOUT, state.first_load.notified()).await
+            })
+            .map_err(|_| anyhow::anyhow!("--db: no data loaded within {FIRST_LOAD_TIMEOUT:?}"))?;
+            state
+        }
+        None if data.is_some() => Arc::new(AppState::new(
+            local_dataset(data.as_deref(), city)?,
+            StoreKind::DataDir,
+        )),
+        None => Arc::new(AppState::new(
+            local_dataset(None, city)?,
+            StoreKind::Embedded,
+        )),
     };
-    let counts = dataset.counts();
-    let state = Arc::new(AppState::new(dataset, store));
-    if let Some(url) = db {
-        rt.spawn(follow::follow(state.clone(), url));
-    }
+    let counts = state.read().data.data().counts();
     let app = api::router(state);
     rt.block_on(async move {
         let listener =

@@ -77,6 +77,8 @@ pub struct AppState {
     pub started: Instant,
     /// False while the database is unreachable (PostGIS store only).
     pub store_up: AtomicBool,
+    /// Signalled once the first full load from the store is in (PostGIS store only).
+    pub first_load: tokio::sync::Notify,
 }
 
 /// The state as handlers receive it.
@@ -90,6 +92,7 @@ impl AppState {
             store,
             started: Instant::now(),
             store_up: AtomicBool::new(true),
+            first_load: tokio::sync::Notify::new(),
         }
     }
 

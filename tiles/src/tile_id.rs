@@ -32,7 +32,7 @@ pub enum TileError {
 /// ```
 /// use civmap_tiles::TileId;
 /// let t = TileId::containing(120.155, 30.274, 12);
-/// assert_eq!((t.z, t.x, t.y), (12, 3415, 1683));
+/// assert_eq!((t.z, t.x, t.y), (12, 3415, 1686));
 /// let [w, s, e, n] = t.bounds_lon_lat();
 /// assert!(w <= 120.155 && 120.155 <= e && s <= 30.274 && 30.274 <= n);
 /// ```

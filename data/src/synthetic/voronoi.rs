@@ -127,10 +127,13 @@ mod tests {
         .collect();
         let cells = partition(&parent, &seeds);
         let sum: f64 = cells.iter().map(|c| c.unsigned_area()).sum();
-        assert!((sum - parent.unsigned_area()).abs() < 1e-6, "{sum}");
+        assert!((sum / parent.unsigned_area() - 1.0).abs() < 1e-9, "{sum}");
         for i in 0..cells.len() {
             for j in i + 1..cells.len() {
-                assert!(cells[i].intersection(&cells[j]).unsigned_area() < 1e-6);
+                assert!(
+                    cells[i].intersection(&cells[j]).unsigned_area()
+                        < 1e-9 * parent.unsigned_area()
+                );
             }
         }
     }

@@ -51,13 +51,23 @@ pub async fn nearest(
         }
     }
     let filter = (!cats.is_empty()).then_some(&cats[..]);
-    let hits = s
-        .read()
-        .data
-        .index()
-        .facilities()
-        .nearest(lon, lat, k, filter)
-        .map_err(|e| ApiError::range("lon", e.to_string()))?;
+    let hits = {
+        let live = s.read();
+        let index = live.data.index().facilities();
+        let mut hits = index
+            .nearest(lon, lat, k, filter)
+            .map_err(|e| ApiError::range("lon", e.to_string()))?;
+        // ties are broken by facility id (the index breaks them by record order): take
+        // every record as near as the k-th, order by (distance, id), keep k
+        if let Some(&(_, kth)) = hits.last().filter(|_| hits.len() == k) {
+            hits = index
+                .within(lon, lat, kth, filter)
+                .map_err(|e| ApiError::range("lon", e.to_string()))?;
+        }
+        by_distance_then_id(&live, &mut hits);
+        hits.truncate(k);
+        hits
+    };
     collection(&s, &hits)
 }
 
@@ -78,13 +88,17 @@ pub async fn within(
         ));
     }
     let filter = (!cats.is_empty()).then_some(&cats[..]);
-    let hits = s
-        .read()
-        .data
-        .index()
-        .facilities()
-        .within(lon, lat, r, filter)
-        .map_err(|e| ApiError::range("radius_m", e.to_string()))?;
+    let hits = {
+        let live = s.read();
+        let mut hits = live
+            .data
+            .index()
+            .facilities()
+            .within(lon, lat, r, filter)
+            .map_err(|e| ApiError::range("radius_m", e.to_string()))?;
+        by_distance_then_id(&live, &mut hits);
+        hits
+    };
     collection(&s, &hits)
 }
 
@@ -114,4 +128,13 @@ pub async fn admin_at(
         serde_json::to_vec(&json!({"lon": lon, "lat": lat, "chain": chain}))
             .map_err(|e| ApiError::Internal(e.to_string()))?,
     ))
+}
+
+/// Orders hits by (distance, facility id), the API's tie rule.
+fn by_distance_then_id(live: &crate::state::LiveData, hits: &mut [(u32, f64)]) {
+    let f = &live.data.data().facilities;
+    hits.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then_with(|| f[a.0 as usize].id.cmp(&f[b.0 as usize].id))
+    });
 }

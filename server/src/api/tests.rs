@@ -388,3 +388,26 @@ async fn spatial_parameters_get_clear_errors() {
     assert_eq!(s, StatusCode::NOT_IMPLEMENTED);
     assert_eq!(v["error"]["code"], "not_implemented");
 }
+
+#[tokio::test]
+async fn nearest_breaks_exact_ties_by_facility_id() {
+    // two canteens placed on the very same spot as a third: equal distances, ordered by id
+    let st = state();
+    let (lon, lat) = (119.0, 29.3);
+    {
+        let mut live = st.write();
+        for id in ["zz-tie", "aa-tie"] {
+            let mut f = live.data.data().facilities[0].clone();
+            f.id = id.into();
+            f.category = civmap_geo_core::FacilityCategory::FuneralService;
+            f.location = geo::Point::new(lon + 0.01, lat);
+            live.data.upsert_facility(f);
+        }
+    }
+    let (s, v) = get(&format!("/api/v1/facilities/nearest?lon={lon}&lat={lat}&k=1&category=funeral_service")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["features"][0]["properties"]["id"], "aa-tie");
+    let (_, v) = get(&format!("/api/v1/facilities/within?lon={lon}&lat={lat}&radius_m=2000&category=funeral_service")).await;
+    let ids: Vec<&str> = v["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["aa-tie", "zz-tie"]);
+}
