@@ -404,10 +404,21 @@ async fn nearest_breaks_exact_ties_by_facility_id() {
             live.data.upsert_facility(f);
         }
     }
-    let (s, v) = get(&format!("/api/v1/facilities/nearest?lon={lon}&lat={lat}&k=1&category=funeral_service")).await;
+    let (s, v) = get(&format!(
+        "/api/v1/facilities/nearest?lon={lon}&lat={lat}&k=1&category=funeral_service"
+    ))
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["features"][0]["properties"]["id"], "aa-tie");
-    let (_, v) = get(&format!("/api/v1/facilities/within?lon={lon}&lat={lat}&radius_m=2000&category=funeral_service")).await;
-    let ids: Vec<&str> = v["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_str().unwrap()).collect();
+    let (_, v) = get(&format!(
+        "/api/v1/facilities/within?lon={lon}&lat={lat}&radius_m=2000&category=funeral_service"
+    ))
+    .await;
+    let ids: Vec<&str> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["aa-tie", "zz-tie"]);
 }
