@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
+use civmap_geo_core::coverage::Snapper;
+use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer};
 use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
@@ -41,14 +43,23 @@ pub struct LiveData {
     pub data: IndexedDataset,
     /// Pre-rendered `/api/v1/admin?level=L` bodies.
     pub admin_by_level: HashMap<AdminLevel, Bytes>,
+    /// Place-name index. Rebuilt on every full load; record edits followed live from
+    /// PostGIS reach the spatial indexes at once but the gazetteer only on the next reload.
+    pub gazetteer: Gazetteer,
+    /// Nearest street segment, for reverse geocoding.
+    pub snapper: Snapper,
 }
 
 impl LiveData {
     /// Indexes a dataset and renders its admin bodies.
     pub fn new(data: Dataset) -> Self {
+        let gazetteer = Gazetteer::build(&data, &hangzhou_aliases());
+        let snapper = Snapper::build(&data.network);
         let mut live = Self {
             data: IndexedDataset::new(data),
             admin_by_level: HashMap::new(),
+            gazetteer,
+            snapper,
         };
         live.render_admin();
         live

@@ -1,6 +1,7 @@
 //! The HTTP API of `../shared/docs/API.md` (v1), as an axum router.
 
 mod error;
+mod gazetteer;
 mod params;
 mod spatial;
 
@@ -30,6 +31,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/facilities/nearest", get(spatial::nearest))
         .route("/api/v1/facilities/within", get(spatial::within))
         .route("/api/v1/admin/at", get(spatial::admin_at))
+        .route("/api/v1/search", get(gazetteer::search))
+        .route("/api/v1/autocomplete", get(gazetteer::autocomplete))
+        .route("/api/v1/address/parse", get(gazetteer::parse_address))
+        .route("/api/v1/reverse", get(gazetteer::reverse))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(crate::web_assets::router())
         .fallback(|uri: axum::http::Uri| async move {

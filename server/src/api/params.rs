@@ -13,9 +13,21 @@ impl Params {
     /// Parses a raw query string.
     pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
         let raw = raw.unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
-            .map(Params)
-            .map_err(|e| ApiError::bad("query", format!("cannot decode the query string: {e}")))
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+            .map_err(|e| ApiError::bad("query", format!("cannot decode the query string: {e}")))?;
+        // the decoder replaces invalid UTF-8 with U+FFFD: refuse it unless the client sent
+        // that character itself
+        let sent_replacement =
+            raw.to_ascii_lowercase().contains("%ef%bf%bd") || raw.contains('\u{FFFD}');
+        if !sent_replacement {
+            if let Some((k, _)) = pairs
+                .iter()
+                .find(|(k, v)| k.contains('\u{FFFD}') || v.contains('\u{FFFD}'))
+            {
+                return Err(ApiError::bad(k, "not valid UTF-8 after percent-decoding"));
+            }
+        }
+        Ok(Params(pairs))
     }
 
     /// The first value of `key`.

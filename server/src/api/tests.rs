@@ -422,3 +422,87 @@ async fn nearest_breaks_exact_ties_by_facility_id() {
         .collect();
     assert_eq!(ids, ["aa-tie", "zz-tie"]);
 }
+
+fn first_name(v: &Value) -> String {
+    v["features"][0]["properties"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn search_finds_xihu_district_by_chinese_pinyin_initials_and_english() {
+    for q in ["%E8%A5%BF%E6%B9%96", "xhq", "xihuqu", "Xihu%20District"] {
+        let (s, v) = get(&format!("/api/v1/search?q={q}&kind=admin")).await;
+        assert_eq!(s, StatusCode::OK, "{q}");
+        assert_eq!(first_name(&v), "西湖区", "{q}: {v}");
+        assert_eq!(v["features"][0]["properties"]["code"], "330106000000");
+        assert!(v["features"][0]["properties"]["label"]
+            .as_str()
+            .unwrap()
+            .contains("杭州市"));
+    }
+}
+
+#[tokio::test]
+async fn autocomplete_completes_a_street_office_prefix() {
+    let (s, v) = get("/api/v1/autocomplete?q=%E5%8C%97%E5%B1%B1&limit=5").await;
+    assert_eq!(s, StatusCode::OK);
+    let names: Vec<&str> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"北山街道"), "{names:?}");
+}
+
+#[tokio::test]
+async fn address_parse_links_district_and_township_codes() {
+    let q = "%E6%B5%99%E6%B1%9F%E7%9C%81%E6%9D%AD%E5%B7%9E%E5%B8%82%E8%A5%BF%E6%B9%96%E5%8C%BA%E5%8C%97%E5%B1%B1%E8%A1%97%E9%81%93";
+    let (s, v) = get(&format!("/api/v1/address/parse?q={q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let codes: Vec<&str> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"330106000000"), "{v}");
+    assert!(
+        codes
+            .iter()
+            .any(|c| c.starts_with("330106") && c.ends_with("000") && *c != "330106000000"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn reverse_gives_the_chain_the_nearest_doorplate_and_street() {
+    let (s, v) = get("/api/v1/reverse?lon=120.16&lat=30.27").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["chain"].as_array().unwrap().len(), 4);
+    assert!(v["doorplate"]["distance_m"].as_f64().unwrap() < 500.0);
+    assert!(v["doorplate"]["address"].as_str().unwrap().ends_with('号'));
+    assert!(v["road"]["distance_m"].as_f64().unwrap() < 500.0);
+}
+
+#[tokio::test]
+async fn bad_gazetteer_queries_are_clear_400s_never_500s() {
+    let long = "a".repeat(10_240);
+    for uri in [
+        "/api/v1/search?q=".to_owned(),
+        "/api/v1/search".to_owned(),
+        format!("/api/v1/search?q={long}"),
+        "/api/v1/search?q=%FF%FE".to_owned(),
+        "/api/v1/autocomplete?q=ab%01cd".to_owned(),
+        "/api/v1/address/parse?q=%00".to_owned(),
+        "/api/v1/search?q=x&kind=planet".to_owned(),
+    ] {
+        let (s, v) = get(&uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+        assert!(v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+}
