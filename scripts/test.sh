@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libproj-dev proj-bin                     # --features proj
   libgdal-dev gdal-bin                     # --features gdal
   osmium-tool                              # OSM cross-checks
+  wrk bc                                   # benchmark harnesses (bench/)
   chromium fonts-noto-cjk                  # browser tests, Chinese text in screenshots
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # PostGIS store and oracles
 )

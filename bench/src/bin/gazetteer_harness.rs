@@ -1,0 +1,179 @@
+//! Side-by-side: place-name search in civmap (in-process) and in PostgreSQL `pg_trgm`
+//! (`%` with a GIN trigram index, ranked by `similarity`) on the same names and the same
+//! queries (the 347 of the quality set), then civmap over HTTP under wrk at ~500 requests/s
+//! for autocomplete and search. Prints medians, p99 and ratios.
+//!
+//! `cargo build --release -p civmap && cargo run --release -p civmap-bench --bin gazetteer_harness`
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use civmap_bench::{median, root, us, Civmap, Cluster};
+use civmap_data::synthetic::{generate, GeneratorConfig};
+use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer, SearchOptions};
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Runs wrk at about `rate` requests/s over `paths` for `secs`; returns (p50 ms, p99 ms, req/s).
+fn wrk(base: &str, paths: &[String], rate: u32, secs: u32) -> anyhow::Result<(f64, f64, f64)> {
+    let conns = 10;
+    let delay_ms = 1000.0 * f64::from(conns) / f64::from(rate);
+    let list = paths
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    let script = format!(
+        "local paths = {{\n{list}\n}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\ndelay = function() return {delay_ms} end\n"
+    );
+    let path = std::env::temp_dir().join(format!("civmap-wrk-{}.lua", std::process::id()));
+    std::fs::write(&path, script)?;
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{conns}"),
+            &format!("-d{secs}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(&path)
+        .arg(base)
+        .output()
+        .context("wrk (apt-get install wrk)")?;
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ms = |label: &str| -> anyhow::Result<f64> {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .with_context(|| format!("no {label} in wrk output:\n{text}"))?;
+        let v = line.split_whitespace().nth(1).context("wrk line")?;
+        let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+        let n: f64 = num.parse()?;
+        Ok(match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            _ => bail!("unit {unit}"),
+        })
+    };
+    let rps: f64 = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .context("no Requests/sec")?
+        .parse()?;
+    if text.contains("Non-2xx") {
+        bail!("wrk saw non-2xx answers:\n{text}");
+    }
+    Ok((ms("50%")?, ms("99%")?, rps))
+}
+
+fn main() -> anyhow::Result<()> {
+    let quality = std::fs::read_to_string(root().join("geo-core/tests/gazetteer/quality.tsv"))?;
+    let queries: Vec<String> = quality
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').nth(1).map(str::to_owned))
+        .collect();
+    let ds = generate(&GeneratorConfig::default(), &mut |_| {})?;
+    let t = Instant::now();
+    let gaz = Gazetteer::build(&ds, &hangzhou_aliases());
+    println!(
+        "gazetteer: built in {:.0} ms, {} entries, {} keys, ~{:.1} MiB heap",
+        t.elapsed().as_secs_f64() * 1000.0,
+        gaz.len(),
+        gaz.key_count(),
+        gaz.approx_heap_bytes() as f64 / (1 << 20) as f64
+    );
+
+    // the same names in PostgreSQL with a trigram index
+    let mut names: BTreeSet<(String, &str)> = BTreeSet::new();
+    for u in &ds.admin {
+        names.insert((u.name.clone(), "admin"));
+    }
+    for r in &ds.network.road_names {
+        names.insert((r.clone(), "road"));
+    }
+    for f in &ds.facilities {
+        names.insert((f.name.clone(), "facility"));
+    }
+    for d in &ds.doorplates {
+        names.insert((d.address(), "doorplate"));
+    }
+    let cluster = Cluster::start()?;
+    let rt = tokio::runtime::Runtime::new()?;
+    let (client, conn) =
+        rt.block_on(tokio_postgres::connect(&cluster.url, tokio_postgres::NoTls))?;
+    rt.spawn(conn);
+    rt.block_on(async {
+        client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE TABLE names (name text NOT NULL, kind text NOT NULL)").await?;
+        let sink = client.copy_in("COPY names FROM STDIN").await?;
+        let mut buf = Vec::new();
+        for (n, k) in &names {
+            buf.extend_from_slice(format!("{}\t{k}\n", n.replace(['\t', '\n', '\\'], " ")).as_bytes());
+        }
+        use futures_util::SinkExt;
+        let mut sink = Box::pin(sink);
+        sink.send(bytes::Bytes::from(buf)).await?;
+        sink.close().await?;
+        client.batch_execute("CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops); ANALYZE names").await?;
+        anyhow::Ok(())
+    })?;
+    println!("pg_trgm: {} names with a GIN trigram index", names.len());
+    let sql = "SELECT name, kind, similarity(name, $1) AS s FROM names WHERE name % $1 ORDER BY s DESC, name LIMIT 10";
+    let stmt = rt.block_on(client.prepare(sql))?;
+    let explain = rt.block_on(client.prepare(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}")))?;
+
+    let (mut ours, mut theirs_rt, mut theirs_ex) = (Vec::new(), Vec::new(), Vec::new());
+    for _round in 0..3 {
+        for q in &queries {
+            let s = Instant::now();
+            let hits = gaz.search(q, &SearchOptions::default())?;
+            ours.push(us(s.elapsed()));
+            std::hint::black_box(hits);
+        }
+    }
+    for q in &queries {
+        let s = Instant::now();
+        let rows = rt.block_on(client.query(&stmt, &[q]))?;
+        theirs_rt.push(us(s.elapsed()));
+        std::hint::black_box(rows);
+        let plan = rt.block_on(client.query_one(&explain, &[q]))?;
+        let v: serde_json::Value = plan.get(0);
+        theirs_ex.push(v[0]["Execution Time"].as_f64().context("Execution Time")? * 1000.0);
+    }
+    let (o, r, e) = (
+        median(&mut ours),
+        median(&mut theirs_rt),
+        median(&mut theirs_ex),
+    );
+    println!("search, {} queries: civmap in-process median {o:.1} µs; pg_trgm round trip {r:.0} µs ({:.0}×), execution {e:.0} µs ({:.0}×)", queries.len(), r / o, e / o);
+
+    let civmap = Civmap::serve(&[])?;
+    let auto: Vec<String> = queries
+        .iter()
+        .map(|q| format!("/api/v1/autocomplete?q={}", percent_encode(q)))
+        .collect();
+    let search: Vec<String> = queries
+        .iter()
+        .map(|q| format!("/api/v1/search?q={}", percent_encode(q)))
+        .collect();
+    for (name, paths) in [("autocomplete", &auto), ("search", &search)] {
+        let (p50, p99, rps) = wrk(&civmap.base, paths, 500, 20)?;
+        println!("HTTP {name}: {rps:.0} req/s, p50 {p50:.2} ms, p99 {p99:.2} ms (wrk, 10 connections, 20 s)");
+    }
+    Ok(())
+}
