@@ -151,15 +151,7 @@ pub async fn reverse(
     let live = s.read();
     let d = live.data.data();
     let index = live.data.index();
-    let chain: Vec<Value> = index
-        .admin_chain(lon, lat)
-        .map_err(|e| ApiError::range("lon", e.to_string()))?
-        .into_iter()
-        .map(|i| {
-            let u = &d.admin[i as usize];
-            json!({"code": u.code.as_str(), "name": u.name, "level": u.level.as_str()})
-        })
-        .collect();
+    let chain = super::spatial::admin_chain_json(&live, lon, lat)?;
     let doorplate = index
         .doorplates()
         .nearest(lon, lat, 1)

@@ -110,20 +110,7 @@ pub async fn admin_at(
     let p = Params::parse(q.as_deref())?;
     p.only(&["lon", "lat", "crs"])?;
     let (lon, lat) = p.lon_lat()?;
-    let live = s.read();
-    let chain = live
-        .data
-        .index()
-        .admin_chain(lon, lat)
-        .map_err(|e| ApiError::range("lon", e.to_string()))?;
-    let d = live.data.data();
-    let chain: Vec<Value> = chain
-        .iter()
-        .map(|&i| {
-            let u = &d.admin[i as usize];
-            json!({"code": u.code.as_str(), "name": u.name, "level": u.level.as_str(), "synthetic": u.synthetic})
-        })
-        .collect();
+    let chain = admin_chain_json(&s.read(), lon, lat)?;
     Ok(json_bytes(
         serde_json::to_vec(&json!({"lon": lon, "lat": lat, "chain": chain}))
             .map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -137,4 +124,24 @@ fn by_distance_then_id(live: &crate::state::LiveData, hits: &mut [(u32, f64)]) {
         a.1.total_cmp(&b.1)
             .then_with(|| f[a.0 as usize].id.cmp(&f[b.0 as usize].id))
     });
+}
+
+/// The admin units holding a point, city first, as the API's `chain` array.
+pub(super) fn admin_chain_json(
+    live: &crate::state::LiveData,
+    lon: f64,
+    lat: f64,
+) -> Result<Vec<Value>, ApiError> {
+    let d = live.data.data();
+    Ok(live
+        .data
+        .index()
+        .admin_chain(lon, lat)
+        .map_err(|e| ApiError::range("lon", e.to_string()))?
+        .into_iter()
+        .map(|i| {
+            let u = &d.admin[i as usize];
+            json!({"code": u.code.as_str(), "name": u.name, "level": u.level.as_str(), "synthetic": u.synthetic})
+        })
+        .collect())
 }
