@@ -51,6 +51,108 @@ pub struct AdminIndex {
     tree: RTree<PartEntry>,
     parts: Vec<Part>,
     units: Vec<UnitKey>,
+    grid: CellGrid,
+}
+
+/// A uniform grid over all parts: for each cell, the parts that may hold a point of it,
+/// each flagged when the whole cell lies inside the part (no edge crosses the cell), so most
+/// points need no point-in-polygon test at all.
+#[derive(Debug, Clone, Default)]
+struct CellGrid {
+    min: [f64; 2],
+    cell_deg: f64,
+    nx: usize,
+    ny: usize,
+    /// CSR: entries of cell `c` are `entries[offsets[c]..offsets[c + 1]]`.
+    offsets: Vec<u32>,
+    /// Part index, with [`INSIDE`] set when the cell is wholly inside the part.
+    entries: Vec<u32>,
+}
+
+/// Flag bit of [`CellGrid::entries`]: the cell lies wholly inside the part.
+const INSIDE: u32 = 1 << 31;
+
+impl CellGrid {
+    fn cell_of(&self, x: f64, y: f64) -> Option<usize> {
+        let cx = ((x - self.min[0]) / self.cell_deg).floor();
+        let cy = ((y - self.min[1]) / self.cell_deg).floor();
+        if cx < 0.0 || cy < 0.0 || cx >= self.nx as f64 || cy >= self.ny as f64 {
+            return None;
+        }
+        Some(cy as usize * self.nx + cx as usize)
+    }
+
+    fn build(parts: &[Part], rects: &[[f64; 4]]) -> Self {
+        if parts.is_empty() {
+            return Self::default();
+        }
+        let mut min = [f64::INFINITY; 2];
+        let mut max = [f64::NEG_INFINITY; 2];
+        for r in rects {
+            min = [min[0].min(r[0]), min[1].min(r[1])];
+            max = [max[0].max(r[2]), max[1].max(r[3])];
+        }
+        // about sixteen cells per polygon part, at most four million cells
+        let area = ((max[0] - min[0]) * (max[1] - min[1])).max(1e-12);
+        let cells = (16 * parts.len()).clamp(1, 4_000_000) as f64;
+        let cell_deg = (area / cells).sqrt().max(1e-9);
+        let nx = ((max[0] - min[0]) / cell_deg).floor() as usize + 1;
+        let ny = ((max[1] - min[1]) / cell_deg).floor() as usize + 1;
+        let mut grid = Self {
+            min,
+            cell_deg,
+            nx,
+            ny,
+            offsets: Vec::new(),
+            entries: Vec::new(),
+        };
+        let mut per_cell: Vec<Vec<u32>> = vec![Vec::new(); nx * ny];
+        let range = |lo: f64, hi: f64, origin: f64, n: usize| {
+            let a = (((lo - origin) / cell_deg).floor().max(0.0) as usize).min(n - 1);
+            let b = (((hi - origin) / cell_deg).floor().max(0.0) as usize).min(n - 1);
+            a..=b
+        };
+        let mut crossed: Vec<bool> = Vec::new();
+        for (pi, (part, r)) in parts.iter().zip(rects).enumerate() {
+            let (xs, ys) = (range(r[0], r[2], min[0], nx), range(r[1], r[3], min[1], ny));
+            let (w, x0, y0) = (xs.end() - xs.start() + 1, *xs.start(), *ys.start());
+            crossed.clear();
+            crossed.resize(w * (ys.end() - ys.start() + 1), false);
+            // every cell an edge's bounding box touches may be crossed by it (conservative)
+            for (a, b) in part.polygon.edges() {
+                for cy in range(a.y.min(b.y), a.y.max(b.y), min[1], ny) {
+                    for cx in range(a.x.min(b.x), a.x.max(b.x), min[0], nx) {
+                        crossed[(cy - y0) * w + (cx - x0)] = true;
+                    }
+                }
+            }
+            for cy in ys.clone() {
+                for cx in xs.clone() {
+                    let cell = cy * nx + cx;
+                    if crossed[(cy - y0) * w + (cx - x0)] {
+                        per_cell[cell].push(pi as u32);
+                    } else {
+                        // no edge meets the cell: its centre tells for all of it
+                        let centre = Coord {
+                            x: min[0] + (cx as f64 + 0.5) * cell_deg,
+                            y: min[1] + (cy as f64 + 0.5) * cell_deg,
+                        };
+                        if part.polygon.position(centre) == CoordPos::Inside {
+                            per_cell[cell].push(pi as u32 | INSIDE);
+                        }
+                    }
+                }
+            }
+        }
+        grid.offsets.reserve(per_cell.len() + 1);
+        grid.offsets.push(0);
+        for list in per_cell {
+            grid.entries.extend(list);
+            grid.offsets
+                .push(u32::try_from(grid.entries.len()).expect("grid fits u32"));
+        }
+        grid
+    }
 }
 
 impl AdminIndex {
@@ -86,10 +188,20 @@ impl AdminIndex {
                 });
             }
         }
+        let rects: Vec<[f64; 4]> = entries
+            .iter()
+            .map(|e| {
+                let env = rstar::RTreeObject::envelope(e.geom());
+                let (lo, hi) = (env.lower(), env.upper());
+                [lo[0], lo[1], hi[0], hi[1]]
+            })
+            .collect();
+        let grid = CellGrid::build(&parts, &rects);
         Self {
             tree: RTree::bulk_load(entries),
             parts,
             units,
+            grid,
         }
     }
 
@@ -105,10 +217,26 @@ impl AdminIndex {
         check_point("point", lon, lat)?;
         let coord = Coord { x: lon, y: lat };
         // (unit, on_boundary_only), one per unit: Inside wins over OnBoundary.
-        let mut holding: Vec<(u32, bool)> = Vec::new();
-        for entry in self.tree.locate_all_at_point(&[lon, lat]) {
-            let part = &self.parts[entry.data as usize];
-            let on_boundary = match part.polygon.position(coord) {
+        let mut holding: Vec<(u32, bool)> = Vec::with_capacity(8);
+        let mut candidates: Vec<u32> = Vec::with_capacity(16);
+        match self.grid.cell_of(lon, lat) {
+            Some(cell) => {
+                let (a, b) = (
+                    self.grid.offsets[cell] as usize,
+                    self.grid.offsets[cell + 1] as usize,
+                );
+                candidates.extend_from_slice(&self.grid.entries[a..b]);
+            }
+            None => candidates.extend(self.tree.locate_all_at_point(&[lon, lat]).map(|e| e.data)),
+        }
+        for entry in candidates {
+            let part = &self.parts[(entry & !INSIDE) as usize];
+            let position = if entry & INSIDE != 0 {
+                CoordPos::Inside
+            } else {
+                part.polygon.position(coord)
+            };
+            let on_boundary = match position {
                 CoordPos::Outside => continue,
                 CoordPos::OnBoundary => true,
                 CoordPos::Inside => false,

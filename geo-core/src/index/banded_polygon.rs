@@ -62,6 +62,11 @@ impl BandedPolygon {
         }
     }
 
+    /// Every edge, as `(start, end)`.
+    pub(crate) fn edges(&self) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+        self.edges.iter().copied()
+    }
+
     /// Where `c` lies: inside, outside or on the boundary — geo's answer, faster.
     pub(crate) fn position(&self, c: Coord<f64>) -> CoordPos {
         if c.y < self.min_y || c.y > self.max_y || c.x < self.min_x || c.x > self.max_x {
