@@ -53,8 +53,17 @@ pub struct LiveData {
 impl LiveData {
     /// Indexes a dataset and renders its admin bodies.
     pub fn new(data: Dataset) -> Self {
-        let gazetteer = Gazetteer::build(&data, &hangzhou_aliases());
-        let snapper = Snapper::build(&data.network);
+        // the three indexes are independent: build them side by side
+        let (gazetteer, snapper) = std::thread::scope(|scope| {
+            let gazetteer = scope.spawn(|| Gazetteer::build(&data, &hangzhou_aliases()));
+            let snapper = Snapper::build(&data.network);
+            (
+                gazetteer
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                snapper,
+            )
+        });
         let mut live = Self {
             data: IndexedDataset::new(data),
             admin_by_level: HashMap::new(),
