@@ -47,13 +47,9 @@ pub enum CoverageError {
 }
 
 pub(crate) fn check_lon_lat(param: &'static str, lon: f64, lat: f64) -> Result<(), CoverageError> {
-    if lon.is_finite()
-        && lat.is_finite()
-        && (-180.0..=180.0).contains(&lon)
-        && (-90.0..=90.0).contains(&lat)
-    {
-        Ok(())
-    } else {
-        Err(CoverageError::CoordinateOutOfRange { param, lon, lat })
-    }
+    crate::model::check_lon_lat(lon, lat).map_err(|_| CoverageError::CoordinateOutOfRange {
+        param,
+        lon,
+        lat,
+    })
 }

@@ -41,15 +41,11 @@ pub enum IndexError {
 }
 
 pub(crate) fn check_point(param: &'static str, lon: f64, lat: f64) -> Result<(), IndexError> {
-    if lon.is_finite()
-        && lat.is_finite()
-        && (-180.0..=180.0).contains(&lon)
-        && (-90.0..=90.0).contains(&lat)
-    {
-        Ok(())
-    } else {
-        Err(IndexError::CoordinateOutOfRange { param, lon, lat })
-    }
+    crate::model::check_lon_lat(lon, lat).map_err(|_| IndexError::CoordinateOutOfRange {
+        param,
+        lon,
+        lat,
+    })
 }
 
 pub(crate) fn check_bbox(
