@@ -213,6 +213,118 @@ const SUITES = {
     await page.screenshot({ path: join(artifacts, 'map-phone-panel.png') });
     await context.close();
   },
+
+  /**
+   * The planner view: a category shows coverage (the count the server gives, areas drawn), the
+   * gap list is sorted, indicators are charted, a what-if facility in the largest gap raises
+   * the covered count, suggested sites are listed and the report exports as CSV.
+   */
+  async planner({ browser, url, artifacts, problems, report }) {
+    const { page, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const serverCoverage = async (query) => {
+      const answer = await page.evaluate(async (q) => {
+        const r = await fetch(`/api/v1/coverage?${q}`);
+        return { status: r.status, body: await r.json() };
+      }, query);
+      check(answer.status === 200, `GET /api/v1/coverage?${query}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    const waitForCovered = async (expected) => {
+      await page.waitForFunction(
+        (value) => {
+          const total = document.getElementById('coverage-total');
+          const failed = document.querySelector('#coverage-summary .unavailable');
+          return (total && total.dataset.covered === String(value)) || failed;
+        },
+        expected,
+        { timeout: TIMEOUT_MS }
+      );
+      const failed = await page.$('#coverage-summary .unavailable');
+      check(!failed, `coverage unavailable: ${failed && (await failed.textContent())}`);
+    };
+
+    await page.click('#tab-planner');
+    check(await page.isVisible('#view-planner'), 'the planner tab does not show the planner view');
+    const category = 'home_care_centre';
+    await page.selectOption('#planner-category', category);
+    const query = `category=${category}&minutes=15&level=township&mode=walk`;
+    const baseline = await serverCoverage(query);
+    report.baseline_covered_elderly = baseline.total.covered_elderly;
+    report.elderly = baseline.total.elderly;
+    await waitForCovered(baseline.total.covered_elderly);
+    check(baseline.total.covered_elderly > 0, 'the server covers no elderly at all');
+
+    // Areas and the choropleth are drawn.
+    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.17, 30.27], zoom: 10.5 }));
+    await waitForMapIdle(page);
+    const drawn = await page.evaluate(() => {
+      const { map } = window.civmap;
+      const count = (id) => map.queryRenderedFeatures({ layers: [id] }).length;
+      return { areas: count('coverage-area'), choropleth: count('planner-choropleth'), gaps: count('coverage-gaps') };
+    });
+    report.drawn = drawn;
+    check(drawn.areas > 0, 'no service areas drawn');
+    check(drawn.choropleth > 0, 'no unit coloured by coverage');
+
+    // The gap list, largest uncovered elderly first.
+    const gaps = await page.$$eval('#gap-list li[data-elderly]', (items) => items.map((li) => Number(li.dataset.elderly)));
+    report.gaps_listed = gaps.length;
+    check(gaps.length > 0, 'no gaps listed');
+    check(gaps.every((v, i) => i === 0 || gaps[i - 1] >= v), `gaps not sorted by uncovered elderly: ${gaps.slice(0, 10)}`);
+
+    // Indicators are charted.
+    await page.waitForSelector('#indicators svg.indicator-chart, #indicators .unavailable', { timeout: TIMEOUT_MS });
+    const indicatorError = await page.$('#indicators .unavailable');
+    check(!indicatorError, `indicators unavailable: ${indicatorError && (await indicatorError.textContent())}`);
+    report.indicator_bars = await page.$$eval('#indicators .indicator-value', (bars) => bars.length);
+    check(report.indicator_bars > 0, 'the indicator chart has no bars');
+    await page.screenshot({ path: join(artifacts, 'planner.png') });
+
+    // What-if: a facility in the middle of the largest gap covers more elderly.
+    const gapPoint = await page.evaluate(async (q) => {
+      const body = await (await fetch(`/api/v1/coverage/gaps?${q}`)).json();
+      const largest = body.features.slice().sort((a, b) => b.properties.elderly - a.properties.elderly)[0];
+      const ring = largest.geometry.type === 'Polygon' ? largest.geometry.coordinates[0] : largest.geometry.coordinates[0][0];
+      const n = ring.length - 1;
+      return [ring.slice(0, n).reduce((s, c) => s + c[0], 0) / n, ring.slice(0, n).reduce((s, c) => s + c[1], 0) / n];
+    }, query);
+    report.what_if_at = gapPoint;
+    await page.evaluate((center) => window.civmap.map.jumpTo({ center, zoom: 14 }), gapPoint);
+    await waitForMapIdle(page);
+    const px = await page.evaluate((p) => (({ x, y }) => [x, y])(window.civmap.map.project(p)), gapPoint);
+    await page.click('#whatif-add');
+    check((await page.getAttribute('#whatif-add', 'aria-pressed')) === 'true', 'the add button is not pressed');
+    await page.mouse.click(px[0], px[1]);
+    await page.waitForFunction(() => window.civmapPlanner.scenarioId && document.getElementById('scenario-delta'), null, { timeout: TIMEOUT_MS });
+    const scenarioId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const withScenario = await serverCoverage(`${query}&scenario=${encodeURIComponent(scenarioId)}`);
+    await waitForCovered(withScenario.total.covered_elderly);
+    const delta = Number(await page.getAttribute('#scenario-delta', 'data-delta'));
+    report.what_if = { scenario: scenarioId, covered_elderly: withScenario.total.covered_elderly, delta };
+    check(withScenario.total.covered_elderly > baseline.total.covered_elderly, `adding a facility in the largest gap did not raise coverage (${baseline.total.covered_elderly} → ${withScenario.total.covered_elderly})`);
+    check(delta === withScenario.total.covered_elderly - baseline.total.covered_elderly, `the page shows a change of ${delta}`);
+    await waitForMapIdle(page);
+    await page.screenshot({ path: join(artifacts, 'planner-what-if.png') });
+
+    // Suggested sites.
+    await page.click('#suggest-sites');
+    await page.waitForSelector('#siting-list li, #siting .unavailable', { timeout: TIMEOUT_MS });
+    const sitingError = await page.$('#siting .unavailable');
+    check(!sitingError, `siting unavailable: ${sitingError && (await sitingError.textContent())}`);
+    const sites = await page.$$eval('#siting-list li', (items) => items.map((li) => Number(li.dataset.elderly)));
+    report.sites = sites;
+    check(sites.length > 0 && sites.length <= 5, `suggested ${sites.length} sites for k=5`);
+    check(sites.every((v) => v > 0), `a suggested site covers no new elderly: ${sites}`);
+
+    // CSV export of the report on screen.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT_MS }), page.click('#export-csv')]);
+    const csv = (await (await download.createReadStream()).toArray()).join('');
+    const lines = csv.replace(/^\ufeff/, '').trim().split('\n');
+    report.csv = { file: download.suggestedFilename(), lines: lines.length };
+    check(lines[0].startsWith('category,minutes,scenario,code,name,level'), `CSV header: ${lines[0]}`);
+    check(lines.length === withScenario.units.length + 1, `CSV has ${lines.length - 1} rows for ${withScenario.units.length} units`);
+    await context.close();
+  },
 };
 
 async function main() {

@@ -10,6 +10,7 @@
 import { describeError, getJson } from './api.js';
 import { adminPopup, facilityPopup, showHere, showPlace } from './details.js';
 import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wireLegend } from './layers.js';
+import { wirePlanner } from './planner.js';
 import { wireSearch } from './search.js';
 
 const HANGZHOU_CENTRE = [119.9, 29.95];
@@ -178,9 +179,12 @@ function wireClicks() {
     } else {
       popup.remove();
     }
-    setPicked([point([event.lngLat.lng, event.lngLat.lat], 'here')]);
-    showExplore();
-    showHere(document.getElementById('here'), event.lngLat);
+    // In the planner view a click is about facilities and units; the reverse lookup is the
+    // explore view's.
+    if (document.getElementById('tab-explore').getAttribute('aria-selected') === 'true') {
+      setPicked([point([event.lngLat.lng, event.lngLat.lat], 'here')]);
+      showHere(document.getElementById('here'), event.lngLat);
+    }
   });
 
   map.on('mousemove', (event) => {
@@ -228,11 +232,6 @@ export function selectTab(tab) {
   if (onTab[tab.id]) onTab[tab.id]();
 }
 
-function showExplore() {
-  const explore = document.getElementById('tab-explore');
-  if (explore.getAttribute('aria-selected') !== 'true') selectTab(explore);
-}
-
 for (const tab of tabs) {
   tab.addEventListener('click', () => selectTab(tab));
   tab.addEventListener('keydown', (event) => {
@@ -272,6 +271,15 @@ map.on('load', async () => {
       near: () => map.getCenter().toArray(),
       onChoose: choosePlace,
       onStatus: setStatus,
+    });
+    wirePlanner({
+      map,
+      categories: data.categories,
+      sources: SOURCES,
+      clickInterceptors,
+      facilityActions,
+      onTab,
+      setStatus,
     });
     window.civmap = { map, categories: data.categories, sources: SOURCES };
     setStatus(

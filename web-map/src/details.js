@@ -16,7 +16,9 @@ export function el(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs)) {
     if (key === 'class') node.className = value;
     else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('data-')) node.setAttribute(key, value);
+    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'style' || key === 'role') {
+      node.setAttribute(key, value);
+    }
     else node[key] = value;
   }
   node.append(...children.filter((c) => c !== null && c !== undefined));
