@@ -190,7 +190,8 @@ function wireClicks() {
   map.on('mousemove', (event) => {
     const feature = featureAt(event.point);
     const isFacility = Boolean(feature) && feature.layer.id === LAYER.facilities;
-    map.getCanvas().style.cursor = isFacility ? 'pointer' : '';
+    const adding = document.getElementById('whatif-add').getAttribute('aria-pressed') === 'true';
+    map.getCanvas().style.cursor = adding ? 'crosshair' : isFacility ? 'pointer' : '';
     if (!feature || !feature.properties.name) {
       tooltipEl.hidden = true;
       return;
