@@ -134,6 +134,8 @@ const categoriesById = {};
 export const clickInterceptors = [];
 /** Extra buttons for facility popups (the planner's move/close). */
 export const facilityActions = [];
+/** Called with the properties of a unit clicked on the map (the planner's indicators). */
+export const unitClickListeners = [];
 
 function visible(id) {
   return map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none';
@@ -176,6 +178,7 @@ function wireClicks() {
         .addTo(map);
     } else if (feature) {
       popup.setLngLat(event.lngLat).setDOMContent(adminPopup(feature.properties)).addTo(map);
+      for (const listener of unitClickListeners) listener(feature.properties);
     } else {
       popup.remove();
     }
@@ -279,6 +282,7 @@ map.on('load', async () => {
       sources: SOURCES,
       clickInterceptors,
       facilityActions,
+      unitClickListeners,
       onTab,
       setStatus,
     });

@@ -10,9 +10,11 @@ function svg(tag, attrs, text) {
   return node;
 }
 
-function number(value) {
+/** A value in its unit (`count`, `share` 0–1 or `per_1000`, as the indicators route says). */
+function number(value, unit) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
-  if (Math.abs(value) <= 1 && value !== 0 && !Number.isInteger(value)) return `${(value * 100).toFixed(1)}%`;
+  if (unit === 'share') return `${(value * 100).toFixed(1)}%`;
+  if (unit === 'per_1000') return `${value.toLocaleString('zh-CN', { maximumFractionDigits: 1 })}‰`;
   return value.toLocaleString('zh-CN', { maximumFractionDigits: 2 });
 }
 
@@ -40,7 +42,8 @@ export function indicatorChart(indicators) {
     const max = Math.max(...values, 1e-9) * 1.1;
     const x = (v) => labelWidth + (Math.max(0, v) / max) * barWidth;
     const row = svg('g', { 'data-indicator': indicator.id || indicator.name });
-    row.append(svg('title', {}, `${indicator.name}: ${number(indicator.value)} (2022 ${number(indicator.target_2022)}, 2025 ${number(indicator.target_2025)})`));
+    const u = indicator.unit;
+    row.append(svg('title', {}, `${indicator.name}: ${number(indicator.value, u)} (2022 ${number(indicator.target_2022, u)}, 2025 ${number(indicator.target_2025, u)})`));
     row.append(svg('text', { x: 0, y: y + 12 }, indicator.name.length > 16 ? `${indicator.name.slice(0, 15)}…` : indicator.name));
     row.append(svg('rect', { x: labelWidth, y: y + 3, width: barWidth, height: 12, fill: '#f0f4f8' }));
     if (typeof indicator.value === 'number') {
@@ -50,7 +53,7 @@ export function indicatorChart(indicators) {
           y: y + 3,
           width: Math.max(1, x(indicator.value) - labelWidth),
           height: 12,
-          fill: indicator.pass ? '#3f9142' : '#f0b429',
+          fill: indicator.pass === true ? '#3f9142' : indicator.pass === false ? '#f0b429' : '#9aa5b1',
           class: 'indicator-value',
         })
       );
@@ -60,8 +63,8 @@ export function indicatorChart(indicators) {
         row.append(svg('line', { x1: x(indicator[key]), x2: x(indicator[key]), y1: y, y2: y + 18, stroke: '#1f2933', 'stroke-width': 1.5, 'stroke-dasharray': dash, class: key }));
       }
     }
-    row.append(svg('text', { x: labelWidth + barWidth + 4, y: y + 12 }, `${number(indicator.value)}${indicator.pass ? ' ✓' : ' ✗'}`));
-    row.append(svg('text', { x: labelWidth, y: y + 26 }, `2022 ${number(indicator.target_2022)} · 2025 ${number(indicator.target_2025)}`));
+    row.append(svg('text', { x: labelWidth + barWidth + 4, y: y + 12 }, `${number(indicator.value, u)}${indicator.pass === true ? ' ✓' : indicator.pass === false ? ' ✗' : ''}`));
+    row.append(svg('text', { x: labelWidth, y: y + 26 }, `目标 target 2022 ${number(indicator.target_2022, u)} · 2025 ${number(indicator.target_2025, u)}`));
     chart.append(row);
   });
   return chart;

@@ -21,6 +21,7 @@ const RAMP = [
   [Infinity, '#1a9641'],
 ];
 const SITING_K = 5;
+const WARMING_UP_RETRY_MS = 3000;
 
 const PLANNER_LAYERS = ['planner-choropleth', 'coverage-area', 'coverage-gaps', 'coverage-gaps-line', 'whatif-closed', 'siting', 'siting-rank'];
 
@@ -87,7 +88,7 @@ function normaliseSites(body) {
   });
 }
 
-export function wirePlanner({ map, categories, sources, clickInterceptors, facilityActions, onTab, setStatus }) {
+export function wirePlanner({ map, categories, sources, clickInterceptors, facilityActions, unitClickListeners, onTab, setStatus }) {
   const $ = (id) => document.getElementById(id);
   const categorySelect = $('planner-category');
   const minutesSelect = $('planner-minutes');
@@ -113,7 +114,15 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     indicators: [],
     markers: [],
     refreshing: 0,
+    districtNames: new Map(),
   };
+  getJson('/api/v1/admin?level=district')
+    .then((body) => {
+      for (const f of body.features) state.districtNames.set(f.properties.code, f.properties.name);
+    })
+    .catch(() => {
+      // Groups then show district codes instead of names.
+    });
   window.civmapPlanner = state;
 
   const params = () => ({
@@ -215,13 +224,13 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     }
     features.slice(0, 50).forEach((feature, i) => {
       const p = feature.properties;
-      const where = p.name || p.admin_name || p.township || p.district || '';
+      const where = p.admin && p.admin.name ? p.admin.name : '';
       const button = el('button', { type: 'button', text: `${formatCount(p.elderly)} 老年人 elderly${where ? ` · ${where}` : ''}` });
       button.addEventListener('click', () => {
         map.fitBounds(bboxOf(feature.geometry), { padding: 60, maxZoom: 15.5 });
       });
       const item = el('li', { 'data-elderly': String(p.elderly) }, button);
-      if (typeof p.residents === 'number') item.append(el('span', { class: 'muted', text: ` (${formatCount(p.residents)} 居民 residents)` }));
+      if (typeof p.population === 'number') item.append(el('span', { class: 'muted', text: ` (${formatCount(p.population)} 居民 residents)` }));
       gapList.append(item);
       if (i === 0) item.dataset.largest = 'true';
     });
@@ -230,13 +239,22 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
 
   function renderIndicators() {
     indicatorsBox.textContent = '';
-    const units = state.indicators.filter((u) => !u.level || u.level === levelSelect.value);
+    const units = state.indicators;
     if (units.length === 0) {
-      indicatorsBox.append(el('p', { class: 'muted', text: '无指标 No indicators for this level' }));
+      indicatorsBox.append(el('p', { class: 'muted', text: '无指标 No indicators' }));
       return;
     }
-    const select = el('select', { id: 'indicator-unit', 'aria-label': '单位 Unit' });
-    for (const u of units) select.append(el('option', { value: u.code, text: u.name }));
+    // Townships grouped under their districts (the first six digits of the code).
+    const select = el('select', { id: 'indicator-unit', 'aria-label': '乡镇街道 Township' });
+    const groups = new Map();
+    for (const u of units) {
+      const district = `${u.code.slice(0, 6)}000000`;
+      if (!groups.has(district)) {
+        groups.set(district, el('optgroup', { label: state.districtNames.get(district) || district }));
+      }
+      groups.get(district).append(el('option', { value: u.code, text: u.name }));
+    }
+    select.append(...groups.values());
     if (state.indicatorUnit && units.some((u) => u.code === state.indicatorUnit)) select.value = state.indicatorUnit;
     const chartBox = el('div', { class: 'indicator-unit' });
     const draw = () => {
@@ -260,12 +278,22 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     const coverage = getJson(withQuery('/api/v1/coverage', { ...p, mode: 'walk' }));
     const area = getJson(withQuery('/api/v1/coverage/area', { category: p.category, minutes: p.minutes, scenario: p.scenario }));
     const gaps = getJson(withQuery('/api/v1/coverage/gaps', p));
-    const indicators = getJson(withQuery('/api/v1/indicators', { level: p.level, scenario: p.scenario }));
+    // The plan's indicators are per township (the route also serves communities).
+    const indicators = getJson(withQuery('/api/v1/indicators', { level: 'township', scenario: p.scenario }));
     const baseline = p.scenario ? getJson(withQuery('/api/v1/coverage', { ...p, scenario: null, mode: 'walk' })) : coverage;
     const settled = await Promise.allSettled([coverage, area, gaps, indicators, baseline]);
     if (mine !== state.refreshing) return;
     const [c, a, g, ind, base] = settled;
     summaryBox.removeAttribute('aria-busy');
+    // 503 while the server builds its walking network on start-up: say so and ask again.
+    if (c.status === 'rejected' && c.reason instanceof HttpError && c.reason.status === 503) {
+      summaryBox.textContent = '';
+      summaryBox.append(el('p', { class: 'muted', text: `服务器正在准备步行网络 The server is preparing the walking network… (${describeError(c.reason)})` }));
+      setTimeout(() => {
+        if (mine === state.refreshing && state.active) refresh();
+      }, WARMING_UP_RETRY_MS);
+      return;
+    }
     if (c.status === 'fulfilled') {
       state.report = c.value;
       state.baseline = base.status === 'fulfilled' ? base.value : null;
@@ -386,6 +414,15 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     });
     box.append(move, close);
     return box;
+  });
+
+  unitClickListeners.push((props) => {
+    if (!state.active) return;
+    const select = document.getElementById('indicator-unit');
+    if (select && [...select.options].some((o) => o.value === props.code)) {
+      select.value = props.code;
+      select.dispatchEvent(new Event('change'));
+    }
   });
 
   resetButton.addEventListener('click', () => {
