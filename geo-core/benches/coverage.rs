@@ -1,8 +1,9 @@
 //! Coverage on the generated city at scale 1, 2 and 4 (each generated once): one
 //! category's whole-city coverage (elder canteens, 15 minutes, default profile), one
 //! what-if edit (move a canteen: incremental label repair, then re-evaluation of only the
-//! doorplates on relabelled edges), and siting with k = 10 (greedy + CELF over up to 2,000
-//! candidate nodes).
+//! doorplates on relabelled edges), siting with k = 10 (greedy + CELF over up to 2,000
+//! candidate nodes) and building the engine itself (CSR graph, edge R-tree, every doorplate
+//! snapped), which the server does at start-up.
 //!
 //! `cargo bench -p civmap-geo-core --bench coverage -- --warm-up-time 1 --measurement-time 3`
 
@@ -83,6 +84,9 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function("siting_k10", |b| {
             b.iter(|| suggest_sites(&engine, &sources, 15.0, &profile, 10, None).unwrap())
+        });
+        group.bench_function("engine_build", |b| {
+            b.iter(|| CoverageEngine::new(black_box(&city)))
         });
         group.finish();
     }
