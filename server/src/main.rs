@@ -6,6 +6,7 @@ mod api;
 mod follow;
 mod geojson_out;
 mod state;
+mod tiles_api;
 mod web_assets;
 
 use std::net::SocketAddr;
@@ -48,6 +49,9 @@ enum Command {
         /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
         #[arg(long)]
         db: Option<String>,
+        /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
+        #[arg(long, default_value_t = tiles_api::DEFAULT_CACHE_MB)]
+        tile_cache_mb: usize,
         #[command(flatten)]
         city: CityArgs,
     },
@@ -137,8 +141,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             data,
             db,
+            tile_cache_mb,
             city,
-        } => serve(listen, data, db, &city),
+        } => serve(listen, data, db, tile_cache_mb, &city),
         Command::Db {
             command: DbCommand::Push { url, data, city },
         } => db_push(&url, data, &city),
@@ -242,6 +247,7 @@ fn serve(
     listen: SocketAddr,
     data: Option<PathBuf>,
     db: Option<String>,
+    tile_cache_mb: usize,
     city: &CityArgs,
 ) -> anyhow::Result<()> {
     let t = Instant::now();
@@ -268,6 +274,7 @@ fn serve(
             StoreKind::Embedded,
         )),
     };
+    state.tiles.set_cache_bytes(tile_cache_mb << 20);
     let counts = state.read().data.data().counts();
     let app = api::router(state);
     rt.block_on(async move {

@@ -99,6 +99,8 @@ pub struct AppState {
     pub store_up: AtomicBool,
     /// Signalled once the first full load from the store is in (PostGIS store only).
     pub first_load: tokio::sync::Notify,
+    /// Vector tiles: admin topology and tile cache.
+    pub tiles: crate::tiles_api::TileState,
 }
 
 /// The state as handlers receive it.
@@ -107,7 +109,9 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     /// Builds indexes and pre-rendered bodies over a dataset.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
+        let tiles = crate::tiles_api::TileState::new(&data);
         Self {
+            tiles,
             live: RwLock::new(LiveData::new(data)),
             store,
             started: Instant::now(),

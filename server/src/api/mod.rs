@@ -36,6 +36,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/address/parse", get(gazetteer::parse_address))
         .route("/api/v1/reverse", get(gazetteer::reverse))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles_api::tile))
+        .route("/tiles/{file}", get(crate::tiles_api::tilejson))
         .merge(crate::web_assets::router())
         .fallback(|uri: axum::http::Uri| async move {
             ApiError::NotFound(format!("no route {}", uri.path()))
