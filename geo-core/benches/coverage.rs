@@ -73,6 +73,15 @@ fn bench(c: &mut Criterion) {
                 black_box(scenario.current().covered.len())
             })
         });
+        // the same edit followed by a pass over every doorplate, as before the edge index
+        group.bench_function("scenario_move_one_canteen_full_pass", |b| {
+            b.iter(|| {
+                flip = !flip;
+                let d = if flip { 0.004 } else { 0.0 };
+                scenario.relocate(record, lon + d, lat + d).unwrap();
+                black_box(scenario.evaluate_all().covered.len())
+            })
+        });
         group.bench_function("siting_k10", |b| {
             b.iter(|| suggest_sites(&engine, &sources, 15.0, &profile, 10, None).unwrap())
         });

@@ -7,6 +7,7 @@ mod coverage_service;
 mod follow;
 mod geojson_out;
 mod state;
+mod tiles_api;
 mod web_assets;
 
 use std::net::SocketAddr;
@@ -49,6 +50,9 @@ enum Command {
         /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
         #[arg(long)]
         db: Option<String>,
+        /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
+        #[arg(long, default_value_t = tiles_api::DEFAULT_CACHE_MB)]
+        tile_cache_mb: usize,
         #[command(flatten)]
         city: CityArgs,
     },
@@ -219,8 +223,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             data,
             db,
+            tile_cache_mb,
             city,
-        } => serve(listen, data, db, &city),
+        } => serve(listen, data, db, tile_cache_mb, &city),
         Command::Db {
             command: DbCommand::Push { url, data, city },
         } => db_push(&url, data, &city),
@@ -346,6 +351,7 @@ fn serve(
     listen: SocketAddr,
     data: Option<PathBuf>,
     db: Option<String>,
+    tile_cache_mb: usize,
     city: &CityArgs,
 ) -> anyhow::Result<()> {
     let t = Instant::now();
@@ -372,6 +378,7 @@ fn serve(
             StoreKind::Embedded,
         )),
     };
+    state.tiles.set_cache_bytes(tile_cache_mb << 20);
     let counts = state.read().data.data().counts();
     let app = api::router(state.clone());
     rt.block_on(async move {

@@ -274,6 +274,13 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
         self.current.clone()
     }
 
+    /// Every doorplate re-evaluated from the current labels in one linear pass (what each
+    /// edit cost before the edge → doorplates index; kept for checks and benchmarks).
+    pub fn evaluate_all(&self) -> CoverageResult {
+        self.engine
+            .evaluate_walk(&self.search.labels, &self.on_edge, self.limit_m, self.speed)
+    }
+
     /// The coverage under the current edits, borrowed.
     pub fn current(&self) -> &CoverageResult {
         &self.current

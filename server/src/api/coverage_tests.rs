@@ -738,3 +738,22 @@ async fn indicators_follow_the_facilities_and_scenarios() {
     let (s, _) = get("/api/v1/indicators?level=district").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn openapi_lists_the_coverage_routes() {
+    let (_, v) = get("/api/v1/openapi.json").await;
+    for p in [
+        "/api/v1/coverage",
+        "/api/v1/coverage/area",
+        "/api/v1/coverage/gaps",
+        "/api/v1/indicators",
+        "/api/v1/scenarios",
+        "/api/v1/scenarios/{id}",
+        "/api/v1/siting",
+    ] {
+        assert!(v["paths"].get(p).is_some(), "{p}");
+    }
+    assert!(v["paths"]["/api/v1/facilities/nearest"]["get"]["responses"]
+        .get("501")
+        .is_none());
+}
