@@ -332,6 +332,46 @@ const SUITES = {
     await waitForMapIdle(page);
     await page.screenshot({ path: join(artifacts, 'planner-what-if.png') });
 
+    // Move: drag the added facility's marker; the page shows the server's count for the new
+    // scenario.
+    const marker = await page.locator('.maplibregl-marker').first().boundingBox();
+    const from = [marker.x + marker.width / 2, marker.y + marker.height / 2];
+    const beforeMove = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    await page.mouse.move(from[0], from[1]);
+    await page.mouse.down();
+    await page.mouse.move(from[0] + 120, from[1] + 60, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction((old) => window.civmapPlanner.scenarioId !== old, beforeMove, { timeout: TIMEOUT_MS });
+    const moved = await page.evaluate(() => ({ id: window.civmapPlanner.scenarioId, add: window.civmapPlanner.scenario.add[0] }));
+    check(Math.abs(moved.add.lon - gapPoint[0]) > 1e-4, `dragging the marker did not move the added facility: ${JSON.stringify(moved.add)}`);
+    const afterMove = await serverCoverage(`${query}&scenario=${encodeURIComponent(moved.id)}`);
+    await waitForCovered(afterMove.total.covered_elderly);
+    report.what_if_moved = { scenario: moved.id, covered_elderly: afterMove.total.covered_elderly };
+
+    // Close: a facility of the category, from its popup; the page shows the server's count.
+    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.16, 30.27], zoom: 14 }));
+    await waitForMapIdle(page);
+    const facility = await page.evaluate((cat) => {
+      const { map } = window.civmap;
+      // One clear of the side panel (left) and the notice (bottom).
+      const f = map.queryRenderedFeatures({ layers: ['facilities'] }).find((x) => {
+        const p = map.project(x.geometry.coordinates);
+        return x.properties.category === cat && p.x > 420 && p.x < 1200 && p.y > 150 && p.y < 650;
+      });
+      if (!f) return null;
+      const p = map.project(f.geometry.coordinates);
+      return { id: f.properties.id, x: p.x, y: p.y };
+    }, category);
+    check(facility, `no ${category} drawn around 120.16,30.27 at zoom 14`);
+    await page.mouse.click(facility.x, facility.y);
+    await page.click('.maplibregl-popup button:has-text("关闭 Close")', { timeout: TIMEOUT_MS });
+    await page.waitForFunction((id) => window.civmapPlanner.scenario.close.includes(id) && window.civmapPlanner.report && window.civmapPlanner.report.scenario === window.civmapPlanner.scenarioId, facility.id, { timeout: TIMEOUT_MS });
+    const closedId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const afterClose = await serverCoverage(`${query}&scenario=${encodeURIComponent(closedId)}`);
+    await waitForCovered(afterClose.total.covered_elderly);
+    report.what_if_closed = { facility: facility.id, scenario: closedId, covered_elderly: afterClose.total.covered_elderly };
+    check(afterClose.total.covered_elderly <= afterMove.total.covered_elderly, `closing ${facility.id} raised coverage (${afterMove.total.covered_elderly} → ${afterClose.total.covered_elderly})`);
+
     // Suggested sites.
     await page.click('#suggest-sites');
     await page.waitForSelector('#siting-list li, #siting .unavailable', { timeout: TIMEOUT_MS });
@@ -348,7 +388,8 @@ const SUITES = {
     const lines = csv.replace(/^\ufeff/, '').trim().split('\n');
     report.csv = { file: download.suggestedFilename(), lines: lines.length };
     check(lines[0].startsWith('category,minutes,scenario,code,name,level'), `CSV header: ${lines[0]}`);
-    check(lines.length === withScenario.units.length + 1, `CSV has ${lines.length - 1} rows for ${withScenario.units.length} units`);
+    check(lines.length === afterClose.units.length + 1, `CSV has ${lines.length - 1} rows for ${afterClose.units.length} units`);
+    check(lines[1].split(',')[2] === closedId, `the CSV rows do not name scenario ${closedId}: ${lines[1]}`);
     await context.close();
   },
 };
