@@ -39,7 +39,7 @@ pub struct TileState {
 }
 
 /// `[w, s, e, n]` of the admin units (the whole of China's east when there are none).
-fn data_bounds(admin: &[AdminUnit]) -> [f64; 4] {
+pub fn data_bounds(admin: &[AdminUnit]) -> [f64; 4] {
     use geo::BoundingRect;
     let mut b = [
         f64::INFINITY,
