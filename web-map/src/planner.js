@@ -117,13 +117,14 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     refreshing: 0,
     districtNames: new Map(),
   };
-  getJson('/api/v1/admin?level=district')
-    .then((body) => {
+  async function loadDistrictNames() {
+    try {
+      const body = await getJson('/api/v1/admin?level=district');
       for (const f of body.features) state.districtNames.set(f.properties.code, f.properties.name);
-    })
-    .catch(() => {
+    } catch {
       // Groups then show district codes instead of names.
-    });
+    }
+  }
   window.civmapPlanner = state;
 
   const params = () => ({
@@ -530,7 +531,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     if (!state.started) {
       state.started = true;
       addLayers();
-      refresh();
+      loadDistrictNames().then(refresh);
     }
     showLayers(true);
   };
