@@ -48,6 +48,13 @@ if [ ! -d web-map/node_modules/playwright-core ] || [ web-map/package-lock.json 
   (cd web-map && npm ci --no-audit --no-fund)
 fi
 
+# --- the tile decoder's npm modules (tests/tests/tiles_decode.rs decodes tiles with
+#     @mapbox/vector-tile and validates TileJSON with ajv) --------------------------------
+if [ ! -d tests/decoder/node_modules/@mapbox/vector-tile ] || [ tests/decoder/package-lock.json -nt tests/decoder/node_modules/.package-lock.json ]; then
+  log "npm ci (tests/decoder)"
+  (cd tests/decoder && npm ci --no-audit --no-fund)
+fi
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

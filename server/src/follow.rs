@@ -89,9 +89,11 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
             let ds = store.load().await?;
             let fresh = LiveData::new(ds);
             *state.write() = fresh;
+            state.tiles.reload(state.read().data.data());
         }
         Change::Upsert { table, key } | Change::Delete { table, key } => {
             let deleted = matches!(change, Change::Delete { .. });
+            let tiles_before = crate::tiles_api::record_bounds(&state.read(), *table, key);
             let outcome = match table {
                 ChangeTable::Facilities => {
                     let row = if deleted {
@@ -157,6 +159,7 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                 _ => EditOutcome::NotFound,
             };
             tracing::debug!("{} {key}: {outcome:?}", table.table_name());
+            crate::tiles_api::record_changed(state, *table, key, tiles_before);
         }
         _ => {}
     }

@@ -101,6 +101,8 @@ pub struct AppState {
     pub first_load: tokio::sync::Notify,
     /// The coverage engine (built in the background), its caches and the scenarios.
     pub coverage: crate::coverage_service::CoverageService,
+    /// Vector tiles: admin topology and tile cache.
+    pub tiles: crate::tiles_api::TileState,
 }
 
 /// The state as handlers receive it.
@@ -109,7 +111,9 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     /// Builds indexes and pre-rendered bodies over a dataset.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
+        let tiles = crate::tiles_api::TileState::new(&data);
         Self {
+            tiles,
             live: RwLock::new(LiveData::new(data)),
             store,
             started: Instant::now(),

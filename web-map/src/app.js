@@ -8,7 +8,7 @@
 // to load sets `window.civmapError`. `window.civmap` exposes the map to tests and to curious
 // people at the console.
 import { describeError, getJson } from './api.js';
-import { adminPopup, facilityPopup, showHere, showPlace } from './details.js';
+import { adminPopup, doorplatePopup, facilityPopup, showHere, showPlace } from './details.js';
 import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wireLegend } from './layers.js';
 import { wirePlanner } from './planner.js';
 import { wireSearch } from './search.js';
@@ -143,7 +143,7 @@ function visible(id) {
 
 /** The topmost thing under a point: a facility, else the deepest visible unit. */
 function featureAt(pointPx) {
-  const order = [LAYER.facilities, ...LEVELS.slice().reverse().map(LAYER.hit)].filter(visible);
+  const order = [LAYER.facilities, LAYER.doorplates, ...LEVELS.slice().reverse().map(LAYER.hit)].filter(visible);
   if (order.length === 0) return null;
   const hits = map.queryRenderedFeatures(pointPx, { layers: order });
   for (const id of order) {
@@ -176,6 +176,9 @@ function wireClicks() {
         .setLngLat(where)
         .setDOMContent(facilityPopup(feature.properties, where, categoriesById, actionsFor))
         .addTo(map);
+    } else if (feature && feature.layer.id === LAYER.doorplates) {
+      const where = feature.geometry.coordinates.slice(0, 2);
+      popup.setLngLat(where).setDOMContent(doorplatePopup(feature.properties)).addTo(map);
     } else if (feature) {
       popup.setLngLat(event.lngLat).setDOMContent(adminPopup(feature.properties)).addTo(map);
       for (const listener of unitClickListeners) listener(feature.properties);

@@ -22,6 +22,7 @@ const RAMP = [
 ];
 const SITING_K = 5;
 const WARMING_UP_RETRY_MS = 3000;
+const AREA_CELL_M = 100;
 
 const PLANNER_LAYERS = ['planner-choropleth', 'coverage-area', 'coverage-gaps', 'coverage-gaps-line', 'whatif-closed', 'siting', 'siting-rank'];
 
@@ -137,14 +138,14 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   function addLayers() {
     const admin = sources.admin.sourceLayer ? { source: sources.admin.source, 'source-layer': sources.admin.sourceLayer } : { source: sources.admin.source };
     map.addLayer(
-      { id: 'planner-choropleth', type: 'fill', ...admin, filter: ['==', ['get', 'code'], ''], paint: { 'fill-color': '#cccccc', 'fill-opacity': 0.6 } },
+      { id: 'planner-choropleth', type: 'fill', ...admin, filter: ['==', ['get', 'code'], ''], paint: { 'fill-color': '#cccccc', 'fill-opacity': 0.45 } },
       LAYER.plannerAnchor
     );
     map.addSource('coverage-area', { type: 'geojson', data: EMPTY });
-    map.addLayer({ id: 'coverage-area', type: 'fill', source: 'coverage-area', paint: { 'fill-color': '#2680c2', 'fill-opacity': 0.3 } }, LAYER.plannerAnchor);
+    map.addLayer({ id: 'coverage-area', type: 'fill', source: 'coverage-area', paint: { 'fill-color': '#1f5f99', 'fill-opacity': 0.28 } }, LAYER.plannerAnchor);
     map.addSource('coverage-gaps', { type: 'geojson', data: EMPTY });
-    map.addLayer({ id: 'coverage-gaps', type: 'fill', source: 'coverage-gaps', paint: { 'fill-color': '#b42318', 'fill-opacity': 0.35 } }, LAYER.plannerAnchor);
-    map.addLayer({ id: 'coverage-gaps-line', type: 'line', source: 'coverage-gaps', paint: { 'line-color': '#b42318', 'line-width': 1.2 } }, LAYER.plannerAnchor);
+    map.addLayer({ id: 'coverage-gaps', type: 'fill', source: 'coverage-gaps', paint: { 'fill-color': '#b42318', 'fill-opacity': 0.08 } }, LAYER.plannerAnchor);
+    map.addLayer({ id: 'coverage-gaps-line', type: 'line', source: 'coverage-gaps', paint: { 'line-color': '#b42318', 'line-width': 1.6, 'line-dasharray': [3, 2] } }, LAYER.plannerAnchor);
     map.addSource('whatif-closed', { type: 'geojson', data: EMPTY });
     map.addLayer({ id: 'whatif-closed', type: 'circle', source: 'whatif-closed', paint: { 'circle-radius': 7, 'circle-color': '#ffffff', 'circle-stroke-color': '#b42318', 'circle-stroke-width': 3 } });
     map.addSource('siting', { type: 'geojson', data: EMPTY });
@@ -276,7 +277,8 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     setStatus('计算覆盖 Computing coverage…');
     summaryBox.setAttribute('aria-busy', 'true');
     const coverage = getJson(withQuery('/api/v1/coverage', { ...p, mode: 'walk' }));
-    const area = getJson(withQuery('/api/v1/coverage/area', { category: p.category, minutes: p.minutes, scenario: p.scenario }));
+    // 100 m cells: a city-wide overview in ~2 MB rather than the default 25 m's ~16 MB.
+    const area = getJson(withQuery('/api/v1/coverage/area', { category: p.category, minutes: p.minutes, scenario: p.scenario, cell_m: AREA_CELL_M }));
     const gaps = getJson(withQuery('/api/v1/coverage/gaps', p));
     // The plan's indicators are per township (the route also serves communities).
     const indicators = getJson(withQuery('/api/v1/indicators', { level: 'township', scenario: p.scenario }));
@@ -500,8 +502,25 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     });
   }
 
+  // In the planner view the map shows only the chosen category's facilities; the legend's
+  // choice comes back with the explore view.
+  let legendFilter = null;
+  function showCategoryOnly(on) {
+    if (on) {
+      if (legendFilter === null) legendFilter = map.getFilter(LAYER.facilities) || ['all'];
+      map.setFilter(LAYER.facilities, ['==', ['get', 'category'], categorySelect.value]);
+    } else if (legendFilter !== null) {
+      map.setFilter(LAYER.facilities, legendFilter);
+      legendFilter = null;
+    }
+  }
+  categorySelect.addEventListener('change', () => {
+    if (state.active) showCategoryOnly(true);
+  });
+
   onTab['tab-planner'] = () => {
     state.active = true;
+    showCategoryOnly(true);
     if (!state.started) {
       state.started = true;
       addLayers();
@@ -512,6 +531,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   onTab['tab-explore'] = () => {
     state.active = false;
     setAddMode(false);
+    showCategoryOnly(false);
     if (state.started) showLayers(false);
   };
 }

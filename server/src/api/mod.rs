@@ -47,6 +47,8 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/api/v1/siting", post(coverage::siting))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles_api::tile))
+        .route("/tiles/{file}", get(crate::tiles_api::tilejson))
         .merge(crate::web_assets::router())
         .fallback(|uri: axum::http::Uri| async move {
             ApiError::NotFound(format!("no route {}", uri.path()))
