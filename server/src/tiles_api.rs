@@ -223,7 +223,10 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
+/// Header saying whether a tile came from the cache (`hit`) or was rendered (`miss`).
+pub const CACHE_HEADER: &str = "x-tile-cache";
+
+fn respond(tile: &CachedTile, headers: &HeaderMap, hit: bool) -> Response {
     let mut res = if tile.raw.is_empty() {
         StatusCode::NO_CONTENT.into_response()
     } else if etag_matches(headers, &tile.etag) {
@@ -251,6 +254,10 @@ fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
         HeaderValue::from_static(TILE_CACHE_CONTROL),
     );
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        CACHE_HEADER,
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
     res
 }
 
@@ -284,7 +291,7 @@ pub async fn tile(
     })?;
     let key = (set.as_str().to_owned(), String::new(), tile);
     if let Some(hit) = s.tiles.cache().get(&key) {
-        return Ok(respond(&hit, &headers));
+        return Ok(respond(&hit, &headers, true));
     }
     let generation = s.tiles.generation.load(Ordering::SeqCst);
     let topo = s.tiles.topology();
@@ -315,14 +322,14 @@ pub async fn tile(
             gzip: gz.into(),
             etag,
         };
-        return Ok(respond(&t, &headers));
+        return Ok(respond(&t, &headers, false));
     }
     let t = CachedTile::new(raw);
     if s.tiles.generation.load(Ordering::SeqCst) == generation {
         cache.insert(key, t.clone());
     }
     drop(cache);
-    Ok(respond(&t, &headers))
+    Ok(respond(&t, &headers, false))
 }
 
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.0 with tile URLs on the request's host.
