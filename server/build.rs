@@ -1,5 +1,7 @@
-//! Builds the MapLibre web map in `../web-map` with npm and copies it into `OUT_DIR/web/`, where
-//! `src/web_assets.rs` embeds it with `include_bytes!`. Doing it here means `cargo build` and
+//! Builds the MapLibre web map in `../web-map` with npm and copies it into `OUT_DIR/web/`, and
+//! writes `OUT_DIR/web_assets.rs`: a table of every copied file as `(name, include_bytes!(…))`,
+//! which `src/web_assets.rs` includes. The table follows whatever `dist/` holds, so adding a page
+//! module in `web-map/src/` needs no change here. Doing it here means `cargo build` and
 //! `cargo run` give a server that serves the page with no other step (as Martin embeds its UI).
 //!
 //! - `npm ci` runs only when `web-map/node_modules` is missing or older than `package-lock.json`;
@@ -13,14 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-/// The files `web-map/build.mjs` writes and `src/web_assets.rs` embeds.
-const DIST_FILES: [&str; 5] = [
-    "index.html",
-    "app.js",
-    "app.css",
-    "maplibre-gl.js",
-    "maplibre-gl.css",
-];
+/// Files `web-map/build.mjs` always writes; the build fails without them.
+const REQUIRED_DIST_FILES: [&str; 3] = ["index.html", "app.js", "maplibre-gl.js"];
 
 const NPM_MISSING: &str = "civmap embeds the web map built with npm; install Node.js ≥ 18 and npm \
      (Debian: apt-get install nodejs npm) or set CIVMAP_SKIP_WEB_BUILD=1 with a prebuilt web-map/dist";
@@ -53,8 +49,9 @@ fn main() {
             dist.display()
         );
         // Only here: when npm runs, it rewrites dist itself, which would make cargo rerun us forever.
-        for file in DIST_FILES {
-            println!("cargo:rerun-if-changed={}", dist.join(file).display());
+        println!("cargo:rerun-if-changed={}", dist.display());
+        for file in files_in(&dist) {
+            println!("cargo:rerun-if-changed={}", file.display());
         }
     } else {
         if skip {
@@ -66,7 +63,8 @@ fn main() {
         build_with_npm(&web_map);
     }
 
-    copy_dist(&dist, &out_web);
+    let names = copy_dist(&dist, &out_web);
+    write_asset_table(&out_web, &names);
 }
 
 /// The files directly inside `dir`, sorted; none if it cannot be read.
@@ -144,19 +142,52 @@ fn run_npm(npm: &str, web_map: &Path, args: &[&str]) {
     );
 }
 
-fn copy_dist(dist: &Path, out_web: &Path) {
+/// Copies every file of `dist` into `out_web` and returns their names, sorted.
+fn copy_dist(dist: &Path, out_web: &Path) -> Vec<String> {
+    // A fresh directory, so a file removed from the page is not embedded from an older build.
+    if out_web.exists() {
+        fs::remove_dir_all(out_web)
+            .unwrap_or_else(|error| panic!("clearing {}: {error}", out_web.display()));
+    }
     fs::create_dir_all(out_web)
         .unwrap_or_else(|error| panic!("creating {}: {error}", out_web.display()));
-    for file in DIST_FILES {
-        let from = dist.join(file);
-        let to = out_web.join(file);
+    let mut names = Vec::new();
+    for from in files_in(dist) {
+        let name = from
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_else(|| panic!("{} has a name that is not UTF-8", from.display()))
+            .to_owned();
+        let to = out_web.join(&name);
         fs::copy(&from, &to).unwrap_or_else(|error| {
-            panic!(
-                "copying {} to {}: {error} (web-map's build should have written it; \
-                 run `npm run build` in web-map)",
-                from.display(),
-                to.display()
-            )
+            panic!("copying {} to {}: {error}", from.display(), to.display())
         });
+        names.push(name);
     }
+    for required in REQUIRED_DIST_FILES {
+        assert!(
+            names.iter().any(|n| n == required),
+            "{} lacks {required} (web-map's build should have written it; run `npm run build` in web-map)",
+            dist.display()
+        );
+    }
+    names
+}
+
+/// `OUT_DIR/web_assets.rs`: `&[(name, bytes), …]` for `include!` in `src/web_assets.rs`.
+fn write_asset_table(out_web: &Path, names: &[String]) {
+    let mut table = String::from("&[\n");
+    for name in names {
+        let path = out_web.join(name);
+        table.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?}) as &[u8]),\n",
+            path.display().to_string()
+        ));
+    }
+    table.push_str("]\n");
+    let file = out_web
+        .parent()
+        .expect("OUT_DIR/web has a parent")
+        .join("web_assets.rs");
+    fs::write(&file, table).unwrap_or_else(|error| panic!("writing {}: {error}", file.display()));
 }

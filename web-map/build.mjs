@@ -1,7 +1,7 @@
 // Builds web-map/dist/ for the civmap server to embed: the page sources from src/ and MapLibre GL
-// JS from node_modules, copied as they are. No bundler: the page is three small files and
+// JS from node_modules, copied as they are. No bundler: the page is a few small ES modules and
 // MapLibre ships a ready UMD build, so a copy is all a build needs (and all `cargo build` waits on).
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,9 @@ const maplibre = join(root, 'node_modules', 'maplibre-gl', 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-for (const file of ['index.html', 'app.js', 'app.css']) {
+// Every page file in src/ (the page's ES modules import each other by relative URL, so the
+// browser fetches them from /assets/ as they are; the server embeds whatever dist/ holds).
+for (const file of readdirSync(src).filter((name) => /\.(html|js|css)$/.test(name)).sort()) {
   copyFileSync(join(src, file), join(dist, file));
 }
 

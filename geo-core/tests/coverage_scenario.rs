@@ -111,6 +111,7 @@ mod coverage {
                     "seed {seed} step {step}: labels"
                 );
                 assert_eq!(incremental, scratch, "seed {seed} step {step}: result");
+                assert_eq!(&scenario.evaluate_all(), scenario.current());
                 // And the same distances as a plain coverage of the edited source list.
                 let plain = engine
                     .coverage(&open, minutes, &profile, CoverageMode::Walk)

@@ -40,6 +40,7 @@ pub async fn follow(state: SharedState, url: String) {
             let Some(st) = &store else { break };
             match apply(&state, st, &change).await {
                 Ok(()) => {
+                    crate::coverage_service::note_change(&state, coverage_change(&change));
                     if matches!(change, Change::Reload) {
                         state.first_load.notify_one();
                         if !state.store_up.swap(true, Ordering::Relaxed) {
@@ -64,6 +65,20 @@ pub async fn follow(state: SharedState, url: String) {
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// What a change means for the coverage engine: doorplates, admin units and reloads
+/// rebuild it; facility and landmark edits only invalidate cached results.
+fn coverage_change(change: &Change) -> crate::coverage_service::DataChange {
+    use crate::coverage_service::DataChange;
+    match change {
+        Change::Upsert { table, .. } | Change::Delete { table, .. }
+            if matches!(table, ChangeTable::Facilities | ChangeTable::Landmarks) =>
+        {
+            DataChange::Facilities
+        }
+        _ => DataChange::Structure,
     }
 }
 

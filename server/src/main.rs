@@ -3,6 +3,7 @@
 //! Exit status: 0 on success, 2 on bad usage, 1 on failure with a one-line reason on stderr.
 
 mod api;
+mod coverage_service;
 mod follow;
 mod geojson_out;
 mod state;
@@ -76,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Coverage of a facility category, per administrative unit.
+    Coverage {
+        #[command(subcommand)]
+        command: CoverageCommand,
+    },
     /// Vector tiles: export the pyramid to a file.
     Tiles {
         #[command(subcommand)]
@@ -89,6 +95,82 @@ enum Command {
         #[command(flatten)]
         city: CityArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum CoverageCommand {
+    /// Who lives within M minutes of category C, per unit of level L, to stdout.
+    Report {
+        /// Facility category, e.g. elder_canteen.
+        #[arg(long, value_parser = parse_category)]
+        category: civmap_geo_core::FacilityCategory,
+        /// Time limit in minutes (0 < M <= 120).
+        #[arg(long, default_value_t = 15.0, value_parser = parse_minutes)]
+        minutes: f64,
+        /// city, district, township or community.
+        #[arg(long, default_value = "township", value_parser = parse_level)]
+        level: civmap_geo_core::AdminLevel,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
+        format: ReportFormat,
+        /// walk (along the network) or straight (geodesic circle).
+        #[arg(long, value_enum, default_value_t = ReportMode::Walk)]
+        mode: ReportMode,
+        /// standard (1.0 m/s) or elderly (0.8 m/s).
+        #[arg(long, value_enum, default_value_t = ReportProfile::Standard)]
+        profile: ReportProfile,
+        /// Report on this data directory instead of the default city.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[command(flatten)]
+        city: CityArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Csv,
+    Geojson,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReportMode {
+    Walk,
+    Straight,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReportProfile {
+    Standard,
+    Elderly,
+}
+
+fn parse_category(s: &str) -> Result<civmap_geo_core::FacilityCategory, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "unknown category {s:?}; one of: {}",
+            civmap_geo_core::FacilityCategory::ids().join(", ")
+        )
+    })
+}
+
+fn parse_level(s: &str) -> Result<civmap_geo_core::AdminLevel, String> {
+    civmap_geo_core::AdminLevel::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_minutes(s: &str) -> Result<f64, String> {
+    let m: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number, got {s:?}"))?;
+    if m > 0.0 && m <= api::coverage::MAX_MINUTES {
+        Ok(m)
+    } else {
+        Err(format!(
+            "must be > 0 and <= {}, got {m}",
+            api::coverage::MAX_MINUTES
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +264,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db {
             command: DbCommand::Push { url, data, city },
         } => db_push(&url, data, &city),
+        Command::Coverage {
+            command:
+                CoverageCommand::Report {
+                    category,
+                    minutes,
+                    level,
+                    format,
+                    mode,
+                    profile,
+                    data,
+                    city,
+                },
+        } => coverage_report(
+            category,
+            minutes,
+            level,
+            format,
+            mode,
+            profile,
+            data.as_deref(),
+            &city,
+        ),
         Command::Import {
             format,
             file,
@@ -395,10 +499,12 @@ fn serve(
     };
     state.tiles.set_cache_bytes(tile_cache_mb << 20);
     let counts = state.read().data.data().counts();
-    let app = api::router(state);
+    let app = api::router(state.clone());
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}: cannot bind"))?;
+        // listening: build the coverage engine in the background (coverage routes wait for it)
+        coverage_service::start_build(&state);
         tracing::info!(
             "serving {} admin units, {} facilities, {} doorplates, {} network nodes on http://{} (ready in {:.2} s)",
             counts.admin,
@@ -415,6 +521,127 @@ fn serve(
             .await?;
         Ok(())
     })
+}
+
+/// `civmap coverage report`: the same numbers as `GET /api/v1/coverage`, as CSV or GeoJSON.
+#[allow(clippy::too_many_arguments)]
+fn coverage_report(
+    category: civmap_geo_core::FacilityCategory,
+    minutes: f64,
+    level: civmap_geo_core::AdminLevel,
+    format: ReportFormat,
+    mode: ReportMode,
+    profile: ReportProfile,
+    data: Option<&std::path::Path>,
+    city: &CityArgs,
+) -> anyhow::Result<()> {
+    use civmap_geo_core::coverage::{CoverageEngine, CoverageMode, WalkProfile};
+    use std::io::{IsTerminal, Write};
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_message("loading data");
+    let ds = local_dataset(data, city)?;
+    bar.set_message("building the coverage engine (snapping doorplates)");
+    let engine = CoverageEngine::new(&ds);
+    bar.set_message("computing coverage");
+    let q = api::coverage::CoverageQuery {
+        category,
+        minutes,
+        mode: match mode {
+            ReportMode::Walk => CoverageMode::Walk,
+            ReportMode::Straight => CoverageMode::Straight,
+        },
+        profile: match profile {
+            ReportProfile::Standard => WalkProfile::standard(),
+            ReportProfile::Elderly => WalkProfile::elderly(),
+        },
+        scenario: None,
+    };
+    let sources = api::coverage::base_sources(&ds, category);
+    let result = engine.coverage(&sources, minutes, &q.profile, q.mode)?;
+    let report = engine.report(&result, Some(level));
+    bar.finish_and_clear();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let body = api::coverage::report_json(&report, &q, level);
+    match format {
+        ReportFormat::Csv => {
+            let cols = [
+                "code",
+                "name",
+                "level",
+                "population",
+                "covered_population",
+                "elderly",
+                "covered_elderly",
+                "share_elderly",
+                "share_population",
+            ];
+            writeln!(out, "{}", cols.join(","))?;
+            for u in body["units"].as_array().into_iter().flatten() {
+                let row: Vec<String> = cols
+                    .iter()
+                    .map(|c| match &u[*c] {
+                        serde_json::Value::String(s) => csv_field(s),
+                        v => v.to_string(),
+                    })
+                    .collect();
+                writeln!(out, "{}", row.join(","))?;
+            }
+        }
+        ReportFormat::Geojson => {
+            let geometry: std::collections::HashMap<&str, serde_json::Value> = ds
+                .admin
+                .iter()
+                .filter(|u| u.level == level)
+                .map(|u| {
+                    (
+                        u.code.as_str(),
+                        geojson_out::admin_feature(u)["geometry"].clone(),
+                    )
+                })
+                .collect();
+            let features: Vec<serde_json::Value> = body["units"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|u| {
+                    let code = u["code"].as_str().unwrap_or_default();
+                    let mut props = u.clone();
+                    props["synthetic"] =
+                        serde_json::json!(ds.doorplates.iter().any(|d| d.synthetic));
+                    serde_json::json!({"type": "Feature",
+                        "geometry": geometry.get(code).cloned().unwrap_or(serde_json::Value::Null),
+                        "properties": props})
+                })
+                .collect();
+            let mut fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+            for k in ["category", "minutes", "mode", "profile", "level", "total"] {
+                fc[k] = body[k].clone();
+            }
+            serde_json::to_writer(&mut out, &fc)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 fn import(

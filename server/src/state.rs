@@ -99,6 +99,8 @@ pub struct AppState {
     pub store_up: AtomicBool,
     /// Signalled once the first full load from the store is in (PostGIS store only).
     pub first_load: tokio::sync::Notify,
+    /// The coverage engine (built in the background), its caches and the scenarios.
+    pub coverage: crate::coverage_service::CoverageService,
     /// Vector tiles: admin topology and tile cache.
     pub tiles: crate::tiles_api::TileState,
 }
@@ -117,6 +119,7 @@ impl AppState {
             started: Instant::now(),
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
+            coverage: Default::default(),
         }
     }
 

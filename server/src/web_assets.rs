@@ -75,43 +75,38 @@ const INDEX_CACHE: &str = "no-cache";
 const ASSET_CACHE: &str = "public, max-age=3600";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// Every file of `web-map/dist` as `(name, bytes)`, written by `build.rs`.
+const EMBEDDED: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+/// The content type for a file name, by its extension.
+fn content_type_of(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js") => JS,
+        Some("css") => CSS,
+        Some("html") => HTML,
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
 
 static INDEX: LazyLock<WebAsset> = LazyLock::new(|| {
-    WebAsset::new(
-        "index.html",
-        "text/html; charset=utf-8",
-        INDEX_CACHE,
-        include_bytes!(concat!(env!("OUT_DIR"), "/web/index.html")),
-    )
+    let (name, bytes) = EMBEDDED
+        .iter()
+        .find(|(name, _)| *name == "index.html")
+        .expect("build.rs requires index.html in the embedded web map");
+    WebAsset::new(name, HTML, INDEX_CACHE, bytes)
 });
 
-static ASSETS: LazyLock<[WebAsset; 4]> = LazyLock::new(|| {
-    [
-        WebAsset::new(
-            "app.js",
-            JS,
-            ASSET_CACHE,
-            include_bytes!(concat!(env!("OUT_DIR"), "/web/app.js")),
-        ),
-        WebAsset::new(
-            "app.css",
-            CSS,
-            ASSET_CACHE,
-            include_bytes!(concat!(env!("OUT_DIR"), "/web/app.css")),
-        ),
-        WebAsset::new(
-            "maplibre-gl.js",
-            JS,
-            ASSET_CACHE,
-            include_bytes!(concat!(env!("OUT_DIR"), "/web/maplibre-gl.js")),
-        ),
-        WebAsset::new(
-            "maplibre-gl.css",
-            CSS,
-            ASSET_CACHE,
-            include_bytes!(concat!(env!("OUT_DIR"), "/web/maplibre-gl.css")),
-        ),
-    ]
+static ASSETS: LazyLock<Vec<WebAsset>> = LazyLock::new(|| {
+    EMBEDDED
+        .iter()
+        .filter(|(name, _)| *name != "index.html")
+        .map(|(name, bytes)| WebAsset::new(name, content_type_of(name), ASSET_CACHE, bytes))
+        .collect()
 });
 
 /// `GET /` (the map page) and `GET /assets/{file}` (its scripts and styles); HEAD too.
@@ -205,7 +200,7 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains(r#"<script src="/assets/app.js"></script>"#),
+            html.contains(r#"<script type="module" src="/assets/app.js"></script>"#),
             "{html}"
         );
         assert!(html.contains("<title>civmap · 杭州</title>"), "{html}");
@@ -215,6 +210,8 @@ mod tests {
     async fn every_asset_the_page_links_is_served_with_its_content_type() {
         for (name, content_type, marker) in [
             ("app.js", JS, "civmapReady"),
+            ("search.js", JS, "role"),
+            ("layers.js", JS, "localIdeographFontFamily"),
             ("app.css", CSS, "#map"),
             ("maplibre-gl.js", JS, "MapLibre GL JS"),
             ("maplibre-gl.css", CSS, ".maplibregl-map"),
@@ -226,6 +223,27 @@ mod tests {
             let text = String::from_utf8_lossy(&body);
             assert!(text.contains(marker), "{name} lacks {marker:?}");
         }
+    }
+
+    #[test]
+    fn every_module_the_page_imports_is_embedded() {
+        let page_scripts = ASSETS
+            .iter()
+            .filter(|a| a.name.ends_with(".js") && !a.name.starts_with("maplibre-gl"));
+        let mut imports = 0;
+        for script in page_scripts {
+            let text = std::str::from_utf8(script.bytes).expect("page scripts are UTF-8");
+            for rest in text.split(" from './").skip(1) {
+                let name = rest.split('\'').next().unwrap_or_default();
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} imports {name}, which is not embedded",
+                    script.name
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports >= 3, "app.js imports the page's modules");
     }
 
     #[tokio::test]

@@ -1,398 +1,306 @@
-// civmap web map: Hangzhou's administrative units and civil-affairs facilities on a MapLibre map.
+// civmap web map: Hangzhou's administrative units, places and civil-affairs facilities on a
+// MapLibre map, with search, reverse lookup and (in planner.js) the planner view.
 //
 // Why it looks like this: the page is embedded into the civmap server and must work with no
-// internet, so the style has no external sources and no glyphs (no text layers; names are shown
-// in popups and a hover tooltip instead), and all data comes from the same origin's JSON API.
-// Tests wait for `window.civmapReady === true`; a failure to load sets `window.civmapError`.
-(function () {
-  'use strict';
+// internet, so the style has no external sources and no glyph URL (labels are drawn by the
+// browser, see layers.js) and all data comes from the same origin. No bundler: the browser
+// loads these ES modules as they are. Tests wait for `window.civmapReady === true`; a failure
+// to load sets `window.civmapError`. `window.civmap` exposes the map to tests and to curious
+// people at the console.
+import { describeError, getJson } from './api.js';
+import { adminPopup, doorplatePopup, facilityPopup, showHere, showPlace } from './details.js';
+import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wireLegend } from './layers.js';
+import { wirePlanner } from './planner.js';
+import { wireSearch } from './search.js';
 
-  var HANGZHOU_CENTRE = [120.0, 29.9];
-  var START_ZOOM = 8;
+const HANGZHOU_CENTRE = [119.9, 29.95];
+const START_ZOOM = 8;
+const ATTRIBUTION =
+  'Boundaries © 天地图 Tianditu · NBS 2023 codes · 2020 census · © OpenStreetMap contributors · synthetic layers by civmap';
 
-  var ATTRIBUTION =
-    'Boundaries © 天地图 Tianditu · NBS 2023 codes · 2020 census · synthetic layers by civmap';
+window.civmapReady = false;
+const started = performance.now();
 
-  // Fixed colours per facility category id, so a category keeps its colour whatever the order
-  // or number of categories the server lists.
-  var CATEGORY_COLOURS = {
-    elder_canteen: '#e6194b',
-    home_care_centre: '#f58231',
-    elder_care_institution: '#9a6324',
-    health_elder_union: '#bfa100',
-    children_home: '#3cb44b',
-    child_welfare_institution: '#008080',
-    minor_protection_station: '#42d4f4',
-    neighbourhood_centre: '#4363d8',
-    social_work_station: '#911eb4',
-    marriage_registry: '#f032e6',
-    relief_station: '#800000',
-    funeral_service: '#333333',
+const statusEl = document.getElementById('status');
+const tooltipEl = document.getElementById('tooltip');
+
+export function setStatus(text, isError) {
+  statusEl.textContent = text;
+  statusEl.classList.toggle('error', Boolean(isError));
+}
+
+const map = new maplibregl.Map({
+  container: 'map',
+  center: HANGZHOU_CENTRE,
+  zoom: START_ZOOM,
+  minZoom: 5,
+  maxZoom: 19,
+  localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT,
+  // Compact (an ⓘ button) on narrow screens only.
+  attributionControl: { customAttribution: ATTRIBUTION },
+  style: {
+    version: 8,
+    name: 'civmap offline',
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
+  },
+});
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+
+/** Where the data comes from (see layers.js). */
+const SOURCES = {
+  admin: { source: 'admin' },
+  adminLabel: { source: 'admin' },
+  facilities: { source: 'facilities' },
+  doorplates: null,
+  levels: ['district', 'township'],
+};
+
+async function loadData() {
+  const [categories, districts, townships, facilities] = await Promise.all([
+    getJson('/api/v1/categories'),
+    getJson('/api/v1/admin?level=district'),
+    getJson('/api/v1/admin?level=township'),
+    getJson('/api/v1/facilities?limit=20000'),
+  ]);
+  return {
+    categories,
+    admin: { type: 'FeatureCollection', features: [...districts.features, ...townships.features] },
+    facilities,
   };
-  // Categories the server adds later get these, in order.
-  var EXTRA_COLOURS = ['#808000', '#000075', '#aaffc3', '#dcbeff', '#ffd8b1', '#a9a9a9'];
+}
 
-  var API = {
-    categories: '/api/v1/categories',
-    districts: '/api/v1/admin?level=district',
-    townships: '/api/v1/admin?level=township',
-    facilities: '/api/v1/facilities?limit=20000',
-  };
+function addSources(data) {
+  map.addSource('admin', { type: 'geojson', data: data.admin });
+  map.addSource('facilities', { type: 'geojson', data: data.facilities });
+}
 
-  var LAYERS = {
-    districtFill: 'district-fill',
-    districtLine: 'district-line',
-    townshipFill: 'township-hit', // transparent, only so that clicks and hovers find townships
-    townshipLine: 'township-line',
-    facilities: 'facility-circles',
-  };
-  var BOUNDARY_LAYERS = {
-    district: [LAYERS.districtFill, LAYERS.districtLine],
-    township: [LAYERS.townshipFill, LAYERS.townshipLine],
-  };
+// ---- picked place and clicked point markers ----------------------------------------------
 
-  window.civmapReady = false;
+const EMPTY = { type: 'FeatureCollection', features: [] };
 
-  var statusEl = document.getElementById('status');
-  var tooltipEl = document.getElementById('tooltip');
-
-  function setStatus(text, isError) {
-    statusEl.textContent = text;
-    statusEl.classList.toggle('error', Boolean(isError));
-  }
-
-  var map = new maplibregl.Map({
-    container: 'map',
-    center: HANGZHOU_CENTRE,
-    zoom: START_ZOOM,
-    minZoom: 5,
-    maxZoom: 18,
-    attributionControl: { compact: false, customAttribution: ATTRIBUTION },
-    style: {
-      version: 8,
-      name: 'civmap offline',
-      sources: {},
-      layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
+function addMarkerLayers() {
+  map.addSource('picked', { type: 'geojson', data: EMPTY });
+  map.addLayer({
+    id: 'picked',
+    type: 'circle',
+    source: 'picked',
+    paint: {
+      'circle-radius': ['match', ['get', 'role'], 'here', 5, 8],
+      'circle-color': ['match', ['get', 'role'], 'here', '#2680c2', '#de911d'],
+      'circle-stroke-color': '#ffffff',
+      'circle-stroke-width': 2,
     },
   });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+}
 
-  function fetchJson(url) {
-    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (response) {
-      if (!response.ok) {
-        throw new Error(url + ': HTTP ' + response.status);
-      }
-      return response.json();
-    });
+function setPicked(features) {
+  map.getSource('picked').setData({ type: 'FeatureCollection', features });
+}
+
+function point(lonLat, role) {
+  return { type: 'Feature', geometry: { type: 'Point', coordinates: lonLat }, properties: { role } };
+}
+
+/** The level of a 12-digit statistical code: 3301 06 000 000 is a district, … 002 000 a township. */
+export function levelOfCode(code) {
+  if (!/^\d{12}$/.test(code || '')) return null;
+  if (code.slice(4) === '00000000') return 'city';
+  if (code.slice(6) === '000000') return 'district';
+  if (code.slice(9) === '000') return 'township';
+  return 'community';
+}
+
+const ZOOM_FOR = { city: 8, district: 10.5, township: 12.5, community: 14.5 };
+
+/** Flies to a search result, outlines it when it is a unit and shows its card. */
+function choosePlace(feature) {
+  const p = feature.properties;
+  const center = feature.geometry.coordinates;
+  const level = p.kind === 'admin' ? levelOfCode(p.code) : null;
+  const zoom = level ? ZOOM_FOR[level] : p.kind === 'road' ? 15.5 : 17;
+  highlightUnit(map, level ? p.code : null);
+  setPicked([point(center, 'picked')]);
+  showPlace(document.getElementById('place-details'), feature);
+  window.civmapLastChoice = { name: p.name, kind: p.kind, code: p.code, center, zoom };
+  map.flyTo({ center, zoom, essential: true, duration: 1200 });
+}
+
+// ---- clicks -------------------------------------------------------------------------------
+
+const categoriesById = {};
+/** Click handlers that may take a click before the default (the planner's what-if mode). */
+export const clickInterceptors = [];
+/** Extra buttons for facility popups (the planner's move/close). */
+export const facilityActions = [];
+/** Called with the properties of a unit clicked on the map (the planner's indicators). */
+export const unitClickListeners = [];
+
+function visible(id) {
+  return map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none';
+}
+
+/** The topmost thing under a point: a facility, else the deepest visible unit. */
+function featureAt(pointPx) {
+  const order = [LAYER.facilities, LAYER.doorplates, ...LEVELS.slice().reverse().map(LAYER.hit)].filter(visible);
+  if (order.length === 0) return null;
+  const hits = map.queryRenderedFeatures(pointPx, { layers: order });
+  for (const id of order) {
+    const hit = hits.find((h) => h.layer.id === id);
+    if (hit) return hit;
   }
+  return null;
+}
 
-  function colourFor(categoryId, categories) {
-    if (Object.prototype.hasOwnProperty.call(CATEGORY_COLOURS, categoryId)) {
-      return CATEGORY_COLOURS[categoryId];
-    }
-    var extras = categories.filter(function (c) {
-      return !Object.prototype.hasOwnProperty.call(CATEGORY_COLOURS, c.id);
-    });
-    var index = extras.findIndex(function (c) {
-      return c.id === categoryId;
-    });
-    return EXTRA_COLOURS[Math.max(index, 0) % EXTRA_COLOURS.length];
+const popup = new maplibregl.Popup({ closeButton: true, closeOnClick: false, maxWidth: '340px' });
+
+function actionsFor(props, lngLat) {
+  if (facilityActions.length === 0) return null;
+  const box = document.createElement('div');
+  box.className = 'popup-actions';
+  for (const make of facilityActions) {
+    const node = make(props, lngLat, popup);
+    if (node) box.append(node);
   }
+  return box;
+}
 
-  function categoryColourExpression(categories) {
-    var expression = ['match', ['get', 'category']];
-    categories.forEach(function (c) {
-      expression.push(c.id, colourFor(c.id, categories));
-    });
-    expression.push('#7b8794');
-    return expression;
-  }
-
-  function addLayers(data) {
-    map.addSource('districts', { type: 'geojson', data: data.districts });
-    map.addSource('townships', { type: 'geojson', data: data.townships });
-    map.addSource('facilities', { type: 'geojson', data: data.facilities });
-
-    map.addLayer({
-      id: LAYERS.districtFill,
-      type: 'fill',
-      source: 'districts',
-      paint: { 'fill-color': '#dbe7f0', 'fill-opacity': 0.55 },
-    });
-    map.addLayer({
-      id: LAYERS.townshipFill,
-      type: 'fill',
-      source: 'townships',
-      paint: { 'fill-color': '#000000', 'fill-opacity': 0 },
-    });
-    map.addLayer({
-      id: LAYERS.townshipLine,
-      type: 'line',
-      source: 'townships',
-      paint: {
-        'line-color': '#7b8794',
-        'line-width': ['interpolate', ['linear'], ['zoom'], 8, 0.4, 12, 1.2],
-        'line-opacity': 0.8,
-      },
-    });
-    map.addLayer({
-      id: LAYERS.districtLine,
-      type: 'line',
-      source: 'districts',
-      layout: { 'line-join': 'round' },
-      paint: {
-        'line-color': '#3e4c59',
-        'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1.8, 12, 3.5],
-      },
-    });
-    map.addLayer({
-      id: LAYERS.facilities,
-      type: 'circle',
-      source: 'facilities',
-      paint: {
-        'circle-color': categoryColourExpression(data.categories),
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 1.6, 10, 3, 14, 6],
-        'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 7, 0, 10, 0.6, 14, 1],
-        'circle-opacity': 0.9,
-      },
-    });
-  }
-
-  // ---- legend -------------------------------------------------------------------------------
-
-  var enabledCategories = {};
-
-  function applyCategoryFilter() {
-    var ids = Object.keys(enabledCategories).filter(function (id) {
-      return enabledCategories[id];
-    });
-    map.setFilter(LAYERS.facilities, ['in', ['get', 'category'], ['literal', ids]]);
-  }
-
-  function buildCategoryLegend(categories, facilities) {
-    var counts = {};
-    facilities.features.forEach(function (f) {
-      var id = f.properties && f.properties.category;
-      counts[id] = (counts[id] || 0) + 1;
-    });
-    var list = document.getElementById('category-list');
-    list.textContent = '';
-    categories.forEach(function (c) {
-      enabledCategories[c.id] = true;
-      var label = document.createElement('label');
-      var box = document.createElement('input');
-      box.type = 'checkbox';
-      box.checked = true;
-      box.dataset.category = c.id;
-      box.addEventListener('change', function () {
-        enabledCategories[c.id] = box.checked;
-        applyCategoryFilter();
-      });
-      var swatch = document.createElement('span');
-      swatch.className = 'swatch dot';
-      swatch.style.background = colourFor(c.id, categories);
-      var name = document.createElement('span');
-      name.textContent = c.name_zh + ' ' + c.name_en;
-      var count = document.createElement('span');
-      count.className = 'count';
-      count.textContent = String(counts[c.id] || 0);
-      label.append(box, swatch, name, count);
-      list.append(label);
-    });
-    document.getElementById('facility-count').textContent =
-      '(' + facilities.features.length.toLocaleString('zh-CN') + ')';
-
-    function setAll(checked) {
-      list.querySelectorAll('input[data-category]').forEach(function (box) {
-        box.checked = checked;
-        enabledCategories[box.dataset.category] = checked;
-      });
-      applyCategoryFilter();
-    }
-    document.getElementById('show-all').addEventListener('click', function () {
-      setAll(true);
-    });
-    document.getElementById('show-none').addEventListener('click', function () {
-      setAll(false);
-    });
-    applyCategoryFilter();
-  }
-
-  function wireBoundaryToggles() {
-    document.querySelectorAll('input[data-boundary]').forEach(function (box) {
-      box.addEventListener('change', function () {
-        BOUNDARY_LAYERS[box.dataset.boundary].forEach(function (layerId) {
-          map.setLayoutProperty(layerId, 'visibility', box.checked ? 'visible' : 'none');
-        });
-      });
-    });
-  }
-
-  // ---- popups and tooltip -------------------------------------------------------------------
-
-  var categoriesById = {};
-
-  function formatCount(value) {
-    return typeof value === 'number' ? value.toLocaleString('zh-CN') : '–';
-  }
-
-  function popupContent(title, rows, synthetic) {
-    var root = document.createElement('div');
-    var heading = document.createElement('p');
-    heading.className = 'popup-title';
-    heading.textContent = title;
-    root.append(heading);
-    var table = document.createElement('table');
-    table.className = 'popup-table';
-    rows.forEach(function (row) {
-      var tr = document.createElement('tr');
-      var th = document.createElement('th');
-      th.textContent = row[0];
-      var td = document.createElement('td');
-      td.textContent = row[1];
-      tr.append(th, td);
-      table.append(tr);
-    });
-    root.append(table);
-    if (synthetic === true) {
-      var tag = document.createElement('span');
-      tag.className = 'synthetic-tag';
-      tag.textContent = '合成 synthetic';
-      root.append(tag);
-    }
-    return root;
-  }
-
-  function facilityPopup(props) {
-    var category = categoriesById[props.category];
-    var categoryText = category ? category.name_zh + ' / ' + category.name_en : props.category;
-    return popupContent(
-      props.name || '(无名称 unnamed)',
-      [
-        ['类别 Category', categoryText || '–'],
-        ['地址 Address', props.address || '–'],
-      ],
-      props.synthetic
-    );
-  }
-
-  function adminPopup(props) {
-    return popupContent(
-      props.name || props.code,
-      [
-        ['代码 Code', props.code || '–'],
-        ['人口 Population', formatCount(props.population)],
-        ['老年人 Elderly (60+)', formatCount(props.elderly)],
-      ],
-      props.synthetic
-    );
-  }
-
-  // The topmost feature under a point: a facility, else a township, else a district.
-  function featureAt(point) {
-    var order = [LAYERS.facilities, LAYERS.townshipFill, LAYERS.districtFill];
-    var visible = order.filter(function (id) {
-      return map.getLayoutProperty(id, 'visibility') !== 'none';
-    });
-    if (visible.length === 0) {
-      return null;
-    }
-    var hits = map.queryRenderedFeatures(point, { layers: visible });
-    for (var i = 0; i < order.length; i += 1) {
-      for (var j = 0; j < hits.length; j += 1) {
-        if (hits[j].layer.id === order[i]) {
-          return hits[j];
-        }
-      }
-    }
-    return null;
-  }
-
-  function wireInteraction() {
-    var popup = new maplibregl.Popup({ closeButton: true, closeOnClick: false, maxWidth: '320px' });
-
-    map.on('click', function (event) {
-      var feature = featureAt(event.point);
-      if (!feature) {
-        popup.remove();
-        return;
-      }
-      var isFacility = feature.layer.id === LAYERS.facilities;
-      var where = isFacility ? feature.geometry.coordinates.slice(0, 2) : event.lngLat;
+function wireClicks() {
+  map.on('click', (event) => {
+    if (clickInterceptors.some((intercept) => intercept(event))) return;
+    const feature = featureAt(event.point);
+    if (feature && feature.layer.id === LAYER.facilities) {
+      const where = feature.geometry.coordinates.slice(0, 2);
       popup
         .setLngLat(where)
-        .setDOMContent(isFacility ? facilityPopup(feature.properties) : adminPopup(feature.properties))
+        .setDOMContent(facilityPopup(feature.properties, where, categoriesById, actionsFor))
         .addTo(map);
-    });
-
-    map.on('mousemove', function (event) {
-      var feature = featureAt(event.point);
-      var isFacility = Boolean(feature) && feature.layer.id === LAYERS.facilities;
-      map.getCanvas().style.cursor = isFacility ? 'pointer' : '';
-      if (!feature || !feature.properties.name) {
-        tooltipEl.hidden = true;
-        return;
-      }
-      tooltipEl.textContent = feature.properties.name;
-      tooltipEl.style.left = event.point.x + 'px';
-      tooltipEl.style.top = event.point.y + 'px';
-      tooltipEl.hidden = false;
-    });
-    map.getCanvas().addEventListener('mouseleave', function () {
-      tooltipEl.hidden = true;
-    });
-  }
-
-  // ---- start ----------------------------------------------------------------------------------
-
-  function loadData() {
-    return Promise.all([
-      fetchJson(API.categories),
-      fetchJson(API.districts),
-      fetchJson(API.townships),
-      fetchJson(API.facilities),
-    ]).then(function (results) {
-      return {
-        categories: results[0],
-        districts: results[1],
-        townships: results[2],
-        facilities: results[3],
-      };
-    });
-  }
-
-  setStatus('加载中 Loading…');
-  var dataLoaded = loadData();
-  // Handled in the 'load' listener below; this only stops an early failure from being reported
-  // as an unhandled rejection before the map has loaded.
-  dataLoaded.catch(function () {});
-
-  map.on('load', function () {
-    dataLoaded
-      .then(function (data) {
-        data.categories.forEach(function (c) {
-          categoriesById[c.id] = c;
-        });
-        addLayers(data);
-        buildCategoryLegend(data.categories, data.facilities);
-        wireBoundaryToggles();
-        wireInteraction();
-        setStatus(
-          data.districts.features.length + ' 区县 districts · ' +
-            data.townships.features.length + ' 乡镇街道 townships · ' +
-            data.facilities.features.length + ' 设施 facilities'
-        );
-        map.once('idle', function () {
-          window.civmapReady = true;
-        });
-      })
-      .catch(function (error) {
-        var message = String(error && error.message ? error.message : error);
-        window.civmapError = message;
-        setStatus('数据加载失败 Could not load data: ' + message, true);
-        console.warn('civmap: could not load data:', message);
-      });
+    } else if (feature && feature.layer.id === LAYER.doorplates) {
+      const where = feature.geometry.coordinates.slice(0, 2);
+      popup.setLngLat(where).setDOMContent(doorplatePopup(feature.properties)).addTo(map);
+    } else if (feature) {
+      popup.setLngLat(event.lngLat).setDOMContent(adminPopup(feature.properties)).addTo(map);
+      for (const listener of unitClickListeners) listener(feature.properties);
+    } else {
+      popup.remove();
+    }
+    // In the planner view a click is about facilities and units; the reverse lookup is the
+    // explore view's.
+    if (document.getElementById('tab-explore').getAttribute('aria-selected') === 'true') {
+      setPicked([point([event.lngLat.lng, event.lngLat.lat], 'here')]);
+      showHere(document.getElementById('here'), event.lngLat);
+    }
   });
-})();
+
+  map.on('mousemove', (event) => {
+    const feature = featureAt(event.point);
+    const isFacility = Boolean(feature) && feature.layer.id === LAYER.facilities;
+    const adding = document.getElementById('whatif-add').getAttribute('aria-pressed') === 'true';
+    map.getCanvas().style.cursor = adding ? 'crosshair' : isFacility ? 'pointer' : '';
+    if (!feature || !feature.properties.name) {
+      tooltipEl.hidden = true;
+      return;
+    }
+    tooltipEl.textContent = feature.properties.name;
+    tooltipEl.style.left = `${event.point.x}px`;
+    tooltipEl.style.top = `${event.point.y}px`;
+    tooltipEl.hidden = false;
+  });
+  map.getCanvas().addEventListener('mouseleave', () => {
+    tooltipEl.hidden = true;
+  });
+}
+
+// ---- panel: collapse (phones) and tabs ------------------------------------------------------
+
+const panelToggle = document.getElementById('panel-toggle');
+const panelBody = document.getElementById('panel-body');
+
+function setPanelOpen(open) {
+  panelBody.hidden = !open;
+  panelToggle.setAttribute('aria-expanded', String(open));
+  panelToggle.textContent = open ? '▾' : '▸';
+}
+panelToggle.addEventListener('click', () => setPanelOpen(panelBody.hidden));
+if (window.matchMedia('(max-width: 640px)').matches) setPanelOpen(false);
+
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+/** Tab activation hooks by tab id (the planner starts when its tab opens). */
+export const onTab = {};
+
+export function selectTab(tab) {
+  for (const t of tabs) {
+    const selected = t === tab;
+    t.setAttribute('aria-selected', String(selected));
+    t.tabIndex = selected ? 0 : -1;
+    document.getElementById(t.getAttribute('aria-controls')).hidden = !selected;
+  }
+  if (onTab[tab.id]) onTab[tab.id]();
+}
+
+for (const tab of tabs) {
+  tab.addEventListener('click', () => selectTab(tab));
+  tab.addEventListener('keydown', (event) => {
+    const shown = tabs.filter((t) => !t.hidden);
+    const index = shown.indexOf(tab);
+    let next = null;
+    if (event.key === 'ArrowRight') next = shown[(index + 1) % shown.length];
+    if (event.key === 'ArrowLeft') next = shown[(index - 1 + shown.length) % shown.length];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+      selectTab(next);
+    }
+  });
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+setStatus('加载中 Loading…');
+const dataLoaded = loadData();
+// Handled in the 'load' listener; this only keeps an early failure from being reported as an
+// unhandled rejection before the map has loaded.
+dataLoaded.catch(() => {});
+
+map.on('load', async () => {
+  try {
+    const data = await dataLoaded;
+    for (const c of data.categories) categoriesById[c.id] = c;
+    addSources(data);
+    addBaseLayers(map, SOURCES, data.categories);
+    addMarkerLayers();
+    wireLegend(map, SOURCES, data.categories);
+    wireClicks();
+    wireSearch({
+      input: document.getElementById('search-input'),
+      list: document.getElementById('search-results'),
+      near: () => map.getCenter().toArray(),
+      onChoose: choosePlace,
+      onStatus: setStatus,
+    });
+    wirePlanner({
+      map,
+      categories: data.categories,
+      sources: SOURCES,
+      clickInterceptors,
+      facilityActions,
+      unitClickListeners,
+      onTab,
+      setStatus,
+    });
+    window.civmap = { map, categories: data.categories, sources: SOURCES };
+    setStatus(
+      `${data.admin.features.length} 区县/乡镇 units · ${data.facilities.features.length.toLocaleString('zh-CN')} 设施 facilities`
+    );
+    map.once('idle', () => {
+      window.civmapLoadMs = Math.round(performance.now() - started);
+      window.civmapReady = true;
+    });
+  } catch (error) {
+    const message = describeError(error);
+    window.civmapError = message;
+    setStatus(`数据加载失败 Could not load data: ${message}`, true);
+    console.warn('civmap: could not load data:', message);
+  }
+});

@@ -139,10 +139,32 @@ pub struct CoverageEngine {
 
 impl CoverageEngine {
     /// Builds the graph and snapper and snaps every doorplate to its nearest edge.
+    ///
+    /// The snapper's R-tree is bulk-loaded while another thread builds the CSR graph and the
+    /// admin roll-up; the doorplates are then snapped in contiguous chunks, one per
+    /// available core. Each doorplate's snap depends only on its own position, so the
+    /// result is the same as a sequential build.
     pub fn new(dataset: &Dataset) -> Self {
-        let graph = WalkGraph::build(&dataset.network);
-        let snapper = Snapper::build(&dataset.network);
-        let n = dataset.doorplates.len();
+        let (snapper, (graph, rollup)) = std::thread::scope(|scope| {
+            let side = scope.spawn(|| {
+                (
+                    WalkGraph::build(&dataset.network),
+                    AdminRollup::build(dataset),
+                )
+            });
+            let snapper = Snapper::build(&dataset.network);
+            match side.join() {
+                Ok(built) => (snapper, built),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        let lon_lat: Vec<[f64; 2]> = dataset
+            .doorplates
+            .iter()
+            .map(|d| [d.location.x(), d.location.y()])
+            .collect();
+        let snaps = snap_doorplates(&snapper, &lon_lat);
+        let n = lon_lat.len();
         let mut points = SnappedPoints {
             edge: Vec::with_capacity(n),
             node_a: Vec::with_capacity(n),
@@ -152,13 +174,7 @@ impl CoverageEngine {
             t: Vec::with_capacity(n),
             offset_m: Vec::with_capacity(n),
         };
-        let mut lon_lat = Vec::with_capacity(n);
-        for d in &dataset.doorplates {
-            let (lon, lat) = (d.location.x(), d.location.y());
-            lon_lat.push([lon, lat]);
-            let snap = check_lon_lat("doorplate", lon, lat)
-                .ok()
-                .and_then(|_| snapper.snap(lon, lat));
+        for snap in snaps {
             match snap {
                 Some(s) => {
                     let [a, b] = graph.edge_nodes[s.edge as usize];
@@ -206,7 +222,7 @@ impl CoverageEngine {
             lon_lat,
             residents: dataset.doorplates.iter().map(|d| d.residents).collect(),
             elderly: dataset.doorplates.iter().map(|d| d.elderly).collect(),
-            rollup: AdminRollup::build(dataset),
+            rollup,
             edge_points_offsets,
             edge_points,
             nodes: dataset.network.nodes.iter().map(|c| [c.x, c.y]).collect(),
@@ -429,4 +445,96 @@ pub(crate) fn limit_m(minutes: f64, profile: &WalkProfile) -> Result<f64, Covera
         return Err(CoverageError::BadMinutes { minutes });
     }
     Ok(profile.distance_m(minutes))
+}
+
+/// Below this many doorplates a build snaps on the calling thread (spawning costs more).
+const PARALLEL_SNAP_MIN: usize = 4096;
+
+/// Snaps every point (invalid coordinates snap to nothing), in contiguous chunks over the
+/// available cores.
+fn snap_doorplates(snapper: &Snapper, lon_lat: &[[f64; 2]]) -> Vec<Option<Snap>> {
+    let snap_one = |&[lon, lat]: &[f64; 2]| {
+        check_lon_lat("doorplate", lon, lat)
+            .ok()
+            .and_then(|_| snapper.snap(lon, lat))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
+    if threads < 2 || lon_lat.len() < PARALLEL_SNAP_MIN {
+        return lon_lat.iter().map(snap_one).collect();
+    }
+    let mut out = vec![None; lon_lat.len()];
+    let chunk = lon_lat.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (dst, src) in out.chunks_mut(chunk).zip(lon_lat.chunks(chunk)) {
+            scope.spawn(move || {
+                for (d, p) in dst.iter_mut().zip(src) {
+                    *d = snap_one(p);
+                }
+            });
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{coord, Point};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::{Doorplate, WalkNetwork};
+
+    #[test]
+    fn parallel_snapping_equals_snapping_each_doorplate_alone() {
+        // A 30 × 30 street grid ~100 m apart, and more doorplates than the parallel cut-off.
+        let mut network = WalkNetwork::default();
+        let id = |i: u32, j: u32| i * 30 + j;
+        for i in 0..30 {
+            for j in 0..30 {
+                network.add_node(
+                    coord! { x: 120.1 + 0.001 * f64::from(j), y: 30.2 + 0.0009 * f64::from(i) },
+                );
+            }
+        }
+        for i in 0..30 {
+            for j in 0..30 {
+                if j + 1 < 30 {
+                    network.add_edge(id(i, j), id(i, j + 1), None);
+                }
+                if i + 1 < 30 {
+                    network.add_edge(id(i, j), id(i + 1, j), None);
+                }
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut doorplates: Vec<Doorplate> = (0..PARALLEL_SNAP_MIN as u64 + 1_000)
+            .map(|i| Doorplate {
+                id: i,
+                road: "文三路".into(),
+                number: i as u32,
+                location: Point::new(rng.gen_range(120.09..120.14), rng.gen_range(30.19..30.23)),
+                residents: 1,
+                elderly: 0,
+                community: None,
+                synthetic: true,
+            })
+            .collect();
+        doorplates[17].location = Point::new(f64::NAN, 30.2);
+        let dataset = Dataset {
+            network,
+            doorplates,
+            ..Dataset::default()
+        };
+        let engine = CoverageEngine::new(&dataset);
+        for (i, d) in dataset.doorplates.iter().enumerate() {
+            let alone = if i == 17 {
+                None
+            } else {
+                engine.snapper.snap(d.location.x(), d.location.y())
+            };
+            assert_eq!(engine.doorplate_snap(i), alone, "doorplate {i}");
+        }
+        assert!(engine.doorplate_snap(17).is_none());
+    }
 }

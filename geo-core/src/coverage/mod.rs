@@ -72,6 +72,8 @@ mod engine;
 mod error;
 mod gaps;
 mod graph;
+mod indicators;
+mod nearest;
 mod profile;
 mod report;
 mod scenario;
@@ -84,6 +86,9 @@ pub use engine::{CoverageEngine, CoverageMode, CoverageResult};
 pub use error::CoverageError;
 pub use gaps::Gap;
 pub use graph::WalkGraph;
+pub use indicators::{
+    plan_indicators, Indicator, IndicatorId, UnitIndicators, NURSING_BED_SHARE_2025,
+};
 pub use profile::WalkProfile;
 pub use report::{CoverageReport, CoverageTotals, UnitCoverage};
 pub use scenario::{Scenario, ScenarioCoverage};

@@ -15,11 +15,23 @@
 //!   runs over the region (it cannot improve anything outside).
 //! - **Move** = close, then add in the same slot at the new place.
 //!
-//! Doorplates are then re-evaluated in one linear pass (milliseconds for 500k). The
-//! result equals a from-scratch recompute over the same slots to the bit
-//! (`coverage_scenario` tests it on random edits).
+//! Doorplates are then re-evaluated only where something can have changed: a doorplate's
+//! distance reads the labels of its edge's two end nodes and the sources snapped onto its
+//! edge, so only doorplates on edges incident to a relabelled node (the close region plus
+//! every node the repair touched) or on the edited source's own edge are looked at, through
+//! the engine's edge → doorplates index. An edit therefore costs what it changes, not a
+//! pass over every doorplate of the city. The kept result equals a from-scratch recompute
+//! over the same slots to the bit (`coverage_scenario` tests it on random edits).
+//!
+//! # Owning or borrowing the engine
+//! `ScenarioCoverage<E>` holds its engine through any `E: Deref<Target = CoverageEngine>`:
+//! `&CoverageEngine` for a scoped computation, or `Arc<CoverageEngine>` for a scenario that
+//! outlives a request (the server keeps base states in a cache and clones them to apply a
+//! scenario's edits).
 
-use super::dijkstra::{multi_source, to_nm, Dijkstra, NO_SOURCE, UNREACHED_NM};
+use std::ops::Deref;
+
+use super::dijkstra::{multi_source, to_m, to_nm, Dijkstra, NO_SOURCE, UNREACHED_NM};
 use super::engine::{limit_m, EdgeSources, SourceSite};
 use super::{CoverageEngine, CoverageError, CoverageResult, NodeLabels, Snap, WalkProfile};
 
@@ -35,9 +47,12 @@ pub struct Scenario {
 }
 
 /// A category's coverage under edits, kept up to date incrementally.
+///
+/// `E` is how the engine is held: `&CoverageEngine` or `Arc<CoverageEngine>` (see the
+/// [module docs](self)).
 #[derive(Debug, Clone)]
-pub struct ScenarioCoverage<'e> {
-    engine: &'e CoverageEngine,
+pub struct ScenarioCoverage<E: Deref<Target = CoverageEngine>> {
+    engine: E,
     sites: Vec<Option<SourceSite>>,
     added_ids: Vec<Option<String>>,
     search: Dijkstra,
@@ -45,12 +60,16 @@ pub struct ScenarioCoverage<'e> {
     limit_m: f64,
     limit_nm: u64,
     speed: f64,
+    /// The coverage under the current edits, repaired after each edit.
+    current: CoverageResult,
+    /// Scratch: nodes relabelled by the last edit.
+    changed: Vec<u32>,
 }
 
-impl<'e> ScenarioCoverage<'e> {
+impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
     /// Starts from the base sources (slot `i` = `sources[i]`).
     pub fn new(
-        engine: &'e CoverageEngine,
+        engine: E,
         sources: &[(u32, f64, f64)],
         minutes: f64,
         profile: &WalkProfile,
@@ -59,8 +78,8 @@ impl<'e> ScenarioCoverage<'e> {
         let sites = engine.snap_sites(sources)?;
         let limit_nm = to_nm(limit_m);
         let (labels, on_edge) = engine.walk_labels(&sites, limit_nm);
+        let current = engine.evaluate_walk(&labels, &on_edge, limit_m, profile.speed_m_per_s);
         Ok(Self {
-            engine,
             added_ids: vec![None; sites.len()],
             sites: sites.into_iter().map(Some).collect(),
             search: Dijkstra::from_labels(labels),
@@ -68,6 +87,9 @@ impl<'e> ScenarioCoverage<'e> {
             limit_m,
             limit_nm,
             speed: profile.speed_m_per_s,
+            current,
+            changed: Vec::new(),
+            engine,
         })
     }
 
@@ -77,8 +99,13 @@ impl<'e> ScenarioCoverage<'e> {
     }
 
     /// The engine this scenario runs on.
-    pub fn engine(&self) -> &'e CoverageEngine {
-        self.engine
+    pub fn engine(&self) -> &CoverageEngine {
+        &self.engine
+    }
+
+    /// Walking metres within the time limit.
+    pub fn limit_m(&self) -> f64 {
+        self.limit_m
     }
 
     pub(crate) fn state(&self) -> (&NodeLabels, &EdgeSources, f64) {
@@ -149,16 +176,21 @@ impl<'e> ScenarioCoverage<'e> {
 
     fn open_slot(&mut self, slot: u32, site: SourceSite) {
         let g = &self.engine.graph;
+        self.changed.clear();
+        let source_edge = site.snap.map(|s| s.edge);
         if let Some(snap) = site.snap {
             self.on_edge.insert(slot, snap);
             self.search.touched.clear();
             self.search.seed_snap(g, &snap, slot, self.limit_nm);
             self.search.run(g, self.limit_nm);
+            self.changed.extend_from_slice(&self.search.touched);
         }
         self.sites[slot as usize] = Some(site);
+        self.refresh(source_edge);
     }
 
     fn close_slot(&mut self, slot: u32) {
+        self.changed.clear();
         let Some(site) = self.sites[slot as usize].take() else {
             return;
         };
@@ -196,12 +228,62 @@ impl<'e> ScenarioCoverage<'e> {
             }
         }
         self.search.run(g, limit);
+        self.changed.extend_from_slice(&region);
+        self.changed.extend_from_slice(&self.search.touched);
+        self.refresh(Some(snap.edge));
     }
 
-    /// Coverage of every doorplate under the current edits.
+    /// Re-evaluates the doorplates on edges incident to a node in `self.changed` and on
+    /// `source_edge` (whose same-edge sources changed): nothing else can have moved.
+    fn refresh(&mut self, source_edge: Option<u32>) {
+        let engine: &CoverageEngine = &self.engine;
+        let g = &engine.graph;
+        let mut edges: Vec<u32> = source_edge.into_iter().collect();
+        self.changed.sort_unstable();
+        self.changed.dedup();
+        for &v in &self.changed {
+            let r = g.offsets[v as usize] as usize..g.offsets[v as usize + 1] as usize;
+            edges.extend_from_slice(&g.arc_edge[r]);
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        let cur = &mut self.current;
+        for e in edges {
+            let r = engine.edge_points_offsets[e as usize] as usize
+                ..engine.edge_points_offsets[e as usize + 1] as usize;
+            for &i in &engine.edge_points[r] {
+                let i = i as usize;
+                let (d, s) = engine.walk_distance(&self.search.labels, &self.on_edge, i);
+                // exactly as `CoverageEngine::evaluate_walk`
+                let ok = d <= self.limit_nm;
+                cur.covered[i] = ok;
+                cur.per_doorplate[i] = if ok {
+                    (to_m(d) / self.speed) as f32
+                } else {
+                    f32::INFINITY
+                };
+                cur.nearest_source[i] = if ok { s } else { NO_SOURCE };
+            }
+        }
+        self.changed.clear();
+    }
+
+    /// Coverage of every doorplate under the current edits (kept up to date by each edit;
+    /// [`Self::current`] borrows it instead of copying).
     pub fn result(&self) -> CoverageResult {
+        self.current.clone()
+    }
+
+    /// Every doorplate re-evaluated from the current labels in one linear pass (what each
+    /// edit cost before the edge → doorplates index; kept for checks and benchmarks).
+    pub fn evaluate_all(&self) -> CoverageResult {
         self.engine
             .evaluate_walk(&self.search.labels, &self.on_edge, self.limit_m, self.speed)
+    }
+
+    /// The coverage under the current edits, borrowed.
+    pub fn current(&self) -> &CoverageResult {
+        &self.current
     }
 
     /// The same, recomputed from scratch over the current slots (for checking).

@@ -102,7 +102,7 @@ impl CoverageEngine {
     }
 }
 
-impl ScenarioCoverage<'_> {
+impl<E: std::ops::Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
     /// The service area under the current edits (see [`CoverageEngine::service_area`]).
     pub fn service_area(&self, cell_m: f64) -> Result<MultiPolygon<f64>, CoverageError> {
         let grid = self.engine().grid(cell_m)?;

@@ -4,10 +4,12 @@ use std::collections::HashMap;
 
 use geo::{Centroid, InteriorPoint};
 
+use super::idhash::IdMap;
 use super::phonetic::{english_stem, initials, join_syllables, syllable_variants};
+use super::search::head_of;
 use super::text::{fold, short_forms};
 use super::{Alias, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, NONE};
-use crate::{AdminLevel, AdminUnit, Dataset};
+use crate::{AdminLevel, AdminUnit, Dataset, Facility, Landmark};
 
 /// Prefix ranges larger than this are served from precomputed top lists.
 pub(super) const BIG_RANGE: usize = 1024;
@@ -74,7 +76,7 @@ fn alias_english(name: &str) -> Option<String> {
     None
 }
 
-fn road_english(name: &str) -> Option<String> {
+pub(super) fn road_english(name: &str) -> Option<String> {
     for (suf, class) in [
         ("大道", "Avenue"),
         ("路", "Road"),
@@ -90,10 +92,12 @@ fn road_english(name: &str) -> Option<String> {
     None
 }
 
+/// Entries and their keys as they are made (also used by live edits, for the keys of one
+/// new entry).
 #[derive(Default)]
-struct Builder {
-    entries: Vec<Entry>,
-    keys: Vec<Key>,
+pub(super) struct Builder {
+    pub(super) entries: Vec<Entry>,
+    pub(super) keys: Vec<Key>,
     by_code: HashMap<Box<str>, u32>,
 }
 
@@ -106,6 +110,7 @@ impl Builder {
     fn key(&mut self, text: String, entry: u32, kind: KeyKind, strength: f32) {
         if !text.is_empty() {
             self.keys.push(Key {
+                chars: char_count(&text),
                 text: text.into_boxed_str(),
                 entry,
                 kind,
@@ -115,7 +120,7 @@ impl Builder {
     }
 
     /// Chinese key plus its pinyin and initials keys.
-    fn chinese_keys(&mut self, text: &str, entry: u32, kind: KeyKind, strength: f32) {
+    pub(super) fn chinese_keys(&mut self, text: &str, entry: u32, kind: KeyKind, strength: f32) {
         let f = fold(text);
         let py_kind = if kind == KeyKind::Name {
             KeyKind::Pinyin
@@ -142,7 +147,7 @@ impl Builder {
     }
 
     /// Name, short forms, their pinyin, and an English name.
-    fn name_keys(&mut self, name: &str, entry: u32, english: Option<String>) {
+    pub(super) fn name_keys(&mut self, name: &str, entry: u32, english: Option<String>) {
         self.chinese_keys(name, entry, KeyKind::Name, 1.0);
         for s in short_forms(name) {
             self.chinese_keys(&s, entry, KeyKind::Short, 1.0);
@@ -189,6 +194,8 @@ impl Gazetteer {
                 lon: p.0,
                 lat: p.1,
                 weight: admin_weight(u),
+                name_chars: char_count(&u.name),
+                dead: false,
             });
         }
         // labels: the chain from the top, with the province in front
@@ -319,75 +326,46 @@ impl Gazetteer {
             } else {
                 b.entries[community as usize].parent
             };
-            let label = if township == NONE {
-                (*name).to_owned()
-            } else {
-                format!("{}{}", b.entries[township as usize].label, name)
-            };
             let (lon, lat) = road_point[r].unwrap_or((f64::NAN, f64::NAN));
-            let e = b.push(Entry {
-                kind: PlaceKind::Road,
-                record: r as u32,
-                name: Box::from(*name),
-                label: label.into_boxed_str(),
-                code: None,
-                level: None,
-                parent: township,
-                lon,
-                lat,
-                weight: ROAD_WEIGHT,
-            });
+            let entry = road_entry(r as u32, name, township, (lon, lat), &b.entries);
+            let e = b.push(entry);
             roads.push(e);
             b.name_keys(name, e, road_english(name));
         }
 
         // --- facilities and landmarks
+        let mut facility_entries = Vec::with_capacity(dataset.facilities.len());
         for (i, f) in dataset.facilities.iter().enumerate() {
             let admin = community_entry(f.admin_code.as_ref());
-            let label = match (admin, f.address.is_empty()) {
-                (NONE, true) => f.name.clone(),
-                (NONE, false) => f.address.clone(),
-                (a, true) => format!("{}{}", b.entries[a as usize].label, f.name),
-                (a, false) => format!("{}{}", b.entries[a as usize].label, f.address),
-            };
-            let e = b.push(Entry {
-                kind: PlaceKind::Facility,
-                record: i as u32,
-                name: f.name.clone().into_boxed_str(),
-                label: label.into_boxed_str(),
-                code: None,
-                level: None,
-                parent: admin,
-                lon: f.location.x(),
-                lat: f.location.y(),
-                weight: FACILITY_WEIGHT,
-            });
+            let entry = facility_entry(i as u32, f, admin, &b.entries);
+            let e = b.push(entry);
             b.chinese_keys(&f.name, e, KeyKind::Name, 1.0);
+            facility_entries.push(e);
         }
+        let mut landmark_entries = Vec::with_capacity(dataset.landmarks.len());
         for (i, l) in dataset.landmarks.iter().enumerate() {
-            let e = b.push(Entry {
-                kind: PlaceKind::Landmark,
-                record: i as u32,
-                name: l.name.clone().into_boxed_str(),
-                label: l.name.clone().into_boxed_str(),
-                code: None,
-                level: None,
-                parent: NONE,
-                lon: l.location.x(),
-                lat: l.location.y(),
-                weight: LANDMARK_WEIGHT,
-            });
+            let e = b.push(landmark_entry(i as u32, l));
             b.chinese_keys(&l.name, e, KeyKind::Name, 1.0);
+            landmark_entries.push(e);
         }
+        let road_by_name = road_names
+            .iter()
+            .enumerate()
+            .map(|(r, n)| (Box::from(*n), r as u32))
+            .collect();
 
-        Self::finish(
+        let mut gz = Self::finish(
             b.entries,
             b.keys,
             b.by_code,
             roads,
             road_doorplates,
             doorplates,
-        )
+        );
+        gz.facility_entries = facility_entries;
+        gz.landmark_entries = landmark_entries;
+        gz.road_by_name = road_by_name;
+        gz
     }
 
     fn finish(
@@ -449,8 +427,8 @@ impl Gazetteer {
             len += 1;
         }
 
-        let mut bigrams: HashMap<u64, Vec<u32>> = HashMap::new();
-        let mut trigrams: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut bigrams: IdMap<u64, Vec<u32>> = IdMap::default();
+        let mut trigrams: IdMap<u32, Vec<u32>> = IdMap::default();
         let mut max_chinese_chars = 0;
         for (k, key) in keys.iter().enumerate() {
             match key.kind {
@@ -468,8 +446,9 @@ impl Gazetteer {
                     max_chinese_chars = max_chinese_chars.max(key.text.chars().count());
                 }
                 KeyKind::Pinyin | KeyKind::PinyinShort | KeyKind::English => {
+                    let len = key.text.len().min(255) as u32;
                     for t in trigrams_of(key.text.as_bytes()) {
-                        let list = trigrams.entry(t).or_default();
+                        let list = trigrams.entry(t << 8 | len).or_default();
                         if list.last() != Some(&(k as u32)) {
                             list.push(k as u32);
                         }
@@ -488,7 +467,6 @@ impl Gazetteer {
         }
         Gazetteer {
             entries,
-            keys,
             prefix_top,
             bigrams,
             trigrams,
@@ -497,6 +475,13 @@ impl Gazetteer {
             road_doorplates,
             doorplates,
             max_chinese_chars,
+            heads: keys.iter().map(|k| head_of(k.text.as_bytes(), 0)).collect(),
+            keys,
+            added_keys: Vec::new(),
+            facility_entries: Vec::new(),
+            landmark_entries: Vec::new(),
+            road_by_name: HashMap::new(),
+            edits: 0,
         }
     }
 
@@ -533,6 +518,7 @@ impl Gazetteer {
                 .map(|e| s(&e.name) + s(&e.label) + e.code.as_deref().map_or(0, s))
                 .sum::<usize>();
         let keys = self.keys.capacity() * size_of::<Key>()
+            + self.heads.capacity() * size_of::<u64>()
             + self.keys.iter().map(|k| s(&k.text)).sum::<usize>();
         // hash maps: buckets (key + value + control byte) plus owned contents
         let map = |n: usize, kv: usize| n * (kv + 1);
@@ -566,8 +552,89 @@ impl Gazetteer {
                 .map(|v| 8 * v.capacity())
                 .sum::<usize>();
         let doorplates = self.doorplates.capacity() * size_of::<DoorplateRec>();
-        entries + keys + prefix_top + bigrams + trigrams + codes + roads + doorplates
+        let live = self.added_keys.capacity() * size_of::<Key>()
+            + self.added_keys.iter().map(|k| s(&k.text)).sum::<usize>()
+            + 4 * (self.facility_entries.capacity() + self.landmark_entries.capacity())
+            + map(self.road_by_name.capacity(), size_of::<(Box<str>, u32)>())
+            + self.road_by_name.keys().map(|k| k.len()).sum::<usize>();
+        entries + keys + prefix_top + bigrams + trigrams + codes + roads + doorplates + live
     }
+}
+
+/// The entry of facility `record`, labelled by its admin unit (entry `admin`) when known.
+pub(super) fn facility_entry(record: u32, f: &Facility, admin: u32, entries: &[Entry]) -> Entry {
+    let label = match (admin, f.address.is_empty()) {
+        (NONE, true) => f.name.clone(),
+        (NONE, false) => f.address.clone(),
+        (a, true) => format!("{}{}", entries[a as usize].label, f.name),
+        (a, false) => format!("{}{}", entries[a as usize].label, f.address),
+    };
+    Entry {
+        kind: PlaceKind::Facility,
+        record,
+        name: f.name.clone().into_boxed_str(),
+        label: label.into_boxed_str(),
+        code: None,
+        level: None,
+        parent: admin,
+        lon: f.location.x(),
+        lat: f.location.y(),
+        weight: FACILITY_WEIGHT,
+        name_chars: char_count(&f.name),
+        dead: false,
+    }
+}
+
+/// The entry of landmark `record`.
+pub(super) fn landmark_entry(record: u32, l: &Landmark) -> Entry {
+    Entry {
+        kind: PlaceKind::Landmark,
+        record,
+        name: l.name.clone().into_boxed_str(),
+        label: l.name.clone().into_boxed_str(),
+        code: None,
+        level: None,
+        parent: NONE,
+        lon: l.location.x(),
+        lat: l.location.y(),
+        weight: LANDMARK_WEIGHT,
+        name_chars: char_count(&l.name),
+        dead: false,
+    }
+}
+
+/// The entry of road id `road`, labelled by its township (entry `township`) when known.
+pub(super) fn road_entry(
+    road: u32,
+    name: &str,
+    township: u32,
+    (lon, lat): (f64, f64),
+    entries: &[Entry],
+) -> Entry {
+    let label = if township == NONE {
+        name.to_owned()
+    } else {
+        format!("{}{}", entries[township as usize].label, name)
+    };
+    Entry {
+        kind: PlaceKind::Road,
+        record: road,
+        name: Box::from(name),
+        label: label.into_boxed_str(),
+        code: None,
+        level: None,
+        parent: township,
+        lon,
+        lat,
+        weight: ROAD_WEIGHT,
+        name_chars: char_count(name),
+        dead: false,
+    }
+}
+
+/// Characters in `s`, saturating at `u16::MAX`.
+fn char_count(s: &str) -> u16 {
+    s.chars().count().min(usize::from(u16::MAX)) as u16
 }
 
 fn char_prefix(s: &str, chars: usize) -> &str {

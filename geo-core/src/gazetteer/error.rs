@@ -30,4 +30,13 @@ pub enum GazetteerError {
     /// A `kind` filter that is not one of the gazetteer's kinds.
     #[error("unknown kind `{0}`: expected one of admin, road, facility, doorplate, landmark")]
     UnknownKind(String),
+    /// A live edit addressed a record past the end (see
+    /// [`PlaceEdit`](super::PlaceEdit)): the edits and the records are out of step.
+    #[error("live edit of {kind} record {record}: there is no such record")]
+    NoSuchRecord {
+        /// `facility`, `landmark` or `doorplate`.
+        kind: &'static str,
+        /// The record index.
+        record: u32,
+    },
 }

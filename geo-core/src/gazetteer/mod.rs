@@ -34,7 +34,9 @@
 
 mod alias;
 mod build;
+mod edit;
 mod error;
+mod idhash;
 mod parse;
 mod phonetic;
 mod search;
@@ -43,6 +45,7 @@ mod text;
 use crate::AdminLevel;
 
 pub use alias::{hangzhou_aliases, Alias};
+pub use edit::PlaceEdit;
 pub use error::GazetteerError;
 pub use text::{
     bounded_damerau, chinese_numeral_value, convert_house_numerals, fold, short_forms,
@@ -50,6 +53,8 @@ pub use text::{
 };
 
 use std::collections::HashMap;
+
+use idhash::IdMap;
 
 /// What a hit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,11 +213,18 @@ struct Entry {
     lon: f64,
     lat: f64,
     weight: f32,
+    /// Characters in `name`.
+    name_chars: u16,
+    /// Replaced or removed by a live edit: skipped when ranking (its keys stay in the index
+    /// until the next build).
+    dead: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Key {
     text: Box<str>,
+    /// Characters in `text`.
+    chars: u16,
     entry: u32,
     kind: KeyKind,
     strength: f32,
@@ -234,12 +246,17 @@ pub struct Gazetteer {
     entries: Vec<Entry>,
     /// Every key, sorted by text: exact and prefix lookups are binary searches.
     keys: Vec<Key>,
+    /// The first 8 bytes of every key (big-endian, zero-padded), beside `keys`: the binary
+    /// searches run over this flat array rather than chase a pointer per comparison.
+    heads: Vec<u64>,
     /// For prefixes that match more than [`build::BIG_RANGE`] keys: the best keys by weight.
     prefix_top: HashMap<Box<str>, Box<[u32]>>,
     /// Character bigram → entries whose Chinese names contain it.
-    bigrams: HashMap<u64, Vec<u32>>,
-    /// Letter trigram (with `$` padding) → pinyin/English keys containing it.
-    trigrams: HashMap<u32, Vec<u32>>,
+    bigrams: IdMap<u64, Vec<u32>>,
+    /// Letter trigram (with `$` padding) and key length in bytes (`trigram << 8 | len`) →
+    /// pinyin/English keys of that length containing it: the typo search reads only the
+    /// lengths within its edit distance.
+    trigrams: IdMap<u32, Vec<u32>>,
     /// Code (12-digit, 6-digit district, old codes of aliases) → entry.
     by_code: HashMap<Box<str>, u32>,
     /// Road id → entry.
@@ -249,4 +266,14 @@ pub struct Gazetteer {
     doorplates: Vec<DoorplateRec>,
     /// Longest Chinese key in characters (bounds the address scanner).
     max_chinese_chars: usize,
+    /// Keys of entries added by live edits since the build, sorted by text.
+    added_keys: Vec<Key>,
+    /// Facility record → entry.
+    facility_entries: Vec<u32>,
+    /// Landmark record → entry.
+    landmark_entries: Vec<u32>,
+    /// Road name → road id.
+    road_by_name: HashMap<Box<str>, u32>,
+    /// Live edits applied since the build.
+    edits: usize,
 }

@@ -2,6 +2,7 @@
 //! road names, each unit constrained to lie inside the one before, so that levels may be
 //! missing (`西湖区文三路12号`) and duplicate community names resolve by their parents.
 
+use super::search::prefix_range;
 use super::text::{convert_house_numerals, fold, validate};
 use super::{Component, Gazetteer, GazetteerError, ParsedAddress, PlaceKind, NONE};
 use crate::AdminLevel;
@@ -87,18 +88,17 @@ impl Gazetteer {
             }
             let max_len = self.max_chinese_chars.min(n - i);
             let mut found: Option<(usize, u32)> = None;
-            'len: for len in (2..=max_len).rev() {
+            'len: for len in self.key_lengths_at(f, &chars, i, max_len).into_iter().rev() {
                 let s = &f[byte_at(i)..byte_at(i + len)];
-                let range = self.prefix_range(s);
                 let mut road_hit = None;
-                for k in &self.keys[range] {
-                    if &*k.text != s {
-                        break;
-                    }
+                for k in self.exact_keys(s) {
                     if !k.kind.is_chinese() || k.strength < 1.0 {
                         continue;
                     }
                     let e = &self.entries[k.entry as usize];
+                    if e.dead {
+                        continue;
+                    }
                     match e.kind {
                         PlaceKind::Admin if self.admin_fits(k.entry, out.deepest) => {
                             found = Some((len, k.entry));
@@ -143,6 +143,42 @@ impl Gazetteer {
             out.doorplate = self.resolve_doorplate(road, num, out.deepest);
         }
         out
+    }
+
+    /// The lengths (in characters, 2 to `max_len`, ascending) at which some key equals the
+    /// text at character `i` of `f`: one binary search narrowing its range per extra
+    /// character, stopping when no key continues, rather than one full search per length.
+    fn key_lengths_at(
+        &self,
+        f: &str,
+        chars: &[(usize, char)],
+        i: usize,
+        max_len: usize,
+    ) -> Vec<usize> {
+        let byte_at = |k: usize| chars.get(k).map_or(f.len(), |c| c.0);
+        let mut lens = Vec::new();
+        for (keys, main) in [(&self.keys[..], true), (&self.added_keys[..], false)] {
+            let mut range = 0..keys.len();
+            for len in 2..=max_len {
+                let s = &f[byte_at(i)..byte_at(i + len)];
+                let sub = if main && len == 2 {
+                    self.key_range(s)
+                } else {
+                    prefix_range(&keys[range.clone()], s)
+                };
+                if sub.is_empty() {
+                    break;
+                }
+                range = range.start + sub.start..range.start + sub.end;
+                // sorted by text: an equal key comes first
+                if &*keys[range.start].text == s {
+                    lens.push(len);
+                }
+            }
+        }
+        lens.sort_unstable();
+        lens.dedup();
+        lens
     }
 
     /// Whether admin entry `e` is below `scope` (any unit fits when there is no scope).

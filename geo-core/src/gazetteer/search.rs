@@ -1,23 +1,40 @@
 //! Query side: candidate generation (codes, key prefixes, bigrams, pinyin of the query,
 //! bounded typo search, house numbers, address parsing) and ranking.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 
 use super::build::{bigram, trigrams_of, BIG_RANGE, DOORPLATE_WEIGHT};
+use super::idhash::IdMap;
 use super::phonetic::query_pinyin;
 use super::text::{
     bounded_damerau, convert_house_numerals, fold, is_han, split_house_number, validate,
 };
-use super::{Gazetteer, GazetteerError, KeyKind, PlaceKind, SearchHit, SearchOptions, NONE};
+use super::{Gazetteer, GazetteerError, Key, KeyKind, PlaceKind, SearchHit, SearchOptions, NONE};
 
 /// Match quality per entry (and per doorplate, kept apart: they are not entries).
 #[derive(Debug, Default)]
 struct Candidates {
-    entries: HashMap<u32, f64>,
-    doorplates: HashMap<u32, f64>,
+    entries: IdMap<u32, f64>,
+    doorplates: IdMap<u32, f64>,
+}
+
+thread_local! {
+    /// Per-key trigram counts of the typo search, all zero between queries (only the
+    /// touched cells are reset): allocating and zeroing one per query cost more than the
+    /// search itself.
+    static TRIGRAM_COUNTS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Per-entry bigram counts of the partial Chinese search, likewise.
+    static ENTRY_COUNTS: RefCell<Vec<u16>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Candidates {
+    fn with_capacity(n: usize) -> Self {
+        Candidates {
+            entries: IdMap::with_capacity_and_hasher(n, Default::default()),
+            doorplates: IdMap::default(),
+        }
+    }
+
     fn add(&mut self, entry: u32, score: f64) {
         let s = self.entries.entry(entry).or_insert(0.0);
         if score > *s {
@@ -47,6 +64,9 @@ fn prefix_score(kind: KeyKind, strength: f32, q_chars: usize, key_chars: usize) 
     }
 }
 
+/// A bigram in more names than this is common (see `match_bigrams`).
+const COMMON_BIGRAM: usize = 1024;
+
 /// Largest typo distance allowed for a query of `len` letters.
 pub(crate) fn max_typos(len: usize) -> usize {
     match len {
@@ -64,28 +84,30 @@ fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 impl Gazetteer {
-    /// The range of keys starting with `prefix`.
-    pub(super) fn prefix_range(&self, prefix: &str) -> std::ops::Range<usize> {
-        let lo = self.keys.partition_point(|k| &*k.text < prefix);
-        let hi = lo + self.keys[lo..].partition_point(|k| k.text.starts_with(prefix));
-        lo..hi
+    /// Keys equal to `text`, in the index and among those added by live edits.
+    pub(super) fn exact_keys<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a Key> + 'a {
+        let added = prefix_range(&self.added_keys, text);
+        self.keys[self.key_range(text)]
+            .iter()
+            .chain(&self.added_keys[added])
+            .take_while(move |k| &*k.text == text)
     }
 
     /// Keys equal to or starting with `q`, scored and scaled by `factor`.
     fn match_keys(&self, q: &str, factor: f64, cands: &mut Candidates) {
-        let range = self.prefix_range(q);
         let q_chars = q.chars().count();
+        let score =
+            |key: &Key| factor * prefix_score(key.kind, key.strength, q_chars, key.chars.into());
+        if !self.added_keys.is_empty() {
+            let range = prefix_range(&self.added_keys, q);
+            for key in self.added_keys[range].iter().take(BIG_RANGE) {
+                cands.add(key.entry, score(key));
+            }
+        }
+        let range = self.key_range(q);
         let mut score_key = |k: usize| {
             let key = &self.keys[k];
-            let key_chars = if key.text.is_ascii() {
-                key.text.len()
-            } else {
-                key.text.chars().count()
-            };
-            cands.add(
-                key.entry,
-                factor * prefix_score(key.kind, key.strength, q_chars, key_chars),
-            );
+            cands.add(key.entry, score(key));
         };
         if range.len() <= BIG_RANGE {
             range.for_each(&mut score_key);
@@ -101,72 +123,84 @@ impl Gazetteer {
         }
     }
 
-    /// Partial Chinese: entries whose names share character bigrams with the query.
+    /// Partial Chinese: entries whose names share at least half the character bigrams of
+    /// the query.
     fn match_bigrams(&self, q: &str, cands: &mut Candidates) {
         let cs: Vec<char> = q.chars().collect();
         if cs.len() < 2 {
             return;
         }
-        let grams: Vec<u64> = cs.windows(2).map(|w| bigram(w[0], w[1])).collect();
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for g in &grams {
-            if let Some(list) = self.bigrams.get(g) {
-                if list.len() > 20_000 {
-                    continue; // too common to say anything
-                }
-                for &e in list {
-                    *counts.entry(e).or_insert(0) += 1;
-                }
+        let n_grams = cs.len() - 1;
+        let need = n_grams.div_ceil(2).max(1);
+        // posting lists, rarest first; lists of very common bigrams say nothing and count
+        // as empty
+        let mut lists: Vec<&[u32]> = cs
+            .windows(2)
+            .map(|w| match self.bigrams.get(&bigram(w[0], w[1])) {
+                Some(list) if list.len() <= 20_000 => list.as_slice(),
+                _ => &[],
+            })
+            .collect();
+        lists.sort_by_key(|l| l.len());
+        // an entry sharing `need` bigrams is in one of the `n_grams - need + 1` rarest
+        // lists: those make the candidates, the others only add to their counts. And a
+        // partial match must share a distinctive bigram: when the query has one, bigrams
+        // common to over a thousand names (`老年`, `助餐` of every canteen) never make a
+        // candidate on their own
+        let mut n_scan = n_grams - need + 1;
+        if lists[0].len() <= COMMON_BIGRAM {
+            n_scan = n_scan.min(lists.partition_point(|l| l.len() <= COMMON_BIGRAM));
+        }
+        let (scan, rest) = lists.split_at(n_scan);
+        ENTRY_COUNTS.with_borrow_mut(|counts| {
+            if counts.len() < self.entries.len() {
+                counts.resize(self.entries.len(), 0);
             }
-        }
-        let need = (grams.len() as u32).div_ceil(2).max(1);
-        for (e, n) in counts {
-            if n < need {
-                continue;
-            }
-            let name = &self.entries[e as usize].name;
-            let name_chars = name.chars().count().max(1);
-            let cover = (cs.len() as f64 / name_chars as f64).min(1.0);
-            let score = if name.contains(q) {
-                0.45 + 0.35 * cover
-            } else {
-                0.4 * (f64::from(n) / grams.len() as f64) * cover
-            };
-            cands.add(e, score);
-        }
-    }
-
-    /// Typos in pinyin or English: bounded Damerau–Levenshtein against the keys that share
-    /// enough letter trigrams with the query.
-    fn match_typos(&self, q: &str, factor: f64, cands: &mut Candidates) {
-        let max = max_typos(q.len());
-        if max == 0 || !q.is_ascii() {
-            return;
-        }
-        let grams: Vec<u32> = trigrams_of(q.as_bytes()).collect();
-        // one edit spoils up to 3 trigrams, a transposition up to 4
-        let need = grams.len().saturating_sub(4 * max).max(1) as u32;
-        // counting in a flat array: posting lists of common trigrams (`ang`) are long
-        let mut counts = vec![0u8; self.keys.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        for g in &grams {
-            if let Some(list) = self.trigrams.get(g) {
-                for &k in list {
-                    let c = &mut counts[k as usize];
+            let mut touched: Vec<u32> = Vec::new();
+            for list in scan {
+                for &e in *list {
+                    let c = &mut counts[e as usize];
                     if *c == 0 {
-                        touched.push(k);
+                        touched.push(e);
                     }
                     *c = c.saturating_add(1);
                 }
             }
-        }
-        for k in touched {
-            if u32::from(counts[k as usize]) < need {
-                continue;
+            for list in rest {
+                for &e in *list {
+                    let c = &mut counts[e as usize];
+                    if *c > 0 {
+                        *c = c.saturating_add(1);
+                    }
+                }
             }
-            let key = &self.keys[k as usize];
+            for e in touched {
+                let n = usize::from(std::mem::take(&mut counts[e as usize]));
+                if n < need {
+                    continue;
+                }
+                let entry = &self.entries[e as usize];
+                let cover = (cs.len() as f64 / f64::from(entry.name_chars.max(1))).min(1.0);
+                // containing the query needs every bigram of it
+                let score = if n >= n_grams && entry.name.contains(q) {
+                    0.45 + 0.35 * cover
+                } else {
+                    0.4 * (n as f64 / n_grams as f64) * cover
+                };
+                cands.add(e, score);
+            }
+        });
+    }
+
+    /// Typos in pinyin or English: bounded Damerau–Levenshtein against the keys of a
+    /// length within `max` typos that share enough letter trigrams with the query.
+    fn match_typos(&self, q: &str, max: usize, factor: f64, cands: &mut Candidates) {
+        if max == 0 || !q.is_ascii() {
+            return;
+        }
+        let mut check = |key: &Key| {
             if key.text.len().abs_diff(q.len()) > max {
-                continue;
+                return;
             }
             if let Some(d) = bounded_damerau(q.as_bytes(), key.text.as_bytes(), max) {
                 if d > 0 {
@@ -174,7 +208,67 @@ impl Gazetteer {
                     cands.add(key.entry, factor * s);
                 }
             }
+        };
+        // keys added by live edits are few: all of them
+        for key in &self.added_keys {
+            if matches!(
+                key.kind,
+                KeyKind::Pinyin | KeyKind::PinyinShort | KeyKind::English
+            ) {
+                check(key);
+            }
         }
+        let grams: Vec<u32> = trigrams_of(q.as_bytes()).collect();
+        // one edit spoils up to 3 trigrams, a transposition up to 4
+        let need = grams.len().saturating_sub(4 * max).max(1) as u8;
+        let lengths = q.len().saturating_sub(max).max(1)..=(q.len() + max).min(255);
+        // per query trigram, its posting lists over the lengths in reach; rarest first
+        let mut groups: Vec<(usize, Vec<&[u32]>)> = grams
+            .iter()
+            .map(|g| {
+                let lists: Vec<&[u32]> = lengths
+                    .clone()
+                    .filter_map(|len| self.trigrams.get(&(g << 8 | len as u32)))
+                    .map(Vec::as_slice)
+                    .collect();
+                (lists.iter().map(|l| l.len()).sum(), lists)
+            })
+            .collect();
+        groups.sort_by_key(|g| g.0);
+        // a key sharing `need` trigrams is in one of the `grams - need + 1` rarest groups:
+        // those make the candidates, the others only add to their counts
+        let (scan, rest) = groups.split_at(grams.len() + 1 - usize::from(need));
+        TRIGRAM_COUNTS.with_borrow_mut(|counts| {
+            if counts.len() < self.keys.len() {
+                counts.resize(self.keys.len(), 0);
+            }
+            let mut touched: Vec<u32> = Vec::with_capacity(1024);
+            for list in scan.iter().flat_map(|g| &g.1) {
+                for &k in *list {
+                    let c = &mut counts[k as usize];
+                    if *c == 0 {
+                        touched.push(k);
+                    }
+                    *c = c.saturating_add(1);
+                }
+            }
+            for list in rest.iter().flat_map(|g| &g.1) {
+                for &k in *list {
+                    let c = &mut counts[k as usize];
+                    if *c > 0 {
+                        *c = c.saturating_add(1);
+                    }
+                }
+            }
+            // the bound is lossless (q-gram lemma), and loose for two typos in eight letters
+            // (`hnagzhuo` shares one trigram with `hangzhou`): every key it lets through is
+            // verified
+            for k in touched {
+                if std::mem::take(&mut counts[k as usize]) >= need {
+                    check(&self.keys[k as usize]);
+                }
+            }
+        });
     }
 
     /// Doorplates `number` on roads matching `place`.
@@ -230,7 +324,7 @@ impl Gazetteer {
         if f.is_empty() || opts.limit == 0 {
             return Ok(Vec::new());
         }
-        let mut cands = Candidates::default();
+        let mut cands = Candidates::with_capacity(64);
         if f.bytes().all(|b| b.is_ascii_digit()) {
             if let Some(&e) = self.by_code.get(f.as_str()) {
                 cands.add(e, 1.0);
@@ -260,8 +354,13 @@ impl Gazetteer {
             && !p.bytes().any(|b| b.is_ascii_digit())
             && cands.best() < typo_threshold
         {
-            let factor = if has_han { pinyin_factor } else { 1.0 };
-            self.match_typos(&p, factor, &mut cands);
+            // the pinyin of characters has no typing errors, only near-homophones: one edit
+            let (factor, max) = if has_han {
+                (pinyin_factor, max_typos(p.len()).min(1))
+            } else {
+                (1.0, max_typos(p.len()))
+            };
+            self.match_typos(&p, max, factor, &mut cands);
         }
         if let Some((place, number, _)) = split_house_number(&f) {
             self.match_house_number(place, number, true, &mut cands);
@@ -319,10 +418,11 @@ impl Gazetteer {
             _ => 1.0,
         };
         // (rank, is_doorplate, id)
-        let mut ranked: Vec<(f64, f64, bool, u32)> = Vec::new();
+        let mut ranked: Vec<(f64, f64, bool, u32)> =
+            Vec::with_capacity(cands.entries.len() + cands.doorplates.len());
         for (e, s) in cands.entries {
             let en = &self.entries[e as usize];
-            if wanted(en.kind) {
+            if !en.dead && wanted(en.kind) {
                 ranked.push((
                     s * f64::from(en.weight) * proximity(en.lon, en.lat),
                     s,
@@ -340,8 +440,15 @@ impl Gazetteer {
                 ranked.push((r, s, true, d));
             }
         }
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
-        ranked.truncate(opts.limit);
+        // the best `limit` in order: a selection, then a sort of those only
+        let order = |a: &(f64, f64, bool, u32), b: &(f64, f64, bool, u32)| {
+            b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
+        };
+        if ranked.len() > opts.limit {
+            ranked.select_nth_unstable_by(opts.limit - 1, order);
+            ranked.truncate(opts.limit);
+        }
+        ranked.sort_unstable_by(order);
         ranked
             .into_iter()
             .map(|(r, _, is_dp, id)| {
@@ -389,4 +496,39 @@ impl Gazetteer {
             lat: d.lat,
         }
     }
+}
+
+impl Gazetteer {
+    /// The range of the index's keys starting with `prefix`: a binary search over the
+    /// 8-byte heads (a flat array, one cache line holds eight), then over the key texts
+    /// only among equal heads.
+    pub(super) fn key_range(&self, prefix: &str) -> std::ops::Range<usize> {
+        let b = prefix.as_bytes();
+        let lo_head = head_of(b, 0);
+        let lo = self.heads.partition_point(|&h| h < lo_head);
+        if b.len() < 8 {
+            // every key starting with a short prefix has a head in [prefix 00.., prefix ff..]
+            let hi_head = head_of(b, 0xFF);
+            return lo..lo + self.heads[lo..].partition_point(|&h| h <= hi_head);
+        }
+        let hi = lo + self.heads[lo..].partition_point(|&h| h == lo_head);
+        let sub = prefix_range(&self.keys[lo..hi], prefix);
+        lo + sub.start..lo + sub.end
+    }
+}
+
+/// The first 8 bytes of `b` as a big-endian number (byte order = number order), padded
+/// with `fill`.
+pub(super) fn head_of(b: &[u8], fill: u8) -> u64 {
+    let mut h = [fill; 8];
+    let n = b.len().min(8);
+    h[..n].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(h)
+}
+
+/// The range of `keys` (sorted by text) starting with `prefix`.
+pub(super) fn prefix_range(keys: &[Key], prefix: &str) -> std::ops::Range<usize> {
+    let lo = keys.partition_point(|k| &*k.text < prefix);
+    let hi = lo + keys[lo..].partition_point(|k| k.text.starts_with(prefix));
+    lo..hi
 }

@@ -244,19 +244,60 @@ pub fn short_forms(name: &str) -> Vec<String> {
 
 /// Bounded Damerau–Levenshtein (optimal string alignment) distance between two byte
 /// strings; `None` when it exceeds `max`.
+///
+/// ```
+/// use civmap_geo_core::gazetteer::bounded_damerau;
+/// assert_eq!(bounded_damerau(b"hangzou", b"hangzhou", 1), Some(1));
+/// assert_eq!(bounded_damerau(b"xhiuqu", b"xihuqu", 1), Some(1));
+/// assert_eq!(bounded_damerau(b"abc", b"xyz", 2), None);
+/// ```
 pub fn bounded_damerau(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let (n, m) = (a.len(), b.len());
-    let mut prev2 = vec![0usize; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
-    let mut cur = vec![0usize; m + 1];
-    for i in 1..=n {
-        cur[0] = i;
+    // the typo search calls this for hundreds of keys per query: rows of short keys live
+    // on the stack
+    const STACK: usize = 64;
+    let width = b.len() + 1;
+    if width <= STACK {
+        let mut rows = [[0u16; STACK]; 3];
+        let [r0, r1, r2] = &mut rows;
+        osa(
+            a,
+            b,
+            max,
+            &mut r0[..width],
+            &mut r1[..width],
+            &mut r2[..width],
+        )
+    } else {
+        let mut rows = vec![0u16; 3 * width];
+        let (r0, rest) = rows.split_at_mut(width);
+        let (r1, r2) = rest.split_at_mut(width);
+        osa(a, b, max, r0, r1, r2)
+    }
+}
+
+/// Optimal string alignment over three rows of `b.len() + 1` cells, stopping as soon as a
+/// whole row exceeds `max`.
+fn osa<'r>(
+    a: &[u8],
+    b: &[u8],
+    max: usize,
+    mut prev2: &'r mut [u16],
+    mut prev: &'r mut [u16],
+    mut cur: &'r mut [u16],
+) -> Option<usize> {
+    let m = b.len();
+    let clamp = |v: usize| v.min(usize::from(u16::MAX)) as u16;
+    for (j, c) in prev.iter_mut().enumerate() {
+        *c = clamp(j);
+    }
+    for i in 1..=a.len() {
+        cur[0] = clamp(i);
         let mut row_min = cur[0];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u16::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
@@ -264,13 +305,14 @@ pub fn bounded_damerau(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > max {
+        if usize::from(row_min) > max {
             return None;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    (prev[m] <= max).then_some(prev[m])
+    let d = usize::from(prev[m]);
+    (d <= max).then_some(d)
 }
 
 #[cfg(test)]
@@ -335,5 +377,56 @@ mod tests {
         assert_eq!(bounded_damerau(b"hanzou", b"hangzhou", 1), None);
         assert_eq!(bounded_damerau(b"hanzou", b"hangzhou", 2), Some(2));
         assert_eq!(bounded_damerau(b"abc", b"xyz", 2), None);
+    }
+
+    /// Unbounded optimal string alignment, the textbook way.
+    fn osa_oracle(a: &[u8], b: &[u8]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, c) in d[0].iter_mut().enumerate() {
+            *c = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[n][m]
+    }
+
+    #[test]
+    fn damerau_agrees_with_the_textbook_table_on_random_strings() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..3000 {
+            // a small alphabet so that edits and transpositions are common; some keys longer
+            // than the stack rows
+            let la = next(12) as usize + if next(10) == 0 { 70 } else { 0 };
+            let lb = la.saturating_sub(2) + next(5) as usize;
+            let a: Vec<u8> = (0..la).map(|_| b'a' + next(3) as u8).collect();
+            let b: Vec<u8> = (0..lb).map(|_| b'a' + next(3) as u8).collect();
+            let d = osa_oracle(&a, &b);
+            for max in 0..4 {
+                assert_eq!(
+                    bounded_damerau(&a, &b, max),
+                    (d <= max).then_some(d),
+                    "{a:?} {b:?} {max}"
+                );
+            }
+        }
     }
 }

@@ -30,8 +30,20 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     /// A feature that a later version provides (501).
+    #[allow(dead_code)] // every route is served now; kept for those a later version adds
     #[error("{0}")]
     NotImplemented(String),
+    /// A request body larger than the route accepts (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The coverage engine is still being built for the current data (503, `Retry-After`).
+    #[error("{message}")]
+    WarmingUp {
+        /// What is happening.
+        message: String,
+        /// Seconds after which to retry.
+        retry_after_s: u64,
+    },
     /// Something went wrong inside (500); the message is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -70,6 +82,8 @@ impl IntoResponse for ApiError {
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             Self::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented", None),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+            Self::WarmingUp { .. } => (StatusCode::SERVICE_UNAVAILABLE, "warming_up", None),
             Self::Internal(m) => {
                 tracing::error!("internal error: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
@@ -79,6 +93,13 @@ impl IntoResponse for ApiError {
         if let Some(p) = param {
             err["param"] = json!(p);
         }
-        (status, Json(json!({ "error": err }))).into_response()
+        let mut resp = (status, Json(json!({ "error": err }))).into_response();
+        if let Self::WarmingUp { retry_after_s, .. } = &self {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after_s),
+            );
+        }
+        resp
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP API of `../shared/docs/API.md` (v1), as an axum router.
 
+pub(crate) mod coverage;
 mod error;
 mod gazetteer;
 mod params;
@@ -9,7 +10,7 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use civmap_geo_core::{AdminCode, FacilityCategory};
 use serde_json::{json, Value};
@@ -35,6 +36,16 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/autocomplete", get(gazetteer::autocomplete))
         .route("/api/v1/address/parse", get(gazetteer::parse_address))
         .route("/api/v1/reverse", get(gazetteer::reverse))
+        .route("/api/v1/coverage", get(coverage::coverage))
+        .route("/api/v1/coverage/area", get(coverage::area))
+        .route("/api/v1/coverage/gaps", get(coverage::gaps))
+        .route("/api/v1/indicators", get(coverage::indicators))
+        .route("/api/v1/scenarios", post(coverage::create_scenario))
+        .route(
+            "/api/v1/scenarios/{id}",
+            get(coverage::get_scenario).delete(coverage::delete_scenario),
+        )
+        .route("/api/v1/siting", post(coverage::siting))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(crate::tiles_api::tile))
         .route("/tiles/{file}", get(crate::tiles_api::tilejson))
@@ -66,6 +77,7 @@ async fn health(State(s): State<SharedState>) -> Json<Value> {
         "data": live.data.data().counts(),
         "dataset": live.data.data().meta.name,
         "uptime_s": s.started.elapsed().as_secs(),
+        "coverage_engine": if s.coverage.ready() { "ready" } else { "building" },
     }))
 }
 
@@ -175,5 +187,7 @@ async fn openapi() -> Response {
     json_bytes(include_str!("openapi.json"))
 }
 
+#[cfg(test)]
+mod coverage_tests;
 #[cfg(test)]
 mod tests;

@@ -33,16 +33,17 @@ pub async fn nearest(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
-    p.only(&["lon", "lat", "crs", "category", "k", "mode"])?;
+    p.only(&["lon", "lat", "crs", "category", "k", "mode", "profile"])?;
     let (lon, lat) = p.lon_lat()?;
     let cats = p.categories("category")?;
     let k = p.int("k", 10, 1, MAX_K)? as usize;
     match p.get("mode").unwrap_or("straight") {
-        "straight" => {}
-        "walk" => return Err(ApiError::NotImplemented(
-            "mode=walk needs the walking-network engine of the coverage issue; use mode=straight"
-                .into(),
-        )),
+        "straight" => {
+            if p.get("profile").is_some() {
+                return Err(ApiError::bad("profile", "only with mode=walk"));
+            }
+        }
+        "walk" => return nearest_walk(&s, &p, lon, lat, cats, k).await,
         other => {
             return Err(ApiError::bad(
                 "mode",
@@ -69,6 +70,56 @@ pub async fn nearest(
         hits
     };
     collection(&s, &hits)
+}
+
+/// Farthest walk searched for nearest in walk mode, metres.
+pub const MAX_WALK_M: f64 = 50_000.0;
+
+/// Nearest in walk mode: distance along the network, snapping legs included (see
+/// `CoverageEngine::nearest_walk`), with its time at the profile's speed.
+async fn nearest_walk(
+    s: &SharedState,
+    p: &Params,
+    lon: f64,
+    lat: f64,
+    cats: Vec<civmap_geo_core::FacilityCategory>,
+    k: usize,
+) -> Result<Response, ApiError> {
+    let profile = super::coverage::profile(p)?;
+    let snap = crate::coverage_service::CoverageService::engine(s).await?;
+    let features: Vec<Value> = {
+        let live = s.read();
+        let d = live.data.data();
+        let index = live.data.index().facilities();
+        let filter = (!cats.is_empty()).then_some(&cats[..]);
+        let mut hits = snap
+            .engine
+            .nearest_walk(lon, lat, k, MAX_WALK_M, |r| {
+                index
+                    .within(lon, lat, r, filter)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(i, _)| {
+                        let f = &d.facilities[i as usize];
+                        (i, f.location.x(), f.location.y())
+                    })
+                    .collect()
+            })
+            .map_err(|e| ApiError::range("lon", e.to_string()))?;
+        by_distance_then_id(&live, &mut hits);
+        hits.iter()
+            .map(|&(i, dist)| {
+                let mut f = geojson_out::facility_feature(&d.facilities[i as usize], Some(dist));
+                f["properties"]["walk_s"] = json!(dist / profile.speed_m_per_s);
+                f["properties"]["mode"] = json!("walk");
+                f
+            })
+            .collect()
+    };
+    let body = json!({"type": "FeatureCollection", "features": features});
+    Ok(geojson_bytes(
+        serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
 }
 
 /// `GET /api/v1/facilities/within?lon&lat&radius_m&category`.

@@ -384,9 +384,39 @@ async fn spatial_parameters_get_clear_errors() {
         assert_eq!(s, status, "{uri}");
         assert_error(&v, param, needle);
     }
-    let (s, v) = get("/api/v1/facilities/nearest?lon=120&lat=30&mode=walk").await;
-    assert_eq!(s, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(v["error"]["code"], "not_implemented");
+}
+
+#[tokio::test]
+async fn walk_nearest_is_never_shorter_than_the_straight_line() {
+    let q = "lon=120.17&lat=30.27&category=elder_canteen&k=5";
+    let (s, walk) = get(&format!("/api/v1/facilities/nearest?{q}&mode=walk")).await;
+    assert_eq!(s, StatusCode::OK, "{walk}");
+    let walk = walk["features"].as_array().unwrap();
+    assert_eq!(walk.len(), 5);
+    let d: Vec<f64> = walk
+        .iter()
+        .map(|f| f["properties"]["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    for f in walk {
+        let id = f["properties"]["id"].as_str().unwrap();
+        let c = &f["geometry"]["coordinates"];
+        let (_, one) = get(&format!(
+            "/api/v1/facilities/within?lon=120.17&lat=30.27&category=elder_canteen&radius_m={}",
+            f["properties"]["distance_m"].as_f64().unwrap() + 1.0
+        ))
+        .await;
+        let straight = one["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["properties"]["id"] == id)
+            .unwrap_or_else(|| panic!("{id} at {c} is within its walking distance"));
+        assert!(
+            straight["properties"]["distance_m"].as_f64().unwrap()
+                <= f["properties"]["distance_m"].as_f64().unwrap() + 1e-3
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,465 @@
+//! The coverage engine as the server holds it: built in the background after the server
+//! is listening, rebuilt when doorplates, the network or admin units change, awaited by
+//! the coverage routes, plus a small LRU of results and the in-memory what-if scenarios.
+//!
+//! # Freshness
+//! - The engine snaps doorplates to the network and rolls them up the admin tree, so it is
+//!   rebuilt (in a background thread, from a copy of those layers taken under the read
+//!   lock) on every full reload and on every doorplate or admin edit; requests wait for the
+//!   build that covers the newest change and never see an older engine.
+//! - Facilities are read from the live data on every request, so facility edits count at
+//!   once; they only bump the data version that stamps cached results.
+//! - Cached results carry the engine generation and data version they were computed from;
+//!   any change makes them misses.
+//!
+//! # Waiting
+//! A coverage request that arrives while the engine is (re)building waits for it
+//! asynchronously (no runtime thread is blocked) for up to [`ENGINE_WAIT`]; after that it
+//! gets `503 {"error":{"code":"warming_up"}}` with `Retry-After`. The first build takes
+//! about 5 s at scale 1, so a client that starts right after the server sees a slower first
+//! answer rather than an error.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use civmap_geo_core::coverage::{CoverageEngine, CoverageResult, ScenarioCoverage};
+use civmap_geo_core::{Dataset, Facility, FacilityAttributes, FacilityCategory};
+use tokio::sync::watch;
+
+use crate::api::ApiError;
+use crate::state::SharedState;
+
+/// How long a coverage request waits for the engine before answering 503.
+pub const ENGINE_WAIT: Duration = Duration::from_secs(15);
+/// `Retry-After` seconds sent with a 503 while warming up.
+pub const RETRY_AFTER_S: u64 = 5;
+/// Cached whole-city results (each a few MB at scale 1).
+pub const CACHE_RESULTS: usize = 32;
+/// Cached base walking states (labels + result, ~8 MB each at scale 1).
+pub const CACHE_STATES: usize = 8;
+/// How long a cached result is kept.
+pub const CACHE_TTL: Duration = Duration::from_secs(600);
+/// Scenarios kept in memory; the oldest is evicted beyond this.
+pub const MAX_SCENARIOS: usize = 64;
+
+/// An engine and the doorplate/network/admin generation it was built from.
+#[derive(Debug)]
+pub struct EngineSnapshot {
+    /// The engine.
+    pub engine: Arc<CoverageEngine>,
+    /// The generation of the data it was built from.
+    pub generation: u64,
+}
+
+/// A walking state of one category: base sources with a scenario's edits applied.
+pub type WalkState = ScenarioCoverage<Arc<CoverageEngine>>;
+
+/// What a cached entry was computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    generation: u64,
+    version: u64,
+}
+
+/// A small LRU bounded in entries, with a time-to-live.
+#[derive(Debug)]
+struct Lru<K, V> {
+    cap: usize,
+    map: HashMap<K, (V, Stamp, Instant, u64)>,
+    tick: u64,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
+    fn new(cap: usize) -> Self {
+        Self {
+            cap,
+            map: HashMap::new(),
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, k: &K, stamp: Stamp) -> Option<V> {
+        self.tick += 1;
+        let tick = self.tick;
+        match self.map.get_mut(k) {
+            Some((v, s, at, used)) if *s == stamp && at.elapsed() < CACHE_TTL => {
+                *used = tick;
+                Some(v.clone())
+            }
+            Some(_) => {
+                self.map.remove(k);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&mut self, k: K, v: V, stamp: Stamp) {
+        self.tick += 1;
+        self.map
+            .retain(|_, (_, s, at, _)| *s == stamp && at.elapsed() < CACHE_TTL);
+        while self.map.len() >= self.cap {
+            let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, (_, _, _, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.map.remove(&oldest);
+        }
+        self.map.insert(k, (v, stamp, Instant::now(), self.tick));
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+    }
+}
+
+/// Cache key of a whole-city result.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResultKey {
+    /// Category.
+    pub category: FacilityCategory,
+    /// Minutes, as bits (exact).
+    pub minutes_bits: u64,
+    /// `walk` or `straight`.
+    pub mode: &'static str,
+    /// Profile name.
+    pub profile: &'static str,
+    /// Scenario id, if any.
+    pub scenario: Option<String>,
+}
+
+/// A facility a scenario adds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddedFacility {
+    /// Its id (given, or `{scenario}-add-{n}`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: FacilityCategory,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Attributes (hub, delivery, beds, …).
+    pub attributes: FacilityAttributes,
+}
+
+/// A what-if scenario: edits to the facilities, never applied to the base data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScenario {
+    /// `s1`, `s2`, …
+    pub id: String,
+    /// New facilities.
+    pub add: Vec<AddedFacility>,
+    /// `(facility id, lon, lat)`.
+    pub moves: Vec<(String, f64, f64)>,
+    /// Facility ids.
+    pub close: Vec<String>,
+    /// Seconds since the Unix epoch at creation.
+    pub created_unix_s: u64,
+}
+
+impl StoredScenario {
+    /// The facilities in force under this scenario (base facilities with the edits
+    /// applied; moved ones keep their record but not their admin code, which the caller
+    /// re-resolves). Fails naming an id that no longer exists.
+    pub fn facilities(&self, data: &Dataset) -> Result<Vec<(Facility, bool)>, ApiError> {
+        let mut out: Vec<(Facility, bool)> =
+            data.facilities.iter().map(|f| (f.clone(), false)).collect();
+        let pos: HashMap<&str, usize> = data
+            .facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i))
+            .collect();
+        let find = |id: &str| {
+            pos.get(id).copied().ok_or_else(|| {
+                ApiError::range(
+                    "scenario",
+                    format!(
+                        "scenario {} names facility {id:?}, which no longer exists",
+                        self.id
+                    ),
+                )
+            })
+        };
+        for (id, lon, lat) in &self.moves {
+            let i = find(id)?;
+            out[i].0.location = geo::Point::new(*lon, *lat);
+            out[i].1 = true;
+        }
+        let mut closed = vec![false; out.len()];
+        for id in &self.close {
+            closed[find(id)?] = true;
+        }
+        let mut out: Vec<(Facility, bool)> = out
+            .into_iter()
+            .zip(closed)
+            .filter(|(_, c)| !c)
+            .map(|(f, _)| f)
+            .collect();
+        for a in &self.add {
+            out.push((
+                Facility {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    category: a.category,
+                    location: geo::Point::new(a.lon, a.lat),
+                    address: String::new(),
+                    admin_code: None,
+                    attributes: a.attributes.clone(),
+                    synthetic: true,
+                },
+                true,
+            ));
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Scenarios {
+    next: u64,
+    order: VecDeque<String>,
+    map: HashMap<String, Arc<StoredScenario>>,
+}
+
+/// The engine, its caches and the scenarios.
+#[derive(Debug)]
+pub struct CoverageService {
+    engine: watch::Sender<Option<Arc<EngineSnapshot>>>,
+    /// Generation the engine must have (bumped on doorplate/network/admin changes).
+    wanted: AtomicU64,
+    /// Bumped on every data change (facility edits included).
+    version: AtomicU64,
+    building: AtomicBool,
+    started: AtomicBool,
+    results: Mutex<Lru<ResultKey, Arc<CoverageResult>>>,
+    states: Mutex<Lru<ResultKey, Arc<WalkState>>>,
+    scenarios: Mutex<Scenarios>,
+}
+
+impl Default for CoverageService {
+    fn default() -> Self {
+        Self {
+            engine: watch::channel(None).0,
+            wanted: AtomicU64::new(1),
+            version: AtomicU64::new(1),
+            building: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            results: Mutex::new(Lru::new(CACHE_RESULTS)),
+            states: Mutex::new(Lru::new(CACHE_STATES)),
+            scenarios: Mutex::new(Scenarios::default()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts (or restarts) building the engine in the background for the current data.
+/// Cheap to call repeatedly: one builder thread runs at a time and rebuilds until it has
+/// caught up with the newest change.
+pub fn start_build(state: &SharedState) {
+    let svc = &state.coverage;
+    svc.started.store(true, Ordering::SeqCst);
+    if svc.building.swap(true, Ordering::SeqCst) {
+        return; // the running builder re-checks `wanted` when it finishes
+    }
+    let state = state.clone();
+    std::thread::Builder::new()
+        .name("coverage-engine".into())
+        .spawn(move || loop {
+            let svc = &state.coverage;
+            let generation = svc.wanted.load(Ordering::SeqCst);
+            let t = Instant::now();
+            let layers = {
+                let live = state.read();
+                let d = live.data.data();
+                Dataset {
+                    admin: d.admin.clone(),
+                    doorplates: d.doorplates.clone(),
+                    network: d.network.clone(),
+                    ..Dataset::default()
+                }
+            };
+            let engine = Arc::new(CoverageEngine::new(&layers));
+            drop(layers);
+            tracing::info!(
+                "coverage engine built (generation {generation}) in {:.2} s",
+                t.elapsed().as_secs_f64()
+            );
+            svc.engine
+                .send_replace(Some(Arc::new(EngineSnapshot { engine, generation })));
+            svc.building.store(false, Ordering::SeqCst);
+            // a change that came in while building: go again (unless another thread took over)
+            if svc.wanted.load(Ordering::SeqCst) == generation
+                || svc.building.swap(true, Ordering::SeqCst)
+            {
+                return;
+            }
+        })
+        .expect("spawn the coverage-engine thread");
+}
+
+/// What kind of data change happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataChange {
+    /// Doorplates, network or admin units (or everything): the engine is rebuilt.
+    Structure,
+    /// Facilities (or landmarks): caches are invalidated, the engine stays.
+    Facilities,
+}
+
+/// Records a data change: invalidates caches and, for structural changes, rebuilds.
+pub fn note_change(state: &SharedState, change: DataChange) {
+    let svc = &state.coverage;
+    svc.version.fetch_add(1, Ordering::SeqCst);
+    lock(&svc.results).clear();
+    lock(&svc.states).clear();
+    if change == DataChange::Structure {
+        svc.wanted.fetch_add(1, Ordering::SeqCst);
+        if svc.started.load(Ordering::SeqCst) {
+            start_build(state);
+        }
+    }
+}
+
+impl CoverageService {
+    /// The engine for the current data, waiting (asynchronously) for a build in progress.
+    pub async fn engine(state: &SharedState) -> Result<Arc<EngineSnapshot>, ApiError> {
+        let svc = &state.coverage;
+        if !svc.started.load(Ordering::SeqCst) {
+            start_build(state);
+        }
+        let wanted = svc.wanted.load(Ordering::SeqCst);
+        let mut rx = svc.engine.subscribe();
+        let ready = tokio::time::timeout(ENGINE_WAIT, async {
+            rx.wait_for(|e| e.as_ref().is_some_and(|e| e.generation >= wanted))
+                .await
+                .ok()
+                .and_then(|e| e.clone())
+        })
+        .await;
+        match ready {
+            Ok(Some(e)) => Ok(e),
+            _ => Err(ApiError::WarmingUp {
+                message: format!(
+                    "the coverage engine is still being built for the current data (waited {} s); retry in {RETRY_AFTER_S} s",
+                    ENGINE_WAIT.as_secs()
+                ),
+                retry_after_s: RETRY_AFTER_S,
+            }),
+        }
+    }
+
+    /// Whether an engine for the current data is ready (for `/health`).
+    pub fn ready(&self) -> bool {
+        let wanted = self.wanted.load(Ordering::SeqCst);
+        self.engine
+            .borrow()
+            .as_ref()
+            .is_some_and(|e| e.generation >= wanted)
+    }
+
+    fn stamp(&self, generation: u64) -> Stamp {
+        Stamp {
+            generation,
+            version: self.version.load(Ordering::SeqCst),
+        }
+    }
+
+    /// The data version now (stamp a computation with it before reading the data).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
+    /// A cached result.
+    pub fn cached_result(&self, key: &ResultKey, generation: u64) -> Option<Arc<CoverageResult>> {
+        let stamp = self.stamp(generation);
+        lock(&self.results).get(key, stamp)
+    }
+
+    /// Caches a result computed at data `version`.
+    pub fn put_result(
+        &self,
+        key: ResultKey,
+        value: Arc<CoverageResult>,
+        generation: u64,
+        version: u64,
+    ) {
+        let stamp = Stamp {
+            generation,
+            version,
+        };
+        if stamp == self.stamp(generation) {
+            lock(&self.results).put(key, value, stamp);
+        }
+    }
+
+    /// A cached base walking state.
+    pub fn cached_state(&self, key: &ResultKey, generation: u64) -> Option<Arc<WalkState>> {
+        let stamp = self.stamp(generation);
+        lock(&self.states).get(key, stamp)
+    }
+
+    /// Caches a base walking state computed at data `version`.
+    pub fn put_state(&self, key: ResultKey, value: Arc<WalkState>, generation: u64, version: u64) {
+        let stamp = Stamp {
+            generation,
+            version,
+        };
+        if stamp == self.stamp(generation) {
+            lock(&self.states).put(key, value, stamp);
+        }
+    }
+
+    /// Stores a scenario, evicting the oldest beyond [`MAX_SCENARIOS`]; returns its id and
+    /// the evicted one.
+    pub fn insert_scenario(
+        &self,
+        build: impl FnOnce(String) -> StoredScenario,
+    ) -> (Arc<StoredScenario>, Option<String>) {
+        let mut s = lock(&self.scenarios);
+        s.next += 1;
+        let id = format!("s{}", s.next);
+        let scenario = Arc::new(build(id.clone()));
+        s.order.push_back(id.clone());
+        s.map.insert(id, scenario.clone());
+        let mut evicted = None;
+        while s.order.len() > MAX_SCENARIOS {
+            if let Some(old) = s.order.pop_front() {
+                s.map.remove(&old);
+                evicted = Some(old);
+            }
+        }
+        (scenario, evicted)
+    }
+
+    /// A scenario by id.
+    pub fn scenario(&self, id: &str) -> Option<Arc<StoredScenario>> {
+        lock(&self.scenarios).map.get(id).cloned()
+    }
+
+    /// Deletes a scenario; whether it existed.
+    pub fn delete_scenario(&self, id: &str) -> bool {
+        let mut s = lock(&self.scenarios);
+        s.order.retain(|x| x != id);
+        let removed = s.map.remove(id).is_some();
+        drop(s);
+        if removed {
+            let drop_id = |k: &ResultKey| k.scenario.as_deref() == Some(id);
+            lock(&self.results).map.retain(|k, _| !drop_id(k));
+        }
+        removed
+    }
+}

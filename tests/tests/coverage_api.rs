@@ -1,0 +1,154 @@
+//! The coverage routes and `civmap coverage report` against the real binary serving the
+//! default city: totals are the sums of their units, the relations that must hold between
+//! modes and profiles hold, a scenario changes only itself, and the CLI's CSV is the HTTP
+//! answer.
+
+mod common;
+
+use std::process::Command;
+use std::time::Instant;
+
+use common::{bin, Server};
+use serde_json::{json, Value};
+
+fn post(server: &Server, path: &str, body: &Value) -> (u16, Value) {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}{path}", server.base))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .expect("request");
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"))
+}
+
+#[test]
+fn coverage_totals_modes_scenarios_and_the_cli_agree() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], &[("CIVMAP_CACHE_DIR", cache.path())]);
+    let t = Instant::now();
+    let q = "/api/v1/coverage?category=elder_canteen&minutes=15&level=township";
+    let (s, walk) = server.json(q);
+    assert_eq!(s, 200, "{walk}");
+    let first_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (_, again) = server.json(q);
+    eprintln!(
+        "first coverage answer {first_s:.2} s after ready (engine build included), cached {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(again, walk);
+    let units = walk["units"].as_array().unwrap();
+    assert_eq!(units.len(), 196);
+    for k in [
+        "population",
+        "covered_population",
+        "elderly",
+        "covered_elderly",
+    ] {
+        let sum: u64 = units.iter().map(|x| u(x, k)).sum();
+        assert_eq!(sum, u(&walk["total"], k), "{k}: townships sum to the total");
+    }
+    let total = &walk["total"];
+    assert!(u(total, "covered_elderly") > 0 && u(total, "covered_elderly") < u(total, "elderly"));
+
+    // a walk is never shorter than the straight line; the elderly pace reaches less
+    let (_, straight) = server.json(&format!("{q}&mode=straight"));
+    let (_, elderly) = server.json(&format!("{q}&profile=elderly"));
+    assert!(u(&straight["total"], "covered_population") >= u(total, "covered_population"));
+    assert!(u(&elderly["total"], "covered_population") <= u(total, "covered_population"));
+    for (w, st) in units.iter().zip(straight["units"].as_array().unwrap()) {
+        assert_eq!(w["code"], st["code"]);
+        assert!(
+            u(st, "covered_population") >= u(w, "covered_population"),
+            "{w} {st}"
+        );
+    }
+
+    // a scenario adding canteens in the largest gap covers more, and only in itself
+    let (s, gaps) = server.json("/api/v1/coverage/gaps?category=elder_canteen&minutes=15&limit=3");
+    assert_eq!(s, 200, "{gaps}");
+    let add: Vec<Value> = gaps["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let ring = &g["geometry"]["coordinates"][0];
+            let n = ring.as_array().unwrap().len() as f64;
+            let (x, y) = ring.as_array().unwrap().iter().fold((0.0, 0.0), |a, c| {
+                (
+                    a.0 + c[0].as_f64().unwrap() / n,
+                    a.1 + c[1].as_f64().unwrap() / n,
+                )
+            });
+            json!({"category": "elder_canteen", "lon": x, "lat": y})
+        })
+        .collect();
+    let t = Instant::now();
+    let (s, sc) = post(&server, "/api/v1/scenarios", &json!({ "add": add }));
+    assert_eq!(s, 201, "{sc}");
+    let id = sc["id"].as_str().unwrap();
+    let (_, with) = server.json(&format!("{q}&scenario={id}"));
+    eprintln!(
+        "scenario POST + coverage {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert!(u(&with["total"], "covered_elderly") >= u(total, "covered_elderly"));
+    assert!(u(&with["total"], "covered_population") > u(total, "covered_population"));
+    assert_eq!(server.json(q).1, walk, "the base is untouched");
+
+    // the CLI's CSV is the HTTP answer
+    let out = Command::new(bin())
+        .args([
+            "coverage",
+            "report",
+            "--category",
+            "elder_canteen",
+            "--minutes",
+            "15",
+            "--level",
+            "township",
+            "--format",
+            "csv",
+        ])
+        .env("CIVMAP_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "code");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), units.len());
+    for (row, unit) in rows.iter().zip(units) {
+        for (k, cell) in header.iter().zip(row) {
+            match &unit[*k] {
+                Value::String(s) => assert_eq!(cell, s, "{k}"),
+                Value::Number(n) if n.is_u64() => {
+                    assert_eq!(cell.parse::<u64>().unwrap(), n.as_u64().unwrap(), "{k}")
+                }
+                Value::Number(n) => assert!(
+                    (cell.parse::<f64>().unwrap() - n.as_f64().unwrap()).abs() < 1e-12,
+                    "{k}"
+                ),
+                other => panic!("{k}: {other}"),
+            }
+        }
+    }
+    // bad usage exits 2
+    let bad = Command::new(bin())
+        .args(["coverage", "report", "--category", "canteen"])
+        .env("CIVMAP_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("elder_canteen"));
+}

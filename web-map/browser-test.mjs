@@ -1,0 +1,369 @@
+// Browser tests of the web map in a real headless Chromium (Debian's, through playwright-core),
+// run by tests/tests/web_map_browser.rs against a real `civmap serve`:
+//
+//   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner
+//
+// Each suite fails on any console error, page error or failed request, checks what the page
+// shows against the server's own JSON answers (not against numbers written here), saves
+// screenshots into ARTIFACTS_DIR and prints one JSON line of measurements on stdout.
+// Exit status 0 when every check passed, 1 otherwise (each failure on stderr), 2 on bad usage.
+// CIVMAP_CHROMIUM overrides the browser (default /usr/bin/chromium).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner';
+const TIMEOUT_MS = 60_000;
+
+class CheckFailed extends Error {}
+function check(condition, message) {
+  if (!condition) throw new CheckFailed(message);
+}
+
+function parseArgs(argv) {
+  const positional = [];
+  let suite = null;
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--suite') suite = argv[(i += 1)];
+    else if (argv[i].startsWith('--')) throw new Error(`unknown option ${argv[i]}`);
+    else positional.push(argv[i]);
+  }
+  if (positional.length !== 2) throw new Error(`expected URL and ARTIFACTS_DIR, got ${positional.length} arguments`);
+  if (!SUITES[suite]) throw new Error(`--suite: expected one of ${Object.keys(SUITES).join(', ')}, got ${suite}`);
+  return { url: positional[0], artifacts: positional[1], suite };
+}
+
+/** Opens the page at a viewport size and waits until the map is ready; returns timings. */
+async function openMap(browser, url, viewport, problems) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url || ''})`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    // An aborted autocomplete request (superseded by a newer keystroke) is the page working.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED' && request.url().includes('/api/v1/autocomplete')) return;
+    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
+  });
+  const t0 = Date.now();
+  const response = await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT_MS });
+  check(response && response.ok(), `page: HTTP ${response ? response.status() : 'no response'}`);
+  await page.waitForFunction(() => window.civmapReady === true || Boolean(window.civmapError), null, { timeout: TIMEOUT_MS });
+  const loadWallMs = Date.now() - t0;
+  const error = await page.evaluate(() => window.civmapError);
+  check(!error, `civmapError: ${error}`);
+  const pageMs = await page.evaluate(() => window.civmapLoadMs);
+  return { context, page, loadWallMs, pageMs };
+}
+
+/** RGB of screenshot pixels at CSS-pixel points, decoded by the page itself (no PNG library). */
+async function pixelsAt(page, png, points) {
+  return page.evaluate(
+    async ({ data, points }) => {
+      const image = new Image();
+      image.src = `data:image/png;base64,${data}`;
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.width;
+      canvas.height = image.height;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(image, 0, 0);
+      const whole = ctx.getImageData(0, 0, image.width, image.height).data;
+      let nonBackground = 0;
+      for (let i = 0; i < whole.length; i += 4) {
+        // The style's background is #eef2f5.
+        if (Math.abs(whole[i] - 0xee) + Math.abs(whole[i + 1] - 0xf2) + Math.abs(whole[i + 2] - 0xf5) > 12) nonBackground += 1;
+      }
+      return {
+        at: points.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3))),
+        nonBackgroundShare: nonBackground / (whole.length / 4),
+      };
+    },
+    { data: png.toString('base64'), points }
+  );
+}
+
+const isBackground = ([r, g, b]) => Math.abs(r - 0xee) + Math.abs(g - 0xf2) + Math.abs(b - 0xf5) <= 12;
+
+/** The options the search list shows, in order. */
+async function searchOptions(page, text) {
+  const input = page.locator('#search-input');
+  await input.fill('');
+  await input.focus();
+  const answered = page.waitForResponse((r) => r.url().includes('/api/v1/autocomplete') && r.url().includes(encodeURIComponent(text)), { timeout: TIMEOUT_MS });
+  await page.keyboard.type(text, { delay: 30 });
+  await answered;
+  await page.waitForFunction(
+    (query) => {
+      const list = document.getElementById('search-results');
+      return !list.hidden && list.querySelector('[role="option"], .empty') && document.getElementById('search-input').value === query;
+    },
+    text,
+    { timeout: TIMEOUT_MS }
+  );
+  return page.$$eval('#search-results [role="option"]', (options) => options.map((o) => o.dataset.name));
+}
+
+async function mapState(page) {
+  return page.evaluate(() => {
+    const { map } = window.civmap;
+    return { center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() };
+  });
+}
+
+async function waitForMapIdle(page) {
+  await page.waitForFunction(() => !window.civmap.map.isMoving() && window.civmap.map.loaded(), null, { timeout: TIMEOUT_MS });
+}
+
+const SUITES = {
+  /** 1280×800: draws, search by Chinese and pinyin initials, keyboard choice, reverse lookup. */
+  async public({ browser, url, artifacts, problems, report }) {
+    const { page, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    report.load_wall_ms = loadWallMs;
+    report.load_page_ms = pageMs;
+
+    // The canvas draws: districts are coloured where Hangzhou is, background outside it.
+    const inside = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([120.0778, 30.2188])));
+    const outside = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([121.4, 29.95])));
+    const shot = await page.screenshot({ path: join(artifacts, 'map-desktop.png') });
+    const pixels = await pixelsAt(page, shot, [inside, outside]);
+    report.non_background_share = Number(pixels.nonBackgroundShare.toFixed(3));
+    check(!isBackground(pixels.at[0]), `no district drawn at 西湖区 (${inside}): pixel ${pixels.at[0]}`);
+    check(isBackground(pixels.at[1]), `outside Hangzhou (${outside}) is not background: pixel ${pixels.at[1]}`);
+    check(pixels.nonBackgroundShare > 0.2, `only ${pixels.nonBackgroundShare} of the screenshot is drawn`);
+
+    // Search: 西湖 and xhq both list 西湖区 first.
+    for (const query of ['西湖', 'xhq']) {
+      const names = await searchOptions(page, query);
+      report[`search_${query}`] = names.slice(0, 3);
+      check(names[0] === '西湖区', `typing ${query} lists ${JSON.stringify(names)}, not 西湖区 first`);
+    }
+    const input = page.locator('#search-input');
+    check((await input.getAttribute('aria-expanded')) === 'true', 'the combobox does not say it is expanded');
+
+    // Keyboard: ↓ makes the first option active, Enter flies there.
+    await page.keyboard.press('ArrowDown');
+    const activeId = await input.getAttribute('aria-activedescendant');
+    check(activeId === 'search-option-0', `after ↓ the active option is ${activeId}`);
+    check(
+      (await page.getAttribute('#search-option-0', 'aria-selected')) === 'true',
+      'the first option is not aria-selected after ↓'
+    );
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.civmapLastChoice && window.civmapLastChoice.name === '西湖区', null, { timeout: TIMEOUT_MS });
+    await waitForMapIdle(page);
+    const choice = await page.evaluate(() => window.civmapLastChoice);
+    const after = await mapState(page);
+    report.flew_to = { center: after.center.map((v) => Number(v.toFixed(4))), zoom: Number(after.zoom.toFixed(2)) };
+    check(Math.abs(after.center[0] - choice.center[0]) < 1e-3 && Math.abs(after.center[1] - choice.center[1]) < 1e-3, `the map did not fly to 西湖区: centre ${after.center}, expected ${choice.center}`);
+    check(Math.abs(after.zoom - choice.zoom) < 0.05, `zoom ${after.zoom}, expected ${choice.zoom}`);
+    check((await input.getAttribute('aria-expanded')) === 'false', 'the list stays open after choosing');
+    check((await page.textContent('#place-details')).includes('浙江省杭州市西湖区'), 'the details card lacks the full address');
+    // Escape clears the box once the list is closed.
+    await page.keyboard.press('Escape');
+    check((await input.inputValue()) === '', 'Escape with the list closed does not clear the box');
+    await page.screenshot({ path: join(artifacts, 'map-search-xihu.png') });
+
+    // Click: the reverse panel shows the chain the server gives for the clicked point.
+    const target = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([120.13, 30.26])));
+    await page.mouse.click(target[0], target[1]);
+    await page.waitForSelector('#here li[data-level="community"]', { timeout: TIMEOUT_MS });
+    const clicked = await page.evaluate(() => window.civmapLastHere);
+    const clickedPx = await page.evaluate(([lon, lat]) => (({ x, y }) => [x, y])(window.civmap.map.project([lon, lat])), clicked);
+    report.reverse_at = { target, clicked, clickedPx };
+    check(Math.hypot(clickedPx[0] - target[0], clickedPx[1] - target[1]) < 2, `the page looked up ${clicked} (${clickedPx}), not the clicked pixel ${target}`);
+    const expected = await page.evaluate(async ([lon, lat]) => {
+      const r = await fetch(`/api/v1/reverse?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
+      return r.json();
+    }, clicked);
+    const shown = await page.$$eval('#here li[data-level]', (items) => items.map((li) => [li.dataset.level, li.dataset.code, li.textContent]));
+    report.reverse_chain = shown.map((s) => s[2]);
+    check(expected.chain.length === 4, `the server's chain at ${clicked} has ${expected.chain.length} levels`);
+    check(shown.length === expected.chain.length, `the panel shows ${shown.length} levels, the server ${expected.chain.length}`);
+    expected.chain.forEach((unit, i) => {
+      check(shown[i][0] === unit.level && shown[i][1] === unit.code && shown[i][2].includes(unit.name), `level ${i}: panel ${shown[i]}, server ${unit.level} ${unit.code} ${unit.name}`);
+    });
+    const hereText = await page.textContent('#here');
+    check(hereText.includes(expected.doorplate.address), `the panel lacks the nearest doorplate ${expected.doorplate.address}`);
+    await waitForMapIdle(page);
+    await page.screenshot({ path: join(artifacts, 'map-reverse.png') });
+    await context.close();
+  },
+
+  /** A phone-sized viewport: the panel starts collapsed to its search box and expands. */
+  async phone({ browser, url, artifacts, problems, report }) {
+    const viewport = { width: 390, height: 844 };
+    const { page, context, loadWallMs } = await openMap(browser, url, viewport, problems);
+    report.load_wall_ms = loadWallMs;
+    check(await page.isHidden('#panel-body'), 'the panel body is open on a phone at start');
+    const box = await page.locator('#search-input').boundingBox();
+    check(box && box.y >= 0 && box.y + box.height <= viewport.height && box.width > 250, `the search box is not usable on a phone: ${JSON.stringify(box)}`);
+    const panel = await page.locator('#panel').boundingBox();
+    check(panel.height < viewport.height * 0.3, `the collapsed panel covers ${panel.height}px of ${viewport.height}`);
+    await page.screenshot({ path: join(artifacts, 'map-phone.png') });
+    const names = await searchOptions(page, 'xhq');
+    check(names[0] === '西湖区', `on a phone, xhq lists ${JSON.stringify(names)}`);
+    await page.keyboard.press('Escape');
+    await page.click('#panel-toggle');
+    check(await page.isVisible('#panel-body'), 'the panel toggle does not open the panel');
+    check((await page.getAttribute('#panel-toggle', 'aria-expanded')) === 'true', 'the toggle does not say it is expanded');
+    const open = await page.locator('#panel').boundingBox();
+    check(open.height <= viewport.height * 0.6, `the open panel covers ${open.height}px of ${viewport.height}`);
+    await page.screenshot({ path: join(artifacts, 'map-phone-panel.png') });
+    await context.close();
+  },
+
+  /**
+   * The planner view: a category shows coverage (the count the server gives, areas drawn), the
+   * gap list is sorted, indicators are charted, a what-if facility in the largest gap raises
+   * the covered count, suggested sites are listed and the report exports as CSV.
+   */
+  async planner({ browser, url, artifacts, problems, report }) {
+    // The server builds its walking network after it starts listening and answers coverage
+    // with 503 until then; wait for it here, so the page's own first answer is the real one.
+    const warmStart = Date.now();
+    for (;;) {
+      const answer = await fetch(new URL('/api/v1/coverage?category=home_care_centre&minutes=15', url));
+      await answer.arrayBuffer();
+      if (answer.status === 200) break;
+      check(answer.status === 503 && Date.now() - warmStart < 300_000, `GET /api/v1/coverage: HTTP ${answer.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    report.coverage_warm_up_ms = Date.now() - warmStart;
+    const { page, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const serverCoverage = async (query) => {
+      const answer = await page.evaluate(async (q) => {
+        const r = await fetch(`/api/v1/coverage?${q}`);
+        return { status: r.status, body: await r.json() };
+      }, query);
+      check(answer.status === 200, `GET /api/v1/coverage?${query}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    const waitForCovered = async (expected) => {
+      await page.waitForFunction(
+        (value) => {
+          const total = document.getElementById('coverage-total');
+          const failed = document.querySelector('#coverage-summary .unavailable');
+          return (total && total.dataset.covered === String(value)) || failed;
+        },
+        expected,
+        { timeout: TIMEOUT_MS }
+      );
+      const failed = await page.$('#coverage-summary .unavailable');
+      check(!failed, `coverage unavailable: ${failed && (await failed.textContent())}`);
+    };
+
+    await page.click('#tab-planner');
+    check(await page.isVisible('#view-planner'), 'the planner tab does not show the planner view');
+    const category = 'home_care_centre';
+    await page.selectOption('#planner-category', category);
+    const query = `category=${category}&minutes=15&level=township&mode=walk`;
+    const baseline = await serverCoverage(query);
+    report.baseline_covered_elderly = baseline.total.covered_elderly;
+    report.elderly = baseline.total.elderly;
+    await waitForCovered(baseline.total.covered_elderly);
+    check(baseline.total.covered_elderly > 0, 'the server covers no elderly at all');
+
+    // Areas and the choropleth are drawn.
+    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.17, 30.27], zoom: 10.5 }));
+    await waitForMapIdle(page);
+    const drawn = await page.evaluate(() => {
+      const { map } = window.civmap;
+      const count = (id) => map.queryRenderedFeatures({ layers: [id] }).length;
+      return { areas: count('coverage-area'), choropleth: count('planner-choropleth'), gaps: count('coverage-gaps') };
+    });
+    report.drawn = drawn;
+    check(drawn.areas > 0, 'no service areas drawn');
+    check(drawn.choropleth > 0, 'no unit coloured by coverage');
+
+    // The gap list, largest uncovered elderly first.
+    const gaps = await page.$$eval('#gap-list li[data-elderly]', (items) => items.map((li) => Number(li.dataset.elderly)));
+    report.gaps_listed = gaps.length;
+    check(gaps.length > 0, 'no gaps listed');
+    check(gaps.every((v, i) => i === 0 || gaps[i - 1] >= v), `gaps not sorted by uncovered elderly: ${gaps.slice(0, 10)}`);
+
+    // Indicators are charted.
+    await page.waitForSelector('#indicators svg.indicator-chart, #indicators .unavailable', { timeout: TIMEOUT_MS });
+    const indicatorError = await page.$('#indicators .unavailable');
+    check(!indicatorError, `indicators unavailable: ${indicatorError && (await indicatorError.textContent())}`);
+    report.indicator_bars = await page.$$eval('#indicators .indicator-value', (bars) => bars.length);
+    check(report.indicator_bars > 0, 'the indicator chart has no bars');
+    await page.screenshot({ path: join(artifacts, 'planner.png') });
+
+    // What-if: a facility in the middle of the largest gap covers more elderly.
+    const gapPoint = await page.evaluate(async (q) => {
+      const body = await (await fetch(`/api/v1/coverage/gaps?${q}`)).json();
+      const largest = body.features.slice().sort((a, b) => b.properties.elderly - a.properties.elderly)[0];
+      const ring = largest.geometry.type === 'Polygon' ? largest.geometry.coordinates[0] : largest.geometry.coordinates[0][0];
+      const n = ring.length - 1;
+      return [ring.slice(0, n).reduce((s, c) => s + c[0], 0) / n, ring.slice(0, n).reduce((s, c) => s + c[1], 0) / n];
+    }, query);
+    report.what_if_at = gapPoint;
+    await page.evaluate((center) => window.civmap.map.jumpTo({ center, zoom: 14 }), gapPoint);
+    await waitForMapIdle(page);
+    const px = await page.evaluate((p) => (({ x, y }) => [x, y])(window.civmap.map.project(p)), gapPoint);
+    await page.click('#whatif-add');
+    check((await page.getAttribute('#whatif-add', 'aria-pressed')) === 'true', 'the add button is not pressed');
+    await page.mouse.click(px[0], px[1]);
+    await page.waitForFunction(() => window.civmapPlanner.scenarioId && document.getElementById('scenario-delta'), null, { timeout: TIMEOUT_MS });
+    const scenarioId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const withScenario = await serverCoverage(`${query}&scenario=${encodeURIComponent(scenarioId)}`);
+    await waitForCovered(withScenario.total.covered_elderly);
+    const delta = Number(await page.getAttribute('#scenario-delta', 'data-delta'));
+    report.what_if = { scenario: scenarioId, covered_elderly: withScenario.total.covered_elderly, delta };
+    check(withScenario.total.covered_elderly > baseline.total.covered_elderly, `adding a facility in the largest gap did not raise coverage (${baseline.total.covered_elderly} → ${withScenario.total.covered_elderly})`);
+    check(delta === withScenario.total.covered_elderly - baseline.total.covered_elderly, `the page shows a change of ${delta}`);
+    await waitForMapIdle(page);
+    await page.screenshot({ path: join(artifacts, 'planner-what-if.png') });
+
+    // Suggested sites.
+    await page.click('#suggest-sites');
+    await page.waitForSelector('#siting-list li, #siting .unavailable', { timeout: TIMEOUT_MS });
+    const sitingError = await page.$('#siting .unavailable');
+    check(!sitingError, `siting unavailable: ${sitingError && (await sitingError.textContent())}`);
+    const sites = await page.$$eval('#siting-list li', (items) => items.map((li) => Number(li.dataset.elderly)));
+    report.sites = sites;
+    check(sites.length > 0 && sites.length <= 5, `suggested ${sites.length} sites for k=5`);
+    check(sites.every((v) => v > 0), `a suggested site covers no new elderly: ${sites}`);
+
+    // CSV export of the report on screen.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT_MS }), page.click('#export-csv')]);
+    const csv = (await (await download.createReadStream()).toArray()).join('');
+    const lines = csv.replace(/^\ufeff/, '').trim().split('\n');
+    report.csv = { file: download.suggestedFilename(), lines: lines.length };
+    check(lines[0].startsWith('category,minutes,scenario,code,name,level'), `CSV header: ${lines[0]}`);
+    check(lines.length === withScenario.units.length + 1, `CSV has ${lines.length - 1} rows for ${withScenario.units.length} units`);
+    await context.close();
+  },
+};
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`browser-test: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  mkdirSync(options.artifacts, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CIVMAP_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const problems = [];
+  const report = { suite: options.suite };
+  try {
+    await SUITES[options.suite]({ browser, ...options, problems, report });
+  } catch (error) {
+    problems.push(error instanceof CheckFailed ? `check failed: ${error.message}` : `error: ${error.stack || error}`);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(report));
+  for (const problem of problems) console.error(problem);
+  return problems.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();

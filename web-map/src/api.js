@@ -1,0 +1,62 @@
+// The same-origin JSON API (docs/API.md). Errors carry the HTTP status and the API's own
+// message, so the page can say *why* something is unavailable instead of guessing.
+
+/** A non-2xx answer: `status` is the HTTP status, `message` the API's error message. */
+export class HttpError extends Error {
+  constructor(url, status, apiMessage) {
+    super(`${url}: HTTP ${status}${apiMessage ? ` (${apiMessage})` : ''}`);
+    this.url = url;
+    this.status = status;
+    this.apiMessage = apiMessage;
+  }
+}
+
+async function readJson(url, response) {
+  if (!response.ok) {
+    let apiMessage = '';
+    try {
+      const body = await response.json();
+      apiMessage = body && body.error && body.error.message ? body.error.message : '';
+    } catch {
+      // Not a JSON error body; the status says enough.
+    }
+    throw new HttpError(url, response.status, apiMessage);
+  }
+  return response.json();
+}
+
+/** GET `url` as JSON. */
+export async function getJson(url, { signal } = {}) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+  return readJson(url, response);
+}
+
+/** POST `body` as JSON to `url`, answer as JSON. */
+export async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return readJson(url, response);
+}
+
+/** `path?k=v&…`, leaving out empty values. */
+export function withQuery(path, params) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') {
+      query.set(key, String(value));
+    }
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** A short human text for an error, for status lines. */
+export function describeError(error) {
+  if (error instanceof HttpError) {
+    return error.apiMessage ? `HTTP ${error.status}: ${error.apiMessage}` : `HTTP ${error.status}`;
+  }
+  return String(error && error.message ? error.message : error);
+}
