@@ -89,6 +89,38 @@ fn tiles_are_gzipped_tagged_revalidated_and_bad_addresses_are_400() {
         assert_eq!(v["error"]["code"], "bad_parameter", "{path}");
         assert_eq!(v["error"]["param"], param, "{path}");
     }
+    // coverage and gaps: polygons of the coverage engine for the query
+    let q = "category=elder_canteen&minutes=15";
+    for set in ["coverage", "gaps"] {
+        let r = client
+            .get(format!("{}/tiles/{set}/10/853/421.mvt?{q}", server.base))
+            .timeout(Duration::from_secs(300))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{set}");
+        let body = r.bytes().unwrap();
+        assert!(
+            body.windows(set.len()).any(|w| w == set.as_bytes()),
+            "{set} layer"
+        );
+        assert!(body.windows(13).any(|w| w == b"elder_canteen"));
+        let (s, tj) = server.json(&format!("/tiles/{set}.json?{q}"));
+        assert_eq!(s, 200);
+        assert!(tj["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(".mvt?{q}")));
+    }
+    let r = client
+        .get(format!(
+            "{}/tiles/coverage/10/853/421.mvt?category=nope",
+            server.base
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["error"]["param"], "category");
 }
 
 #[test]
