@@ -317,7 +317,7 @@ pub async fn result(
     Ok(r)
 }
 
-fn query(s: &SharedState, p: &Params) -> Result<CoverageQuery, ApiError> {
+pub(crate) fn query(s: &SharedState, p: &Params) -> Result<CoverageQuery, ApiError> {
     Ok(CoverageQuery {
         category: category(p)?,
         minutes: minutes(p)?,
