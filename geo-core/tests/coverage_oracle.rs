@@ -9,7 +9,7 @@ mod coverage {
         WalkProfile, NO_SOURCE,
     };
     use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit, Dataset, Doorplate, WalkNetwork};
-    use geo::{coord, Area, Contains, Distance, Geodesic, MultiPolygon, Point};
+    use geo::{coord, Area, Contains, Distance, Geodesic, Intersects, MultiPolygon, Point};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -392,7 +392,84 @@ mod coverage {
         for g in &gaps {
             for &i in &g.doorplates {
                 assert!(!result.covered[i as usize]);
-                assert!(g.polygon.contains(&dataset.doorplates[i as usize].location));
+                assert!(g
+                    .outline
+                    .intersects(&dataset.doorplates[i as usize].location));
+            }
+        }
+    }
+
+    #[test]
+    fn gaps_by_township_never_cross_a_township_border() {
+        let mut dataset = random_city(11, 20, 4000);
+        let unit = |code: &str, level, parent: Option<&str>| AdminUnit {
+            code: AdminCode::parse(code).unwrap(),
+            name: code.into(),
+            level,
+            parent: parent.map(|p| AdminCode::parse(p).unwrap()),
+            kind: String::new(),
+            geometry: MultiPolygon(vec![]),
+            population: 0,
+            elderly: 0,
+            synthetic: true,
+        };
+        dataset.admin = vec![
+            unit("330100000000", AdminLevel::City, None),
+            unit("330106000000", AdminLevel::District, Some("330100000000")),
+            unit("330106001000", AdminLevel::Township, Some("330106000000")),
+            unit("330106002000", AdminLevel::Township, Some("330106000000")),
+            unit("330106001001", AdminLevel::Community, Some("330106001000")),
+            unit("330106002001", AdminLevel::Community, Some("330106002000")),
+        ];
+        // a border down the middle of the city, through its uncovered blocks
+        let mid = {
+            let mut xs: Vec<f64> = dataset.doorplates.iter().map(|d| d.location.x()).collect();
+            xs.sort_by(f64::total_cmp);
+            xs[xs.len() / 2]
+        };
+        for d in &mut dataset.doorplates {
+            let code = if d.location.x() < mid {
+                "330106001001"
+            } else {
+                "330106002001"
+            };
+            d.community = Some(AdminCode::parse(code).unwrap());
+        }
+        let engine = CoverageEngine::new(&dataset);
+        let result = engine
+            .coverage(
+                &[(0, 120.11, 30.209)],
+                3.0,
+                &WalkProfile::standard(),
+                CoverageMode::Walk,
+            )
+            .unwrap();
+        let uncovered = result.covered.iter().filter(|&&c| !c).count();
+        let across = engine.gaps(&result, 200.0).unwrap();
+        let within = engine
+            .gaps_by_unit(&result, 200.0, Some(AdminLevel::Township))
+            .unwrap();
+        let total = |gaps: &[civmap_geo_core::coverage::Gap]| {
+            gaps.iter().map(|g| g.doorplates.len()).sum::<usize>()
+        };
+        assert_eq!(total(&across), uncovered);
+        assert_eq!(total(&within), uncovered);
+        // the border splits at least one area that touched across it
+        assert!(
+            within.len() > across.len(),
+            "{} vs {}",
+            within.len(),
+            across.len()
+        );
+        for g in &within {
+            let township = &dataset.admin[g.unit.expect("every doorplate has a township") as usize];
+            assert_eq!(township.level, AdminLevel::Township);
+            for &i in &g.doorplates {
+                let community = dataset.doorplates[i as usize].community.as_ref().unwrap();
+                assert_eq!(&community.as_str()[..9], &township.code.as_str()[..9]);
+                assert!(g
+                    .outline
+                    .intersects(&dataset.doorplates[i as usize].location));
             }
         }
     }

@@ -252,10 +252,12 @@ async fn coverage_features(
     } else {
         let r = crate::api::coverage::result(s, &snap, &q).await?;
         let engine = snap.engine.clone();
-        let gaps = tokio::task::spawn_blocking(move || engine.gaps(&r, GAP_CELL_M))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let gaps = tokio::task::spawn_blocking(move || {
+            engine.gaps_by_unit(&r, GAP_CELL_M, Some(civmap_geo_core::AdminLevel::Township))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
         gaps.into_iter()
             .enumerate()
             .map(|(i, g)| {
@@ -263,7 +265,7 @@ async fn coverage_features(
                 props.push(("rank".to_owned(), V::from(i as u64 + 1)));
                 props.push(("elderly".to_owned(), V::from(g.elderly)));
                 props.push(("population".to_owned(), V::from(g.residents)));
-                PolygonFeature::new(i as u64 + 1, &geo::MultiPolygon(vec![g.polygon]), props)
+                PolygonFeature::new(i as u64 + 1, &g.outline, props)
             })
             .collect()
     };

@@ -4,20 +4,31 @@
 //! equirectangular frame at the network's mean latitude (cells are within ±1.5% of their
 //! nominal size across Hangzhou's 1.5° of latitude); cells holding uncovered doorplates
 //! form areas by 8-neighbour connectivity, so a gap is a patch of uncovered blocks that
-//! touch at least at a corner. Each area's outline is the convex hull of its cells'
-//! corners. Areas are ranked by uncovered elderly, then residents, then position.
+//! touch at least at a corner. Areas never cross an administrative border at the chosen
+//! level ([`CoverageEngine::gaps_by_unit`]): in the countryside uncovered blocks touch
+//! from one township to the next, and one "gap" spanning half the city points a planner
+//! nowhere, while a gap per township is something its street office can act on. Each
+//! area's outline is the exact outline of its cells (no convex hull, which would claim
+//! covered blocks between arms of the area). Areas are ranked by uncovered elderly, then
+//! residents, then position.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use geo::{ConvexHull, Coord, MultiPoint, Point, Polygon};
+use geo::{Coord, MultiPolygon};
 
+use super::service_area::cells_to_polygons;
 use super::{metres_per_degree, CoverageEngine, CoverageError, CoverageResult};
+use crate::AdminLevel;
 
 /// One uncovered area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gap {
-    /// Outline: convex hull of the area's grid cells (WGS84).
-    pub polygon: Polygon<f64>,
+    /// Outline: the exact outline of the area's grid cells (WGS84); several polygons when
+    /// cells touch only at corners.
+    pub outline: MultiPolygon<f64>,
+    /// Index (into the dataset's admin units) of the unit of the requested level the area
+    /// lies in; `None` for doorplates without a known unit, or when no level was asked.
+    pub unit: Option<u32>,
     /// Grid cells in the area.
     pub cells: usize,
     /// Uncovered doorplates (indices into the dataset's doorplates), ascending.
@@ -93,40 +104,53 @@ impl CoverageEngine {
     }
 
     /// Uncovered doorplates grouped into areas on a `cell_m` grid (200 m suits blocks),
-    /// largest uncovered elderly first.
+    /// largest uncovered elderly first. Areas may cross administrative borders; see
+    /// [`Self::gaps_by_unit`] to keep them within one unit.
     pub fn gaps(&self, result: &CoverageResult, cell_m: f64) -> Result<Vec<Gap>, CoverageError> {
+        self.gaps_by_unit(result, cell_m, None)
+    }
+
+    /// Like [`Self::gaps`], but an area never spans two units of `level`: each uncovered
+    /// doorplate is binned by (its unit at `level`, cell), so neighbouring cells of two
+    /// townships form two gaps. Doorplates without a known unit group among themselves.
+    pub fn gaps_by_unit(
+        &self,
+        result: &CoverageResult,
+        cell_m: f64,
+        level: Option<AdminLevel>,
+    ) -> Result<Vec<Gap>, CoverageError> {
         let grid = self.grid(cell_m)?;
-        let mut cells: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
+        type Key = (u32, i64, i64);
+        let mut cells: HashMap<Key, Vec<u32>> = HashMap::new();
         for (i, &c) in result.covered.iter().enumerate() {
             if !c {
                 let [lon, lat] = self.lon_lat[i];
                 if lon.is_finite() && lat.is_finite() {
-                    cells.entry(grid.cell(lon, lat)).or_default().push(i as u32);
+                    let unit = level.map_or(u32::MAX, |l| self.rollup.unit_at(i, l));
+                    let (x, y) = grid.cell(lon, lat);
+                    cells.entry((unit, x, y)).or_default().push(i as u32);
                 }
             }
         }
-        let mut keys: Vec<(i64, i64)> = cells.keys().copied().collect();
+        let mut keys: Vec<Key> = cells.keys().copied().collect();
         keys.sort_unstable();
-        let mut seen: HashMap<(i64, i64), ()> = HashMap::with_capacity(keys.len());
+        let mut seen: HashSet<Key> = HashSet::with_capacity(keys.len());
         let mut gaps = Vec::new();
         for start in keys {
-            if seen.insert(start, ()).is_some() {
+            if !seen.insert(start) {
                 continue;
             }
+            let unit = start.0;
             let mut queue = VecDeque::from([start]);
             let mut members = Vec::new();
-            let mut corners = Vec::new();
-            let mut n_cells = 0;
-            while let Some((i, j)) = queue.pop_front() {
-                n_cells += 1;
-                members.extend_from_slice(&cells[&(i, j)]);
-                for (di, dj) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                    corners.push(Point(grid.corner(i + di, j + dj)));
-                }
+            let mut area: HashSet<(i64, i64)> = HashSet::new();
+            while let Some(key @ (_, i, j)) = queue.pop_front() {
+                area.insert((i, j));
+                members.extend_from_slice(&cells[&key]);
                 for di in -1..=1 {
                     for dj in -1..=1 {
-                        let nb = (i + di, j + dj);
-                        if cells.contains_key(&nb) && seen.insert(nb, ()).is_none() {
+                        let nb = (unit, i + di, j + dj);
+                        if cells.contains_key(&nb) && seen.insert(nb) {
                             queue.push_back(nb);
                         }
                     }
@@ -134,8 +158,9 @@ impl CoverageEngine {
             }
             members.sort_unstable();
             gaps.push(Gap {
-                polygon: MultiPoint(corners).convex_hull(),
-                cells: n_cells,
+                outline: cells_to_polygons(&area, &grid),
+                unit: (unit != u32::MAX).then_some(unit),
+                cells: area.len(),
                 residents: members
                     .iter()
                     .map(|&i| self.residents[i as usize] as u64)

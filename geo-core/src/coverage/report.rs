@@ -76,6 +76,22 @@ pub(crate) struct AdminRollup {
 }
 
 impl AdminRollup {
+    /// The unit of `level` that doorplate `i` lies in (its community or an ancestor),
+    /// `u32::MAX` when unknown.
+    pub fn unit_at(&self, i: usize, level: AdminLevel) -> u32 {
+        let Some(&own) = self.doorplate_unit.get(i) else {
+            return u32::MAX;
+        };
+        if own == u32::MAX {
+            return u32::MAX;
+        }
+        self.chains[own as usize]
+            .iter()
+            .copied()
+            .find(|&u| self.units[u as usize].2 == level)
+            .unwrap_or(u32::MAX)
+    }
+
     pub fn build(dataset: &Dataset) -> Self {
         let by_code: HashMap<&AdminCode, u32> = dataset
             .admin

@@ -391,6 +391,16 @@ pub async fn coverage(
     Ok(json_bytes(to_vec(&report_json(&report, &q, level))?))
 }
 
+fn multipolygon_json(mp: &geo::MultiPolygon<f64>) -> Value {
+    let rings = |p: &Polygon<f64>| -> Value {
+        match polygon_json(p) {
+            Value::Object(mut o) => o.remove("coordinates").unwrap_or(Value::Null),
+            v => v,
+        }
+    };
+    json!({"type": "MultiPolygon", "coordinates": mp.0.iter().map(rings).collect::<Vec<_>>()})
+}
+
 fn polygon_json(p: &Polygon<f64>) -> Value {
     let ring = |ls: &geo::LineString<f64>| -> Value {
         Value::Array(ls.0.iter().map(|c| json!([c.x, c.y])).collect())
@@ -449,44 +459,11 @@ pub async fn area(
     Ok(geojson_bytes(body))
 }
 
-/// The unit of `level` that most of a gap's doorplates belong to.
-fn gap_unit(live: &LiveData, gap: &Gap, level: AdminLevel) -> Value {
-    let d = live.data.data();
-    let by_code: std::collections::HashMap<&civmap_geo_core::AdminCode, usize> = d
-        .admin
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (&u.code, i))
-        .collect();
-    let mut votes: std::collections::HashMap<usize, usize> = Default::default();
-    for &i in &gap.doorplates {
-        let Some(dp) = d.doorplates.get(i as usize) else {
-            continue;
-        };
-        let mut cur = dp.community.as_ref().and_then(|c| by_code.get(c)).copied();
-        let mut hops = 0;
-        while let Some(u) = cur {
-            if d.admin[u].level == level || hops > 8 {
-                break;
-            }
-            cur = d.admin[u]
-                .parent
-                .as_ref()
-                .and_then(|c| by_code.get(c))
-                .copied();
-            hops += 1;
-        }
-        if let Some(u) = cur.filter(|&u| d.admin[u].level == level) {
-            *votes.entry(u).or_default() += 1;
-        }
-    }
-    votes
-        .into_iter()
-        .max_by_key(|&(u, n)| (n, std::cmp::Reverse(u)))
-        .map(|(u, _)| {
-            let a = &d.admin[u];
-            json!({"code": a.code.as_str(), "name": a.name, "level": a.level.as_str()})
-        })
+/// The unit of `level` a gap lies in (gaps never cross a border at that level).
+fn gap_unit(live: &LiveData, gap: &Gap) -> Value {
+    gap.unit
+        .and_then(|u| live.data.data().admin.get(u as usize))
+        .map(|a| json!({"code": a.code.as_str(), "name": a.name, "level": a.level.as_str()}))
         .unwrap_or(Value::Null)
 }
 
@@ -513,7 +490,7 @@ pub async fn gaps(
     let engine = snap.engine.clone();
     let all = blocking(move || {
         engine
-            .gaps(&r, cell_m)
+            .gaps_by_unit(&r, cell_m, Some(level))
             .map_err(|e| ApiError::range("cell_m", e.to_string()))
     })
     .await?;
@@ -524,10 +501,10 @@ pub async fn gaps(
         .take(limit)
         .enumerate()
         .map(|(rank, g)| {
-            json!({"type": "Feature", "geometry": polygon_json(&g.polygon), "properties": {
+            json!({"type": "Feature", "geometry": multipolygon_json(&g.outline), "properties": {
                 "rank": rank + 1, "elderly": g.elderly, "population": g.residents,
                 "doorplates": g.doorplates.len(), "cells": g.cells,
-                "admin": gap_unit(&live, g, level),
+                "admin": gap_unit(&live, g),
                 "category": q.category.id(), "minutes": q.minutes, "mode": mode_str(q.mode),
                 "synthetic": synthetic,
             }})
