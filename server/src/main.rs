@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: CoverageCommand,
     },
+    /// Vector tiles: export the pyramid to a file.
+    Tiles {
+        #[command(subcommand)]
+        command: TilesCommand,
+    },
     /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
     Generate {
         /// The data directory to write.
@@ -183,6 +188,36 @@ enum DbCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum TilesCommand {
+    /// Render the tiles of the whole city (default data, or --data DIR) into one file.
+    Export {
+        /// pmtiles (PMTiles v3) or mbtiles (SQLite).
+        #[arg(long, value_parser = ["pmtiles", "mbtiles"])]
+        format: String,
+        /// Highest zoom.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u8).range(0..=22))]
+        maxzoom: u8,
+        /// Lowest zoom.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=22))]
+        minzoom: u8,
+        /// Tile set: all, admin, facilities or doorplates.
+        #[arg(long, default_value = "all", value_parser = ["all", "admin", "facilities", "doorplates"])]
+        layer: String,
+        /// Output file (written atomically).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// Rendering threads.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
+        /// Export this data directory instead of the default city.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[command(flatten)]
+        city: CityArgs,
+    },
+}
+
 #[derive(Debug, clap::Args)]
 struct CityArgs {
     /// Seed of the synthetic city.
@@ -258,6 +293,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             crs,
             data,
         } => import(&format, &file, layer.as_deref(), &crs, &data),
+        Command::Tiles {
+            command:
+                TilesCommand::Export {
+                    format,
+                    maxzoom,
+                    minzoom,
+                    layer,
+                    output,
+                    threads,
+                    data,
+                    city,
+                },
+        } => tiles_export(
+            &format,
+            minzoom,
+            maxzoom,
+            &layer,
+            &output,
+            usize::from(threads),
+            data,
+            &city,
+        ),
         Command::Generate { data, city } => {
             let t = Instant::now();
             let ds = generate(
@@ -339,6 +396,68 @@ fn db_push(url: &str, data: Option<PathBuf>, city: &CityArgs) -> anyhow::Result<
     println!(
         "pushed {} admin units, {} facilities, {} doorplates, {} landmarks, {} network nodes, {} edges in {:.1} s",
         c.admin, c.facilities, c.doorplates, c.landmarks, c.network_nodes, c.network_edges,
+        summary.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tiles_export(
+    format: &str,
+    minzoom: u8,
+    maxzoom: u8,
+    layer: &str,
+    output: &std::path::Path,
+    threads: usize,
+    data: Option<PathBuf>,
+    city: &CityArgs,
+) -> anyhow::Result<()> {
+    use civmap_tiles::export::{export, ExportFormat, ExportOptions};
+    if minzoom > maxzoom {
+        eprintln!("civmap: --minzoom {minzoom} is above --maxzoom {maxzoom}");
+        std::process::exit(2);
+    }
+    let ds = local_dataset(data.as_deref(), city)?;
+    let live = civmap_geo_core::live::IndexedDataset::new(ds);
+    let topo = civmap_tiles::AdminTopology::build(&live.data().admin);
+    let inputs = civmap_tiles::TileInputs {
+        data: live.data(),
+        index: live.index(),
+        admin: &topo,
+    };
+    let opts = ExportOptions {
+        set: layer.parse().context("--layer")?,
+        min_zoom: minzoom,
+        max_zoom: maxzoom,
+        bounds: tiles_api::data_bounds(&live.data().admin),
+        format: if format == "mbtiles" {
+            ExportFormat::MbTiles
+        } else {
+            ExportFormat::PmTiles
+        },
+        threads,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "tiles [{bar:30}] {pos}/{len} {percent:>3}% {elapsed} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = export(&inputs, &opts, output, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {}: {} tiles ({} distinct) of {} covering z{}-z{}, {:.1} MB in {:.1} s",
+        output.display(),
+        summary.tiles_written,
+        summary.tile_contents,
+        summary.tiles_considered,
+        minzoom,
+        maxzoom,
+        summary.file_bytes as f64 / 1e6,
         summary.elapsed.as_secs_f64()
     );
     Ok(())

@@ -1,7 +1,9 @@
 //! The web map in a real browser (Debian's Chromium via playwright-core) against the real
 //! `civmap serve`: the page loads with no console errors and draws; search by Chinese and by
 //! pinyin initials lists 西湖区 first and the keyboard flies there; a click shows the
-//! community chain the server gives; the page works on a phone-sized viewport. Screenshots go
+//! community chain the server gives; the page works on a phone-sized viewport; the planner
+//! view shows coverage for a category and a what-if facility changes the covered count (both
+//! checked against the server's own JSON). Screenshots go
 //! to `tests/artifacts/`. The browser-side checks live in `web-map/browser-test.mjs`; each
 //! suite prints one JSON line of measurements (load times), echoed here for the test log.
 
@@ -98,4 +100,17 @@ fn search_lists_xihu_first_flies_there_by_keyboard_and_a_click_shows_the_communi
 #[test]
 fn the_map_works_on_a_phone_sized_viewport() {
     run_suite("phone");
+}
+
+#[test]
+fn choosing_a_category_shows_coverage_and_a_what_if_facility_raises_the_covered_count() {
+    let report = run_suite("planner");
+    let baseline = report["baseline_covered_elderly"].as_u64().unwrap();
+    let after = report["what_if"]["covered_elderly"].as_u64().unwrap();
+    assert!(after > baseline, "{report}");
+    assert_eq!(
+        report["what_if"]["delta"].as_i64(),
+        Some(after as i64 - baseline as i64),
+        "{report}"
+    );
 }

@@ -17,6 +17,7 @@
 
 pub mod cache;
 pub mod clip;
+pub mod export;
 pub mod layers;
 pub mod mercator;
 pub mod mvt;

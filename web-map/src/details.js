@@ -117,25 +117,43 @@ export async function showHere(container, lngLat) {
 }
 
 /**
- * A facility's full address: the gazetteer's label for the facility at this point (searched by
- * name near it), else the admin chain of the point followed by its street address.
+ * A facility's full address. Tile coordinates are rounded to the tile grid, so first the
+ * facility's own record (by id, in a small box around the point) gives its exact position and
+ * street address; then the gazetteer's label for the facility at that position (searched by
+ * name near it); else the admin chain of the point followed by the street address.
  */
 async function facilityAddress(props, [lon, lat]) {
-  const near = { lon: lon.toFixed(6), lat: lat.toFixed(6) };
+  const pad = 5e-4;
+  let exact = [lon, lat];
+  let street = props.address || '';
+  try {
+    const box = [lon - pad, lat - pad, lon + pad, lat + pad].map((v) => v.toFixed(6)).join(',');
+    const records = await getJson(
+      withQuery('/api/v1/facilities', { bbox: box, category: props.category, limit: 200 })
+    );
+    const record = (records.features || []).find((f) => f.properties.id === props.id);
+    if (record) {
+      exact = record.geometry.coordinates;
+      street = record.properties.address || street;
+    }
+  } catch {
+    // Keep the tile's position.
+  }
+  const near = { lon: exact[0].toFixed(6), lat: exact[1].toFixed(6) };
   try {
     const hits = await getJson(
       withQuery('/api/v1/search', { q: props.name, kind: 'facility', limit: 5, ...near })
     );
     const same = (hits.features || []).find((f) => {
       const [flon, flat] = f.geometry.coordinates;
-      return f.properties.name === props.name && Math.abs(flon - lon) < 1e-5 && Math.abs(flat - lat) < 1e-5;
+      return f.properties.name === props.name && Math.abs(flon - exact[0]) < 1e-6 && Math.abs(flat - exact[1]) < 1e-6;
     });
     if (same && same.properties.label) return same.properties.label;
   } catch {
     // Fall through to the chain below.
   }
   const reverse = await getJson(withQuery('/api/v1/reverse', near));
-  return `${chainLabel(reverse.chain || [])}${props.address || ''}`;
+  return `${chainLabel(reverse.chain || [])}${street}`;
 }
 
 const FACILITY_FIELDS = [
@@ -185,6 +203,22 @@ export function adminPopup(props) {
       ['层级 Level', LEVEL_NAMES[props.level] || props.level || '–'],
       ['代码 Code', props.code || '–'],
       ['人口 Population', formatCount(props.population)],
+      ['老年人 Elderly (60+)', formatCount(props.elderly)],
+    ]),
+    syntheticTag(props.synthetic)
+  );
+}
+
+/** Popup content for a doorplate (门牌). */
+export function doorplatePopup(props) {
+  return el(
+    'div',
+    { class: 'popup' },
+    el('p', { class: 'popup-title', text: props.label || `${props.road || ''}${props.number ?? ''}号` }),
+    table([
+      ['道路 Road', props.road || '–'],
+      ['门牌号 Number', props.number === undefined ? '–' : String(props.number)],
+      ['居民 Residents', formatCount(props.residents)],
       ['老年人 Elderly (60+)', formatCount(props.elderly)],
     ]),
     syntheticTag(props.synthetic)

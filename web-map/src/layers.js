@@ -153,7 +153,7 @@ export function addBaseLayers(map, sources, categories) {
       ...from(sources.doorplates),
       minzoom: 17,
       layout: {
-        'text-field': ['to-string', ['get', 'label']],
+        'text-field': ['to-string', ['get', 'number']],
         'text-font': LABEL_FONT,
         'text-size': 10,
         'text-offset': [0, 0.9],

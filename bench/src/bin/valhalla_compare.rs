@@ -115,8 +115,15 @@ fn main() -> anyhow::Result<()> {
         profile.speed_m_per_s
     );
     println!(
-        "{:<14} {:>4} {:>12} {:>12} {:>11} {:>11} {:>6}",
-        "point", "min", "civmap km²", "Valhalla km²", "civmap ms", "Valhalla ms", "IoU"
+        "{:<14} {:>4} {:>12} {:>12} {:>11} {:>11} {:>6} {:>10}",
+        "point",
+        "min",
+        "civmap km²",
+        "Valhalla km²",
+        "civmap ms",
+        "Valhalla ms",
+        "IoU",
+        "civmap in V"
     );
     let mut features = Vec::new();
     let mut ious = Vec::new();
@@ -165,11 +172,12 @@ fn main() -> anyhow::Result<()> {
             let iou = if union > 0.0 { inter / union } else { 0.0 };
             ious.push(iou);
             println!(
-                "{name:<14} {minutes:>4} {:>12.3} {:>12.3} {:>11.2} {:>11.2} {iou:>6.3}",
+                "{name:<14} {minutes:>4} {:>12.3} {:>12.3} {:>11.2} {:>11.2} {iou:>6.3} {:>10.3}",
                 a.unsigned_area() / 1e6,
                 b.unsigned_area() / 1e6,
                 median(&mut ours_ms),
-                median(&mut theirs_ms)
+                median(&mut theirs_ms),
+                inter / a.unsigned_area().max(f64::MIN_POSITIVE)
             );
             for (engine_name, polygon) in [("civmap", &ours), ("valhalla", &theirs)] {
                 features.push(json!({
@@ -186,7 +194,7 @@ fn main() -> anyhow::Result<()> {
         serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features}))?,
     )?;
     println!(
-        "median IoU {:.3}; both engines' polygons in {}",
+        "median IoU {:.3}; civmap in V: share of civmap's area inside Valhalla's; civmap ms: CoverageEngine::service_area in-process; Valhalla ms: POST /isochrone round trip; both engines' polygons in {}",
         median(&mut ious),
         path.display()
     );

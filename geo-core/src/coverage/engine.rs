@@ -140,7 +140,7 @@ pub struct CoverageEngine {
 impl CoverageEngine {
     /// Builds the graph and snapper and snaps every doorplate to its nearest edge.
     ///
-    /// The snapper's R-tree is bulk-loaded while another thread builds the CSR graph and the
+    /// The snapper's edge grid is built while another thread builds the CSR graph and the
     /// admin roll-up; the doorplates are then snapped in contiguous chunks, one per
     /// available core. Each doorplate's snap depends only on its own position, so the
     /// result is the same as a sequential build.

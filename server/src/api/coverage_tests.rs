@@ -757,3 +757,51 @@ async fn openapi_lists_the_coverage_routes() {
         .get("501")
         .is_none());
 }
+
+#[tokio::test]
+async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
+    use crate::coverage_service::{note_change, DataChange};
+    // a state of its own: this test edits the data
+    let st: SharedState = Arc::new(AppState::new(city(), StoreKind::Postgis));
+    let ask = |st: SharedState| async move {
+        let resp = super::router(st)
+            .oneshot(
+                Request::get("/api/v1/coverage?category=elder_canteen&minutes=4")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let v: Value =
+            serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        v["total"].clone()
+    };
+    let base = ask(st.clone()).await;
+    // a doorplate with 50 elderly right at canteen c1: the engine must be rebuilt
+    {
+        let mut live = st.write();
+        let (x, y) = node_xy(1, 1);
+        let mut d = live.data.data().doorplates[0].clone();
+        d.id = 9_999;
+        d.number = 9_999;
+        d.location = Point::new(x, y);
+        d.elderly = 50;
+        live.data.upsert_doorplate(d);
+    }
+    note_change(&st, DataChange::Structure);
+    let more = ask(st.clone()).await;
+    assert_eq!(more["elderly"], base["elderly"].as_u64().unwrap() + 50);
+    assert_eq!(
+        more["covered_elderly"],
+        base["covered_elderly"].as_u64().unwrap() + 50
+    );
+    // closing canteen c2 in the data (a facility edit): the cached answer must not be reused
+    st.write().data.delete_facility("c2");
+    note_change(&st, DataChange::Facilities);
+    let fewer = ask(st.clone()).await;
+    assert!(
+        fewer["covered_elderly"].as_u64() < more["covered_elderly"].as_u64(),
+        "{fewer} vs {more}"
+    );
+}
