@@ -36,6 +36,9 @@ fn admin_weight(u: &AdminUnit) -> f32 {
     base * (1.0 + 0.03 * pop.min(1.0))
 }
 
+/// At least the highest weight of any entry (a city of the largest population, 1.03; see
+/// `admin_weight`).
+pub(super) const MAX_WEIGHT: f32 = 1.031;
 pub(super) const ROAD_WEIGHT: f32 = 0.72;
 pub(super) const FACILITY_WEIGHT: f32 = 0.68;
 pub(super) const LANDMARK_WEIGHT: f32 = 0.66;

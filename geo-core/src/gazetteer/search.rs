@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use super::build::{bigram, trigrams_of, BIG_RANGE, DOORPLATE_WEIGHT};
+use super::build::{bigram, trigrams_of, BIG_RANGE, DOORPLATE_WEIGHT, MAX_WEIGHT};
 use super::idhash::IdMap;
 use super::phonetic::query_pinyin;
 use super::text::{
@@ -344,7 +344,9 @@ impl Gazetteer {
             (false, false) => 0.85,
             (false, true) => 0.6,
         };
-        if has_han {
+        // homophones cannot reach the top `limit` when that many places already rank above
+        // the best a pinyin match could (its factor × the highest weight × proximity)
+        if has_han && !self.filled(&cands, opts, pinyin_factor) {
             self.match_keys(&p, pinyin_factor, &mut cands);
         }
         // typo search only when nothing good was found, and not on long or numbered input
@@ -407,6 +409,27 @@ impl Gazetteer {
             self.match_keys(&p, factor, &mut cands);
         }
         Ok(self.rank(cands, &opts))
+    }
+
+    /// Whether `opts.limit` candidates already rank above anything a further match of at
+    /// most `score` could rank (a lossless cut: skipping that match changes no result).
+    fn filled(&self, cands: &Candidates, opts: &SearchOptions, score: f64) -> bool {
+        if cands.entries.len() + cands.doorplates.len() < opts.limit {
+            return false;
+        }
+        let proximity_max = if opts.near.is_some() { 1.5 } else { 1.0 };
+        let bound = score * f64::from(MAX_WEIGHT) * proximity_max;
+        let wanted = |k: PlaceKind| opts.kinds.is_empty() || opts.kinds.contains(&k);
+        // ranks without the proximity bonus: lower bounds of the real ones
+        let above = cands
+            .entries
+            .iter()
+            .filter(|(&e, &s)| {
+                let en = &self.entries[e as usize];
+                !en.dead && wanted(en.kind) && s * f64::from(en.weight) > bound
+            })
+            .count();
+        above >= opts.limit
     }
 
     fn rank(&self, cands: Candidates, opts: &SearchOptions) -> Vec<SearchHit> {

@@ -278,8 +278,9 @@ pub fn bounded_damerau(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     }
 }
 
-/// Optimal string alignment over three rows of `b.len() + 1` cells, stopping as soon as a
-/// whole row exceeds `max`.
+/// Optimal string alignment over three rows of `b.len() + 1` cells, computing only the band
+/// of cells within `max` of the diagonal (the others exceed `max` anyway) and stopping as
+/// soon as a whole band exceeds `max`.
 fn osa<'r>(
     a: &[u8],
     b: &[u8],
@@ -288,31 +289,42 @@ fn osa<'r>(
     mut prev: &'r mut [u16],
     mut cur: &'r mut [u16],
 ) -> Option<usize> {
+    // "more than max": big enough to stay above any bound, small enough to add one to
+    const FAR: u16 = u16::MAX / 2;
     let m = b.len();
-    let clamp = |v: usize| v.min(usize::from(u16::MAX)) as u16;
+    let max16 = max.min(usize::from(FAR) - 1) as u16;
     for (j, c) in prev.iter_mut().enumerate() {
-        *c = clamp(j);
+        *c = if j <= max { j as u16 } else { FAR };
     }
     for i in 1..=a.len() {
-        cur[0] = clamp(i);
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(m);
+        cur[0] = if i <= max { i as u16 } else { FAR };
+        if lo > 1 {
+            cur[lo - 1] = FAR;
+        }
         let mut row_min = cur[0];
-        for j in 1..=m {
+        for j in lo..=hi {
             let cost = u16::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
             }
+            let v = v.min(FAR);
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if usize::from(row_min) > max {
+        if hi < m {
+            cur[hi + 1] = FAR;
+        }
+        if row_min > max16 {
             return None;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    let d = usize::from(prev[m]);
-    (d <= max).then_some(d)
+    let d = prev[m];
+    (d <= max16).then_some(usize::from(d))
 }
 
 #[cfg(test)]
