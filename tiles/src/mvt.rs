@@ -74,25 +74,25 @@ impl From<bool> for Value {
     }
 }
 
-/// Hashable identity of a value, for the layer's value table.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    String(String),
-    UInt(u64),
-    SInt(i64),
-    Double(u64),
-    Bool(bool),
+/// Hash of a value's type and content, for the layer's value table (looked up without
+/// allocating; equal hashes are confirmed against the stored value).
+fn value_hash(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match v {
+        Value::String(s) => (0u8, s.as_str()).hash(&mut h),
+        Value::UInt(u) => (1u8, *u).hash(&mut h),
+        Value::SInt(i) => (2u8, *i).hash(&mut h),
+        Value::Double(d) => (3u8, d.to_bits()).hash(&mut h),
+        Value::Bool(b) => (4u8, *b).hash(&mut h),
+    }
+    h.finish()
 }
 
-impl ValueKey {
-    fn of(v: &Value) -> Self {
-        match v {
-            Value::String(s) => Self::String(s.clone()),
-            Value::UInt(u) => Self::UInt(*u),
-            Value::SInt(i) => Self::SInt(*i),
-            Value::Double(d) => Self::Double(d.to_bits()),
-            Value::Bool(b) => Self::Bool(*b),
-        }
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Double(x), Value::Double(y)) => x.to_bits() == y.to_bits(),
+        _ => a == b,
     }
 }
 
@@ -277,7 +277,7 @@ pub struct LayerBuilder {
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Value>,
-    value_index: HashMap<ValueKey, u32>,
+    value_index: HashMap<u64, Vec<u32>>,
     features: Vec<u8>,
     count: usize,
     geometry: Vec<u32>,
@@ -338,13 +338,18 @@ impl LayerBuilder {
                     i
                 }
             };
-            let vk = ValueKey::of(v);
-            let vi = match self.value_index.get(&vk) {
-                Some(&i) => i,
+            let hash = value_hash(v);
+            let found = self.value_index.get(&hash).and_then(|ids| {
+                ids.iter()
+                    .copied()
+                    .find(|&i| same_value(&self.values[i as usize], v))
+            });
+            let vi = match found {
+                Some(i) => i,
                 None => {
                     let i = self.values.len() as u32;
                     self.values.push(v.clone());
-                    self.value_index.insert(vk, i);
+                    self.value_index.entry(hash).or_default().push(i);
                     i
                 }
             };
