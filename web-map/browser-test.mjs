@@ -42,8 +42,10 @@ async function openMap(browser, url, viewport, problems) {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
-    // An aborted autocomplete request (superseded by a newer keystroke) is the page working.
-    if (request.failure()?.errorText === 'net::ERR_ABORTED' && request.url().includes('/api/v1/autocomplete')) return;
+    // Requests the page itself cancels are the page working: an autocomplete superseded by a
+    // newer keystroke, a tile MapLibre no longer needs after the view moved.
+    const cancellable = ['/api/v1/autocomplete', '/tiles/'].some((part) => request.url().includes(part));
+    if (request.failure()?.errorText === 'net::ERR_ABORTED' && cancellable) return;
     problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
   });
   const t0 = Date.now();
@@ -116,9 +118,32 @@ async function waitForMapIdle(page) {
   await page.waitForFunction(() => !window.civmap.map.isMoving() && window.civmap.map.loaded(), null, { timeout: TIMEOUT_MS });
 }
 
+/**
+ * The server builds its walking network after it starts listening (coverage answers 503 until
+ * then); waiting for it keeps that one-off build out of page timings and gives the planner a
+ * real first answer. Returns the milliseconds waited.
+ */
+async function waitForCoverageEngine(url) {
+  const start = Date.now();
+  for (;;) {
+    const answer = await fetch(new URL('/api/v1/coverage?category=home_care_centre&minutes=15', url));
+    await answer.arrayBuffer();
+    if (answer.status === 200) return Date.now() - start;
+    check(answer.status === 503 && Date.now() - start < 300_000, `GET /api/v1/coverage: HTTP ${answer.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 const SUITES = {
   /** 1280×800: draws, search by Chinese and pinyin initials, keyboard choice, reverse lookup. */
   async public({ browser, url, artifacts, problems, report }) {
+    report.coverage_warm_up_ms = await waitForCoverageEngine(url);
+    // Load time, twice in fresh browser contexts (empty browser cache): first against the
+    // server's cold tile cache, then warm. `load_wall_ms` runs from navigation to the map's
+    // first idle with its data; `load_page_ms` from the page script's start to that idle.
+    const first = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    report.load_cold_tiles = { wall_ms: first.loadWallMs, page_ms: first.pageMs };
+    await first.context.close();
     const { page, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
     report.load_wall_ms = loadWallMs;
     report.load_page_ms = pageMs;
@@ -220,17 +245,7 @@ const SUITES = {
    * the covered count, suggested sites are listed and the report exports as CSV.
    */
   async planner({ browser, url, artifacts, problems, report }) {
-    // The server builds its walking network after it starts listening and answers coverage
-    // with 503 until then; wait for it here, so the page's own first answer is the real one.
-    const warmStart = Date.now();
-    for (;;) {
-      const answer = await fetch(new URL('/api/v1/coverage?category=home_care_centre&minutes=15', url));
-      await answer.arrayBuffer();
-      if (answer.status === 200) break;
-      check(answer.status === 503 && Date.now() - warmStart < 300_000, `GET /api/v1/coverage: HTTP ${answer.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    report.coverage_warm_up_ms = Date.now() - warmStart;
+    report.coverage_warm_up_ms = await waitForCoverageEngine(url);
     const { page, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
     const serverCoverage = async (query) => {
       const answer = await page.evaluate(async (q) => {
@@ -317,6 +332,46 @@ const SUITES = {
     await waitForMapIdle(page);
     await page.screenshot({ path: join(artifacts, 'planner-what-if.png') });
 
+    // Move: drag the added facility's marker; the page shows the server's count for the new
+    // scenario.
+    const marker = await page.locator('.maplibregl-marker').first().boundingBox();
+    const from = [marker.x + marker.width / 2, marker.y + marker.height / 2];
+    const beforeMove = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    await page.mouse.move(from[0], from[1]);
+    await page.mouse.down();
+    await page.mouse.move(from[0] + 120, from[1] + 60, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction((old) => window.civmapPlanner.scenarioId !== old, beforeMove, { timeout: TIMEOUT_MS });
+    const moved = await page.evaluate(() => ({ id: window.civmapPlanner.scenarioId, add: window.civmapPlanner.scenario.add[0] }));
+    check(Math.abs(moved.add.lon - gapPoint[0]) > 1e-4, `dragging the marker did not move the added facility: ${JSON.stringify(moved.add)}`);
+    const afterMove = await serverCoverage(`${query}&scenario=${encodeURIComponent(moved.id)}`);
+    await waitForCovered(afterMove.total.covered_elderly);
+    report.what_if_moved = { scenario: moved.id, covered_elderly: afterMove.total.covered_elderly };
+
+    // Close: a facility of the category, from its popup; the page shows the server's count.
+    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.16, 30.27], zoom: 14 }));
+    await waitForMapIdle(page);
+    const facility = await page.evaluate((cat) => {
+      const { map } = window.civmap;
+      // One clear of the side panel (left) and the notice (bottom).
+      const f = map.queryRenderedFeatures({ layers: ['facilities'] }).find((x) => {
+        const p = map.project(x.geometry.coordinates);
+        return x.properties.category === cat && p.x > 420 && p.x < 1200 && p.y > 150 && p.y < 650;
+      });
+      if (!f) return null;
+      const p = map.project(f.geometry.coordinates);
+      return { id: f.properties.id, x: p.x, y: p.y };
+    }, category);
+    check(facility, `no ${category} drawn around 120.16,30.27 at zoom 14`);
+    await page.mouse.click(facility.x, facility.y);
+    await page.click('.maplibregl-popup button:has-text("关闭 Close")', { timeout: TIMEOUT_MS });
+    await page.waitForFunction((id) => window.civmapPlanner.scenario.close.includes(id) && window.civmapPlanner.report && window.civmapPlanner.report.scenario === window.civmapPlanner.scenarioId, facility.id, { timeout: TIMEOUT_MS });
+    const closedId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const afterClose = await serverCoverage(`${query}&scenario=${encodeURIComponent(closedId)}`);
+    await waitForCovered(afterClose.total.covered_elderly);
+    report.what_if_closed = { facility: facility.id, scenario: closedId, covered_elderly: afterClose.total.covered_elderly };
+    check(afterClose.total.covered_elderly <= afterMove.total.covered_elderly, `closing ${facility.id} raised coverage (${afterMove.total.covered_elderly} → ${afterClose.total.covered_elderly})`);
+
     // Suggested sites.
     await page.click('#suggest-sites');
     await page.waitForSelector('#siting-list li, #siting .unavailable', { timeout: TIMEOUT_MS });
@@ -333,7 +388,8 @@ const SUITES = {
     const lines = csv.replace(/^\ufeff/, '').trim().split('\n');
     report.csv = { file: download.suggestedFilename(), lines: lines.length };
     check(lines[0].startsWith('category,minutes,scenario,code,name,level'), `CSV header: ${lines[0]}`);
-    check(lines.length === withScenario.units.length + 1, `CSV has ${lines.length - 1} rows for ${withScenario.units.length} units`);
+    check(lines.length === afterClose.units.length + 1, `CSV has ${lines.length - 1} rows for ${afterClose.units.length} units`);
+    check(lines[1].split(',')[2] === closedId, `the CSV rows do not name scenario ${closedId}: ${lines[1]}`);
     await context.close();
   },
 };

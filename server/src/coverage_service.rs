@@ -40,6 +40,8 @@ pub const RETRY_AFTER_S: u64 = 5;
 pub const CACHE_RESULTS: usize = 32;
 /// Cached base walking states (labels + result, ~8 MB each at scale 1).
 pub const CACHE_STATES: usize = 8;
+/// Cached rendered bodies (service areas and gaps: seconds to compute, a few MB each).
+pub const CACHE_BODIES: usize = 16;
 /// How long a cached result is kept.
 pub const CACHE_TTL: Duration = Duration::from_secs(600);
 /// Scenarios kept in memory; the oldest is evicted beyond this.
@@ -244,6 +246,7 @@ pub struct CoverageService {
     started: AtomicBool,
     results: Mutex<Lru<ResultKey, Arc<CoverageResult>>>,
     states: Mutex<Lru<ResultKey, Arc<WalkState>>>,
+    bodies: Mutex<Lru<String, axum::body::Bytes>>,
     scenarios: Mutex<Scenarios>,
 }
 
@@ -257,6 +260,7 @@ impl Default for CoverageService {
             started: AtomicBool::new(false),
             results: Mutex::new(Lru::new(CACHE_RESULTS)),
             states: Mutex::new(Lru::new(CACHE_STATES)),
+            bodies: Mutex::new(Lru::new(CACHE_BODIES)),
             scenarios: Mutex::new(Scenarios::default()),
         }
     }
@@ -326,6 +330,7 @@ pub fn note_change(state: &SharedState, change: DataChange) {
     svc.version.fetch_add(1, Ordering::SeqCst);
     lock(&svc.results).clear();
     lock(&svc.states).clear();
+    lock(&svc.bodies).clear();
     if change == DataChange::Structure {
         svc.wanted.fetch_add(1, Ordering::SeqCst);
         if svc.started.load(Ordering::SeqCst) {
@@ -423,6 +428,23 @@ impl CoverageService {
         }
     }
 
+    /// A cached rendered body (service areas, gaps) under `key`.
+    pub fn cached_body(&self, key: &str, generation: u64) -> Option<axum::body::Bytes> {
+        let stamp = self.stamp(generation);
+        lock(&self.bodies).get(&key.to_owned(), stamp)
+    }
+
+    /// Caches a rendered body computed at data `version`.
+    pub fn put_body(&self, key: String, body: axum::body::Bytes, generation: u64, version: u64) {
+        let stamp = Stamp {
+            generation,
+            version,
+        };
+        if stamp == self.stamp(generation) {
+            lock(&self.bodies).put(key, body, stamp);
+        }
+    }
+
     /// Stores a scenario, evicting the oldest beyond [`MAX_SCENARIOS`]; returns its id and
     /// the evicted one.
     pub fn insert_scenario(
@@ -459,6 +481,9 @@ impl CoverageService {
         if removed {
             let drop_id = |k: &ResultKey| k.scenario.as_deref() == Some(id);
             lock(&self.results).map.retain(|k, _| !drop_id(k));
+            lock(&self.states).map.retain(|k, _| !drop_id(k));
+            let tag = format!("scenario: Some({id:?})");
+            lock(&self.bodies).map.retain(|k, _| !k.contains(&tag));
         }
         removed
     }

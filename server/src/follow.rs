@@ -103,8 +103,8 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     };
                     let mut live = state.write();
                     match row {
-                        Some(f) => live.data.upsert_facility(f),
-                        None => live.data.delete_facility(key),
+                        Some(f) => live.upsert_facility(f),
+                        None => live.delete_facility(key),
                     }
                 }
                 ChangeTable::Doorplates => {
@@ -123,8 +123,8 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     };
                     let mut live = state.write();
                     match row {
-                        Some(d) => live.data.upsert_doorplate(d),
-                        None => live.data.delete_doorplate(id),
+                        Some(d) => live.upsert_doorplate(d),
+                        None => live.delete_doorplate(id),
                     }
                 }
                 ChangeTable::Landmarks => {
@@ -135,8 +135,8 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     };
                     let mut live = state.write();
                     match row {
-                        Some(l) => live.data.upsert_landmark(l),
-                        None => live.data.delete_landmark(key),
+                        Some(l) => live.upsert_landmark(l),
+                        None => live.delete_landmark(key),
                     }
                 }
                 ChangeTable::Admin => {
@@ -146,19 +146,19 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                         store.admin_unit(key).await?
                     };
                     let mut live = state.write();
-                    let outcome = match row {
-                        Some(u) => live.data.upsert_admin(u),
+                    match row {
+                        Some(u) => live.upsert_admin(u),
                         None => match AdminCode::parse(key) {
-                            Ok(code) => live.data.delete_admin(&code),
+                            Ok(code) => live.delete_admin(&code),
                             Err(_) => EditOutcome::NotFound,
                         },
-                    };
-                    live.render_admin();
-                    outcome
+                    }
                 }
                 _ => EditOutcome::NotFound,
             };
             tracing::debug!("{} {key}: {outcome:?}", table.table_name());
+            // admin edits (and long runs of edits) rebuild the gazetteer in the background
+            crate::state::refresh_gazetteer(state);
             crate::tiles_api::record_changed(state, *table, key, tiles_before);
         }
         _ => {}

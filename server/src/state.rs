@@ -14,6 +14,10 @@ use civmap_geo_core::{AdminLevel, Dataset};
 
 use crate::geojson_out;
 
+mod gazetteer_upkeep;
+pub use gazetteer_upkeep::refresh_gazetteer;
+use gazetteer_upkeep::GazetteerUpkeep;
+
 /// Where the served data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -43,9 +47,12 @@ pub struct LiveData {
     pub data: IndexedDataset,
     /// Pre-rendered `/api/v1/admin?level=L` bodies.
     pub admin_by_level: HashMap<AdminLevel, Bytes>,
-    /// Place-name index. Rebuilt on every full load; record edits followed live from
-    /// PostGIS reach the spatial indexes at once but the gazetteer only on the next reload.
+    /// Place-name index. Rebuilt on every full load; facility, landmark and doorplate
+    /// edits followed live from PostGIS reach it at once through the `LiveData` edit
+    /// methods, admin edits through a background rebuild ([`refresh_gazetteer`]).
     pub gazetteer: Gazetteer,
+    /// What keeps the gazetteer in step with edits (see `gazetteer_upkeep`).
+    gazetteer_upkeep: GazetteerUpkeep,
     /// Nearest street segment, for reverse geocoding.
     pub snapper: Snapper,
 }
@@ -68,6 +75,7 @@ impl LiveData {
             data: IndexedDataset::new(data),
             admin_by_level: HashMap::new(),
             gazetteer,
+            gazetteer_upkeep: GazetteerUpkeep::new(),
             snapper,
         };
         live.render_admin();

@@ -5,6 +5,7 @@
 //! edited record's old or new position; a reload evicts everything. A generation counter
 //! keeps a tile rendered before an edit from being cached after its eviction.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -15,7 +16,9 @@ use civmap_data::postgis::ChangeTable;
 use civmap_geo_core::{AdminCode, AdminUnit, Dataset};
 use civmap_tiles::cache::{gzip, CachedTile, TileCache};
 use civmap_tiles::mercator::world;
-use civmap_tiles::{render_tile, AdminTopology, TileError, TileId, TileInputs, TileSet};
+use civmap_tiles::{
+    render_tile, AdminTopology, PolygonFeature, TileError, TileId, TileInputs, TileSet,
+};
 
 use crate::api::{ApiError, Params};
 use crate::state::{LiveData, SharedState};
@@ -36,6 +39,8 @@ pub struct TileState {
     bounds: RwLock<[f64; 4]>,
     cache: Mutex<TileCache>,
     generation: AtomicU64,
+    /// Projected `coverage`/`gaps` polygons per query (a few recent ones).
+    polygons: Mutex<HashMap<String, Arc<Vec<PolygonFeature>>>>,
 }
 
 /// `[w, s, e, n]` of the admin units (the whole of China's east when there are none).
@@ -70,6 +75,7 @@ impl TileState {
             bounds: RwLock::new(data_bounds(&data.admin)),
             cache: Mutex::new(TileCache::new(DEFAULT_CACHE_MB << 20)),
             generation: AtomicU64::new(0),
+            polygons: Mutex::new(HashMap::new()),
         }
     }
 
@@ -77,6 +83,10 @@ impl TileState {
     pub fn set_cache_bytes(&self, bytes: usize) {
         *self.cache() = TileCache::new(bytes);
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn polygons(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Vec<PolygonFeature>>>> {
+        self.polygons.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, TileCache> {
@@ -181,15 +191,89 @@ fn tile_error(e: TileError) -> ApiError {
 }
 
 fn parse_set(s: &str) -> Result<TileSet, ApiError> {
-    let set: TileSet = s
-        .parse()
-        .map_err(|e: civmap_tiles::layers::UnknownTileSet| ApiError::bad("layer", e.to_string()))?;
-    if matches!(set, TileSet::Coverage | TileSet::Gaps) {
-        return Err(ApiError::NotImplemented(format!(
-            "tile layer {set} needs the coverage engine, not served yet"
-        )));
+    s.parse()
+        .map_err(|e: civmap_tiles::layers::UnknownTileSet| ApiError::bad("layer", e.to_string()))
+}
+
+/// Query parameters of the `coverage` and `gaps` sets.
+const COVERAGE_PARAMS: [&str; 4] = ["category", "minutes", "profile", "scenario"];
+
+/// Grid cell of service areas (as `/api/v1/coverage/area`'s default).
+const AREA_CELL_M: f64 = 25.0;
+/// Grid cell of gaps (as `/api/v1/coverage/gaps`'s default).
+const GAP_CELL_M: f64 = 200.0;
+
+/// The polygon features of a `coverage`/`gaps` query and the cache key naming them (the
+/// coverage engine's generation and version are part of it, so edits start new keys).
+async fn coverage_features(
+    s: &SharedState,
+    set: TileSet,
+    p: &Params,
+) -> Result<(String, Arc<Vec<PolygonFeature>>), ApiError> {
+    use civmap_tiles::mvt::Value as V;
+    p.only(&COVERAGE_PARAMS)?;
+    let q = crate::api::coverage::query(s, p)?;
+    let snap = crate::coverage_service::CoverageService::engine(s).await?;
+    let scenario = q.scenario.as_ref().map(|sc| sc.id.clone());
+    let key = format!(
+        "category={}&minutes={}&profile={}&scenario={}&g={}&v={}",
+        q.category.id(),
+        q.minutes,
+        p.get("profile").unwrap_or(""),
+        scenario.as_deref().unwrap_or(""),
+        snap.generation,
+        s.coverage.version()
+    );
+    let memo_key = format!("{set}?{key}");
+    if let Some(f) = s.tiles.polygons().get(&memo_key) {
+        return Ok((key, f.clone()));
     }
-    Ok(set)
+    let mut common = vec![
+        ("category".to_owned(), V::from(q.category.id())),
+        ("minutes".to_owned(), V::from(q.minutes)),
+    ];
+    if let Some(sc) = &scenario {
+        common.push(("scenario".to_owned(), V::from(sc.as_str())));
+    }
+    let features: Vec<PolygonFeature> = if set == TileSet::Coverage {
+        let st = crate::api::coverage::walk_state(s, &snap, &q).await?;
+        let areas = tokio::task::spawn_blocking(move || st.service_area(AREA_CELL_M))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        areas
+            .0
+            .into_iter()
+            .enumerate()
+            .map(|(i, poly)| {
+                PolygonFeature::new(i as u64 + 1, &geo::MultiPolygon(vec![poly]), common.clone())
+            })
+            .collect()
+    } else {
+        let r = crate::api::coverage::result(s, &snap, &q).await?;
+        let engine = snap.engine.clone();
+        let gaps = tokio::task::spawn_blocking(move || engine.gaps(&r, GAP_CELL_M))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        gaps.into_iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut props = common.clone();
+                props.push(("rank".to_owned(), V::from(i as u64 + 1)));
+                props.push(("elderly".to_owned(), V::from(g.elderly)));
+                props.push(("population".to_owned(), V::from(g.residents)));
+                PolygonFeature::new(i as u64 + 1, &geo::MultiPolygon(vec![g.polygon]), props)
+            })
+            .collect()
+    };
+    let features = Arc::new(features);
+    let mut memo = s.tiles.polygons();
+    if memo.len() >= 32 {
+        memo.clear();
+    }
+    memo.insert(memo_key, features.clone());
+    Ok((key, features))
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -223,7 +307,10 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
+/// Header saying whether a tile came from the cache (`hit`) or was rendered (`miss`).
+pub const CACHE_HEADER: &str = "x-tile-cache";
+
+fn respond(tile: &CachedTile, headers: &HeaderMap, hit: bool) -> Response {
     let mut res = if tile.raw.is_empty() {
         StatusCode::NO_CONTENT.into_response()
     } else if etag_matches(headers, &tile.etag) {
@@ -251,6 +338,10 @@ fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
         HeaderValue::from_static(TILE_CACHE_CONTROL),
     );
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        CACHE_HEADER,
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
     res
 }
 
@@ -263,7 +354,6 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let set = parse_set(&layer)?;
     let p = Params::parse(q.as_deref())?;
-    p.only(&[])?;
     let z: u8 = z.parse().map_err(|_| {
         ApiError::bad(
             "z",
@@ -282,9 +372,15 @@ pub async fn tile(
         TileError::XyOutOfRange { x, limit, .. } if x < limit => ApiError::bad("y", e.to_string()),
         e => tile_error(e),
     })?;
-    let key = (set.as_str().to_owned(), String::new(), tile);
+    let (query_key, polygons) = if matches!(set, TileSet::Coverage | TileSet::Gaps) {
+        coverage_features(&s, set, &p).await?
+    } else {
+        p.only(&[])?;
+        (String::new(), Arc::new(Vec::new()))
+    };
+    let key = (set.as_str().to_owned(), query_key, tile);
     if let Some(hit) = s.tiles.cache().get(&key) {
-        return Ok(respond(&hit, &headers));
+        return Ok(respond(&hit, &headers, true));
     }
     let generation = s.tiles.generation.load(Ordering::SeqCst);
     let topo = s.tiles.topology();
@@ -295,7 +391,7 @@ pub async fn tile(
             index: live.data.index(),
             admin: &topo,
         };
-        render_tile(set, tile, &inputs, &[])
+        render_tile(set, tile, &inputs, &polygons)
     };
     let mut cache = s.tiles.cache();
     if cache.max_bytes() == 0 {
@@ -315,14 +411,14 @@ pub async fn tile(
             gzip: gz.into(),
             etag,
         };
-        return Ok(respond(&t, &headers));
+        return Ok(respond(&t, &headers, false));
     }
     let t = CachedTile::new(raw);
     if s.tiles.generation.load(Ordering::SeqCst) == generation {
         cache.insert(key, t.clone());
     }
     drop(cache);
-    Ok(respond(&t, &headers))
+    Ok(respond(&t, &headers, false))
 }
 
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.0 with tile URLs on the request's host.
@@ -337,7 +433,15 @@ pub async fn tilejson(
         .ok_or_else(|| ApiError::NotFound(format!("no route /tiles/{file}")))?;
     let set = parse_set(name)?;
     let p = Params::parse(q.as_deref())?;
-    p.only(&[])?;
+    let query = if matches!(set, TileSet::Coverage | TileSet::Gaps) {
+        p.only(&COVERAGE_PARAMS)?;
+        // the same checks the tiles will make, so a bad query fails here
+        crate::api::coverage::query(&s, &p)?;
+        q.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+    } else {
+        p.only(&[])?;
+        String::new()
+    };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -352,7 +456,7 @@ pub async fn tilejson(
         .and_then(|h| h.to_str().ok())
         .filter(|p| *p == "https" || *p == "http")
         .unwrap_or("http");
-    let url = format!("{scheme}://{host}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt");
+    let url = format!("{scheme}://{host}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt{query}");
     let bounds = *s.tiles.bounds.read().unwrap_or_else(|e| e.into_inner());
     let body = civmap_tiles::tilejson::tilejson(set, &url, bounds);
     Ok(crate::api::json_bytes(

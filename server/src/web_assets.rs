@@ -246,6 +246,23 @@ mod tests {
         assert!(imports >= 3, "app.js imports the page's modules");
     }
 
+    #[test]
+    fn every_module_the_page_preloads_is_embedded() {
+        let html = std::str::from_utf8(INDEX.bytes).expect("the page is UTF-8");
+        let preloads: Vec<&str> = html
+            .split(r#"<link rel="modulepreload" href="/assets/"#)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default())
+            .collect();
+        assert!(preloads.contains(&"app.js"), "{preloads:?}");
+        for name in preloads {
+            assert!(
+                ASSETS.iter().any(|a| a.name == name),
+                "the page preloads {name}, which is not embedded"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn matching_if_none_match_gets_304_without_a_body() {
         for uri in ["/", "/assets/maplibre-gl.js"] {

@@ -183,7 +183,7 @@ pub const LAYERS: [LayerInfo; 6] = [
         fields: &[
             ("category", "String"),
             ("minutes", "Number"),
-            ("facility", "String"),
+            ("scenario", "String"),
         ],
     },
     LayerInfo {
@@ -193,7 +193,10 @@ pub const LAYERS: [LayerInfo; 6] = [
         fields: &[
             ("category", "String"),
             ("minutes", "Number"),
+            ("scenario", "String"),
+            ("rank", "Number"),
             ("elderly", "Number"),
+            ("population", "Number"),
         ],
     },
 ];

@@ -48,32 +48,39 @@ const map = new maplibregl.Map({
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 
-/** Where the data comes from (see layers.js). */
+/**
+ * Where the data comes from (see layers.js): civmap's own vector tiles (`/tiles/all`: admin
+ * polygons by level, label points, facilities, doorplates), so the page loads only what the
+ * view needs. GeoJSON stays for what tiles do not hold: search and click markers and the
+ * planner's coverage answers.
+ */
 const SOURCES = {
-  admin: { source: 'admin' },
-  adminLabel: { source: 'admin' },
-  facilities: { source: 'facilities' },
-  doorplates: null,
-  levels: ['district', 'township'],
+  admin: { source: 'civmap', sourceLayer: 'admin' },
+  adminLabel: { source: 'civmap', sourceLayer: 'admin_label' },
+  facilities: { source: 'civmap', sourceLayer: 'facilities' },
+  doorplates: { source: 'civmap', sourceLayer: 'doorplates' },
+  levels: ['district', 'township', 'community'],
 };
 
 async function loadData() {
-  const [categories, districts, townships, facilities] = await Promise.all([
+  const [categories, tilejson] = await Promise.all([
     getJson('/api/v1/categories'),
-    getJson('/api/v1/admin?level=district'),
-    getJson('/api/v1/admin?level=township'),
-    getJson('/api/v1/facilities?limit=20000'),
+    getJson('/tiles/all.json'),
   ]);
-  return {
-    categories,
-    admin: { type: 'FeatureCollection', features: [...districts.features, ...townships.features] },
-    facilities,
-  };
+  return { categories, tilejson };
 }
 
 function addSources(data) {
-  map.addSource('admin', { type: 'geojson', data: data.admin });
-  map.addSource('facilities', { type: 'geojson', data: data.facilities });
+  const t = data.tilejson;
+  map.addSource('civmap', {
+    type: 'vector',
+    // Absolute URLs: MapLibre fetches tiles from a worker, where a relative URL has no base.
+    // (Not through `new URL`, which would percent-encode the template's braces.)
+    tiles: t.tiles.map((url) => (/^https?:\/\//.test(url) ? url : `${window.location.origin}${url}`)),
+    minzoom: t.minzoom ?? 0,
+    maxzoom: t.maxzoom ?? 16,
+    bounds: t.bounds,
+  });
 }
 
 // ---- picked place and clicked point markers ----------------------------------------------
@@ -290,9 +297,8 @@ map.on('load', async () => {
       setStatus,
     });
     window.civmap = { map, categories: data.categories, sources: SOURCES };
-    setStatus(
-      `${data.admin.features.length} 区县/乡镇 units · ${data.facilities.features.length.toLocaleString('zh-CN')} 设施 facilities`
-    );
+    const facilities = data.categories.reduce((sum, c) => sum + (c.count || 0), 0);
+    setStatus(`${facilities.toLocaleString('zh-CN')} 设施 facilities · 矢量瓦片 vector tiles`);
     map.once('idle', () => {
       window.civmapLoadMs = Math.round(performance.now() - started);
       window.civmapReady = true;

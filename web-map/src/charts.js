@@ -25,34 +25,34 @@ function number(value, unit) {
  */
 export function indicatorChart(indicators) {
   const width = 300;
-  const labelWidth = 110;
-  const barWidth = width - labelWidth - 56;
-  const rowHeight = 30;
+  const barWidth = 232;
+  const rowHeight = 44;
   const chart = svg('svg', {
     class: 'indicator-chart',
-    viewBox: `0 0 ${width} ${rowHeight * indicators.length + 14}`,
+    viewBox: `0 0 ${width} ${rowHeight * indicators.length + 4}`,
     role: 'img',
     'aria-label': '指标与目标 Indicators against their 2022 and 2025 targets',
   });
   indicators.forEach((indicator, i) => {
-    const y = i * rowHeight + 4;
+    const y = i * rowHeight + 2;
+    const u = indicator.unit;
     const values = [indicator.value, indicator.target_2022, indicator.target_2025].filter(
       (v) => typeof v === 'number' && Number.isFinite(v)
     );
     const max = Math.max(...values, 1e-9) * 1.1;
-    const x = (v) => labelWidth + (Math.max(0, v) / max) * barWidth;
+    const x = (v) => (Math.max(0, v) / max) * barWidth;
     const row = svg('g', { 'data-indicator': indicator.id || indicator.name });
-    const u = indicator.unit;
     row.append(svg('title', {}, `${indicator.name}: ${number(indicator.value, u)} (2022 ${number(indicator.target_2022, u)}, 2025 ${number(indicator.target_2025, u)})`));
-    row.append(svg('text', { x: 0, y: y + 12 }, indicator.name.length > 16 ? `${indicator.name.slice(0, 15)}…` : indicator.name));
-    row.append(svg('rect', { x: labelWidth, y: y + 3, width: barWidth, height: 12, fill: '#f0f4f8' }));
+    // Name above its bar; value right of it; targets below.
+    row.append(svg('text', { x: 0, y: y + 10, class: 'indicator-name' }, indicator.name));
+    row.append(svg('rect', { x: 0, y: y + 15, width: barWidth, height: 11, fill: '#f0f4f8' }));
     if (typeof indicator.value === 'number') {
       row.append(
         svg('rect', {
-          x: labelWidth,
-          y: y + 3,
-          width: Math.max(1, x(indicator.value) - labelWidth),
-          height: 12,
+          x: 0,
+          y: y + 15,
+          width: Math.max(1, x(indicator.value)),
+          height: 11,
           fill: indicator.pass === true ? '#3f9142' : indicator.pass === false ? '#f0b429' : '#9aa5b1',
           class: 'indicator-value',
         })
@@ -60,11 +60,11 @@ export function indicatorChart(indicators) {
     }
     for (const [key, dash] of [['target_2022', '3 2'], ['target_2025', '']]) {
       if (typeof indicator[key] === 'number') {
-        row.append(svg('line', { x1: x(indicator[key]), x2: x(indicator[key]), y1: y, y2: y + 18, stroke: '#1f2933', 'stroke-width': 1.5, 'stroke-dasharray': dash, class: key }));
+        row.append(svg('line', { x1: x(indicator[key]), x2: x(indicator[key]), y1: y + 12, y2: y + 29, stroke: '#1f2933', 'stroke-width': 1.5, 'stroke-dasharray': dash, class: key }));
       }
     }
-    row.append(svg('text', { x: labelWidth + barWidth + 4, y: y + 12 }, `${number(indicator.value, u)}${indicator.pass === true ? ' ✓' : indicator.pass === false ? ' ✗' : ''}`));
-    row.append(svg('text', { x: labelWidth, y: y + 26 }, `目标 target 2022 ${number(indicator.target_2022, u)} · 2025 ${number(indicator.target_2025, u)}`));
+    row.append(svg('text', { x: barWidth + 5, y: y + 24 }, `${number(indicator.value, u)}${indicator.pass === true ? ' ✓' : indicator.pass === false ? ' ✗' : ''}`));
+    row.append(svg('text', { x: 0, y: y + 38, class: 'indicator-targets' }, `目标 target 2022 ${number(indicator.target_2022, u)} (- -) · 2025 ${number(indicator.target_2025, u)} (—)`));
     chart.append(row);
   });
   return chart;

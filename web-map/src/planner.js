@@ -117,13 +117,14 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     refreshing: 0,
     districtNames: new Map(),
   };
-  getJson('/api/v1/admin?level=district')
-    .then((body) => {
+  async function loadDistrictNames() {
+    try {
+      const body = await getJson('/api/v1/admin?level=district');
       for (const f of body.features) state.districtNames.set(f.properties.code, f.properties.name);
-    })
-    .catch(() => {
+    } catch {
       // Groups then show district codes instead of names.
-    });
+    }
+  }
   window.civmapPlanner = state;
 
   const params = () => ({
@@ -262,8 +263,11 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
       state.indicatorUnit = select.value;
       const unit = units.find((u) => u.code === select.value);
       chartBox.textContent = '';
-      const passed = unit.indicators.filter((i) => i.pass).length;
-      chartBox.append(el('h3', { text: `${unit.name}: ${passed}/${unit.indicators.length} 达标 pass` }), indicatorChart(unit.indicators));
+      const judged = unit.indicators.filter((i) => i.pass === true || i.pass === false);
+      const passed = judged.filter((i) => i.pass).length;
+      const unjudged = unit.indicators.length - judged.length;
+      const heading = `${unit.name}: ${passed}/${judged.length} 达标 pass${unjudged ? ` · ${unjudged} 无2025目标 no 2025 target` : ''}`;
+      chartBox.append(el('h3', { text: heading }), indicatorChart(unit.indicators));
     };
     select.addEventListener('change', draw);
     indicatorsBox.append(select, chartBox);
@@ -386,6 +390,9 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     map.getCanvas().style.cursor = on ? 'crosshair' : '';
   }
   addButton.addEventListener('click', () => setAddMode(!state.adding));
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && state.adding) setAddMode(false);
+  });
   clickInterceptors.push((event) => {
     if (!state.active || !state.adding) return false;
     setAddMode(false);
@@ -524,7 +531,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     if (!state.started) {
       state.started = true;
       addLayers();
-      refresh();
+      loadDistrictNames().then(refresh);
     }
     showLayers(true);
   };

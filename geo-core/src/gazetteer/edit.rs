@@ -53,7 +53,8 @@ impl Gazetteer {
     /// let opts = SearchOptions::default();
     /// assert_eq!(gz.search("北山老年食堂", &opts).unwrap()[0].name, "北山老年食堂");
     /// assert_eq!(gz.search("beishan", &opts).unwrap()[0].name, "北山老年食堂");
-    /// assert!(gz.search("湖滨老年食堂", &opts).unwrap().is_empty());
+    /// let old = gz.search("湖滨老年食堂", &opts).unwrap();
+    /// assert!(old.iter().all(|h| h.name != "湖滨老年食堂"));
     /// gz.apply(PlaceEdit::RemoveFacility(0)).unwrap();
     /// assert!(gz.search("北山老年食堂", &opts).unwrap().is_empty());
     /// ```

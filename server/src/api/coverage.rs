@@ -317,7 +317,7 @@ pub async fn result(
     Ok(r)
 }
 
-fn query(s: &SharedState, p: &Params) -> Result<CoverageQuery, ApiError> {
+pub(crate) fn query(s: &SharedState, p: &Params) -> Result<CoverageQuery, ApiError> {
     Ok(CoverageQuery {
         category: category(p)?,
         minutes: minutes(p)?,
@@ -416,8 +416,13 @@ pub async fn area(
             "service areas are walking areas: use mode=walk (the default)",
         ));
     }
-    let cell_m = p.int("cell_m", 25, 10, 500)? as f64;
+    let cell_m = p.int("cell_m", 50, 10, 500)? as f64;
     let snap = CoverageService::engine(&s).await?;
+    let body_key = format!("area|{:?}|{cell_m}", q.key(true));
+    if let Some(b) = s.coverage.cached_body(&body_key, snap.generation) {
+        return Ok(geojson_bytes(b));
+    }
+    let version = s.coverage.version();
     let st = walk_state(&s, &snap, &q).await?;
     let areas: MultiPolygon<f64> = blocking(move || {
         st.service_area(cell_m)
@@ -436,9 +441,12 @@ pub async fn area(
             }})
         })
         .collect();
-    Ok(geojson_bytes(to_vec(
+    let body = axum::body::Bytes::from(to_vec(
         &json!({"type": "FeatureCollection", "features": features}),
-    )?))
+    )?);
+    s.coverage
+        .put_body(body_key, body.clone(), snap.generation, version);
+    Ok(geojson_bytes(body))
 }
 
 /// The unit of `level` that most of a gap's doorplates belong to.
@@ -496,6 +504,11 @@ pub async fn gaps(
     let limit = p.int("limit", 100, 1, 10_000)? as usize;
     let cell_m = p.int("cell_m", 200, 50, 2_000)? as f64;
     let snap = CoverageService::engine(&s).await?;
+    let body_key = format!("gaps|{:?}|{cell_m}|{level:?}|{limit}", q.key(true));
+    if let Some(b) = s.coverage.cached_body(&body_key, snap.generation) {
+        return Ok(geojson_bytes(b));
+    }
+    let version = s.coverage.version();
     let r = result(&s, &snap, &q).await?;
     let engine = snap.engine.clone();
     let all = blocking(move || {
@@ -523,7 +536,11 @@ pub async fn gaps(
     let body = json!({"type": "FeatureCollection", "features": features,
         "numberMatched": all.len(), "numberReturned": features.len(),
         "scenario": q.scenario.as_ref().map(|s| s.id.clone())});
-    Ok(geojson_bytes(to_vec(&body)?))
+    drop(live);
+    let body = axum::body::Bytes::from(to_vec(&body)?);
+    s.coverage
+        .put_body(body_key, body.clone(), snap.generation, version);
+    Ok(geojson_bytes(body))
 }
 
 /// `GET /api/v1/indicators?level=township|community&scenario&profile`.

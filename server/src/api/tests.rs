@@ -389,7 +389,15 @@ async fn spatial_parameters_get_clear_errors() {
 #[tokio::test]
 async fn walk_nearest_is_never_shorter_than_the_straight_line() {
     let q = "lon=120.17&lat=30.27&category=elder_canteen&k=5";
-    let (s, walk) = get(&format!("/api/v1/facilities/nearest?{q}&mode=walk")).await;
+    // the coverage engine builds in the background: retry while it warms up (503)
+    let mut tries = 0;
+    let (s, walk) = loop {
+        let (s, v) = get(&format!("/api/v1/facilities/nearest?{q}&mode=walk")).await;
+        if s != StatusCode::SERVICE_UNAVAILABLE || tries == 12 {
+            break (s, v);
+        }
+        tries += 1;
+    };
     assert_eq!(s, StatusCode::OK, "{walk}");
     let walk = walk["features"].as_array().unwrap();
     assert_eq!(walk.len(), 5);
