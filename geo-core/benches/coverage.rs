@@ -15,6 +15,12 @@
 //! | 2 (1M) | 184.4 ms | 41.4 ms | 328.0 ms | 2.08 s |
 //! | 4 (2M) | 573.8 ms | 89.1 ms | 745.0 ms | 4.93 s |
 //!
+//! After the two-thread search (west/east source halves merged exactly) and the
+//! edge-grouped doorplate pass (2026-11-29 17:15, load ~10, filter
+//! `'elder_canteen|scenario_move_one_canteen$|siting'`): one category 24.8 ms / 61.4 ms /
+//! 186.2 ms at scale 1 / 2 / 4 (edit 0.13 / 0.26 / 0.52 ms and siting 62.0 / 105.8 /
+//! 247.5 ms in the same run, with main's scenario and siting changes).
+//!
 //! The engine build was 5.5 s / 9.5 s / 31 s at scale 1 / 2 / 4 with the R-tree snapper and
 //! one thread.
 

@@ -131,7 +131,7 @@ mod coverage {
 
     #[test]
     fn multi_source_dijkstra_matches_naive_dijkstra_on_random_graphs() {
-        for seed in 0..20 {
+        for seed in 0..60 {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let n = rng.gen_range(3..12);
             let net = random_network(&mut rng, n);
@@ -153,6 +153,19 @@ mod coverage {
             for limit_m in [f64::INFINITY, 250.0] {
                 let limit_nm = civmap_geo_core::coverage::dijkstra::to_nm(limit_m);
                 let labels = multi_source(&graph, &snaps, limit_nm);
+                // split in random groups, searched on their own threads and merged: the same
+                let groups_n = rng.gen_range(1..4);
+                let mut groups = vec![Vec::new(); groups_n];
+                for slot in 0..snaps.len() as u32 {
+                    groups[rng.gen_range(0..groups_n)].push(slot);
+                }
+                assert_eq!(
+                    civmap_geo_core::coverage::dijkstra::multi_source_grouped(
+                        &graph, &snaps, &groups, limit_nm
+                    ),
+                    labels,
+                    "seed {seed}: grouped search"
+                );
                 for (v, &exp) in expected.iter().enumerate() {
                     let want = if exp <= limit_m { exp } else { f64::INFINITY };
                     let got = labels.dist_m(v as u32);

@@ -20,6 +20,10 @@
 //! `equicost => true` 8,019 ms (137×) and 13 doorplates short. Scale 2, 3 runs: both cover
 //! 519,485 of 1,000,000; civmap 199 ms, pgRouting + SQL 13,492 ms (68×); `equicost => true`
 //! 30,684 ms (154×) and 59 doorplates short.
+//! After the two-thread search and edge-grouped doorplate pass (2026-11-29 17:12–17:18,
+//! scale 1, 5 runs, two runs back to back): civmap 19.5 ms vs pgRouting + SQL 1,681.6 ms
+//! (86×), then civmap 25.0 ms vs 1,638.8 ms (66×); pgRouting itself ran twice as fast as
+//! in the earlier run, so the ratio moved less than civmap's own time.
 
 use std::time::Instant;
 

@@ -186,3 +186,56 @@ pub fn multi_source(graph: &WalkGraph, sources: &[Option<Snap>], limit_nm: u64) 
     search.run(graph, limit_nm);
     search.labels
 }
+
+/// [`multi_source`] with the sources split into `groups` of slots, each group searched on
+/// its own thread (the first on the calling thread) and the labels merged node by node.
+///
+/// The result equals [`multi_source`] exactly: with exact integer sums a node's label is
+/// the lexicographic minimum over the sources `s` of `(d_s(v), s)`, where `d_s(v)` is the
+/// shortest walk from `s`'s seeds (within the limit), and that minimum can be taken group
+/// by group. Groups of nearby sources (split in space) overlap only along their border,
+/// so the threads duplicate little work. Slots in no group are ignored.
+pub fn multi_source_grouped(
+    graph: &WalkGraph,
+    sources: &[Option<Snap>],
+    groups: &[Vec<u32>],
+    limit_nm: u64,
+) -> NodeLabels {
+    let search_group = |group: &[u32]| {
+        let mut search = Dijkstra::new(graph.node_count());
+        for &slot in group {
+            if let Some(Some(snap)) = sources.get(slot as usize) {
+                search.seed_snap(graph, snap, slot, limit_nm);
+            }
+        }
+        search.run(graph, limit_nm);
+        search
+    };
+    let Some((first, rest)) = groups.split_first() else {
+        return NodeLabels::unreached(graph.node_count());
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = rest
+            .iter()
+            .map(|group| scope.spawn(move || search_group(group)))
+            .collect();
+        let mut merged = search_group(first).labels;
+        for other in others {
+            let other = match other.join() {
+                Ok(search) => search,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            for &v in &other.touched {
+                let (d, s) = (
+                    other.labels.dist_nm[v as usize],
+                    other.labels.source[v as usize],
+                );
+                if merged.improves(v, d, s) {
+                    merged.dist_nm[v as usize] = d;
+                    merged.source[v as usize] = s;
+                }
+            }
+        }
+        merged
+    })
+}

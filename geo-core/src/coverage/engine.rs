@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use geo::Point;
 
-use super::dijkstra::{multi_source, to_m, to_nm, NodeLabels, NO_SOURCE, UNREACHED_NM};
+use super::dijkstra::{
+    multi_source, multi_source_grouped, to_m, to_nm, NodeLabels, NO_SOURCE, UNREACHED_NM,
+};
 use super::error::check_lon_lat;
 use super::report::AdminRollup;
 use super::{CoverageError, Snap, Snapper, WalkGraph, WalkProfile};
@@ -115,6 +117,62 @@ pub(crate) struct SnappedPoints {
     pub offset_m: Vec<f64>,
 }
 
+/// The doorplates of one contiguous index range (`start..start + len`), grouped by edge
+/// (CSR over edges) with their walking nanometres to each end, for the coverage pass: it
+/// visits only edges with a reached end, reads each end's label once per edge and writes
+/// only its own range of the outputs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EdgeChunk {
+    /// First doorplate of the range.
+    pub start: usize,
+    /// Number of doorplates in the range.
+    pub len: usize,
+    /// `offsets[e]..offsets[e + 1]` indexes edge `e`'s doorplates; `len = edges + 1`.
+    pub offsets: Vec<u32>,
+    /// Doorplate index minus `start`.
+    pub local: Vec<u32>,
+    /// Off-network leg + along-edge nanometres to the edge's `from` / `to`.
+    pub to_a_nm: Vec<u64>,
+    pub to_b_nm: Vec<u64>,
+}
+
+impl EdgeChunk {
+    fn build(points: &SnappedPoints, edges: usize, start: usize, len: usize) -> Self {
+        let range = start..start + len;
+        let mut offsets = vec![0u32; edges + 1];
+        for &e in &points.edge[range.clone()] {
+            if e != u32::MAX {
+                offsets[e as usize + 1] += 1;
+            }
+        }
+        for i in 0..edges {
+            offsets[i + 1] += offsets[i];
+        }
+        let total = offsets[edges] as usize;
+        let mut cursor = offsets.clone();
+        let (mut local, mut to_a_nm, mut to_b_nm) =
+            (vec![0u32; total], vec![0u64; total], vec![0u64; total]);
+        for i in range {
+            let e = points.edge[i];
+            if e != u32::MAX {
+                let k = cursor[e as usize] as usize;
+                cursor[e as usize] += 1;
+                local[k] = (i - start) as u32;
+                to_a_nm[k] = points.to_a_nm[i];
+                to_b_nm[k] = points.to_b_nm[i];
+            }
+        }
+        Self {
+            start,
+            len,
+            offsets,
+            local,
+            to_a_nm,
+            to_b_nm,
+        }
+    }
+}
+
 /// Whole-city coverage for any category, time limit and walking profile.
 ///
 /// Build once per dataset ([`Self::new`] snaps every doorplate: about a second for 500k);
@@ -133,6 +191,8 @@ pub struct CoverageEngine {
     /// Doorplates per edge (CSR over edges), for searches that visit few edges.
     pub(crate) edge_points_offsets: Vec<u32>,
     pub(crate) edge_points: Vec<u32>,
+    /// The doorplates in contiguous ranges, one per coverage thread, grouped by edge.
+    pub(crate) eval_chunks: Vec<EdgeChunk>,
     /// Node positions `[lon, lat]`.
     pub(crate) nodes: Vec<[f64; 2]>,
 }
@@ -215,10 +275,21 @@ impl CoverageEngine {
                 cursor[e as usize] += 1;
             }
         }
+        let chunks = if n < PARALLEL_DOORPLATES_MIN {
+            1
+        } else {
+            worker_threads().min(4)
+        };
+        let per_chunk = n.div_ceil(chunks).max(1);
+        let eval_chunks = (0..n)
+            .step_by(per_chunk)
+            .map(|start| EdgeChunk::build(&points, edges, start, per_chunk.min(n - start)))
+            .collect();
         Self {
             graph,
             snapper,
             points,
+            eval_chunks,
             lon_lat,
             residents: dataset.doorplates.iter().map(|d| d.residents).collect(),
             elderly: dataset.doorplates.iter().map(|d| d.elderly).collect(),
@@ -264,10 +335,30 @@ impl CoverageEngine {
         &self,
         sources: &[(u32, f64, f64)],
     ) -> Result<Vec<SourceSite>, CoverageError> {
-        sources
-            .iter()
-            .map(|&(record, lon, lat)| self.site(Some(record), "source", lon, lat))
-            .collect()
+        // Check every coordinate first (the first bad one is the error), then snap, in two
+        // halves on two threads when there are many: each snap depends only on its point.
+        for &(_, lon, lat) in sources {
+            check_lon_lat("source", lon, lat)?;
+        }
+        let site = |&(record, lon, lat): &(u32, f64, f64)| SourceSite {
+            record: Some(record),
+            lon,
+            lat,
+            snap: self.snapper.snap(lon, lat),
+        };
+        if worker_threads() < 2 || sources.len() < PARALLEL_SOURCES_MIN {
+            return Ok(sources.iter().map(site).collect());
+        }
+        let (head, tail) = sources.split_at(sources.len() / 2);
+        Ok(std::thread::scope(|scope| {
+            let tail = scope.spawn(|| tail.iter().map(site).collect::<Vec<_>>());
+            let mut sites: Vec<SourceSite> = head.iter().map(site).collect();
+            match tail.join() {
+                Ok(rest) => sites.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            sites
+        }))
     }
 
     pub(crate) fn site(
@@ -316,7 +407,18 @@ impl CoverageEngine {
         limit_nm: u64,
     ) -> (NodeLabels, EdgeSources) {
         let snaps: Vec<Option<Snap>> = sites.iter().map(|s| s.snap).collect();
-        let labels = multi_source(&self.graph, &snaps, limit_nm);
+        let labels = if worker_threads() < 2 || sites.len() < PARALLEL_SOURCES_MIN {
+            multi_source(&self.graph, &snaps, limit_nm)
+        } else {
+            // West and east halves by longitude, searched on two threads: nearby sources
+            // share a thread, so the two searches overlap only along the dividing meridian.
+            let mut west: Vec<u32> = (0..sites.len() as u32).collect();
+            let lon = |slot: &u32| sites[*slot as usize].lon;
+            let mid = west.len() / 2;
+            west.select_nth_unstable_by(mid, |a, b| lon(a).total_cmp(&lon(b)).then(a.cmp(b)));
+            let east = west.split_off(mid);
+            multi_source_grouped(&self.graph, &snaps, &[west, east], limit_nm)
+        };
         let mut on_edge = EdgeSources::new(self.graph.edge_nodes.len());
         for (slot, s) in snaps.iter().enumerate() {
             if let Some(s) = s {
@@ -366,19 +468,27 @@ impl CoverageEngine {
     ) -> CoverageResult {
         let n = self.doorplate_count();
         let limit_nm = to_nm(limit_m);
-        let mut per_doorplate = Vec::with_capacity(n);
-        let mut covered = Vec::with_capacity(n);
-        let mut nearest_source = Vec::with_capacity(n);
-        for i in 0..n {
-            let (d, s) = self.walk_distance(labels, on_edge, i);
-            let ok = d <= limit_nm;
-            covered.push(ok);
-            per_doorplate.push(if ok {
-                (to_m(d) / speed) as f32
-            } else {
-                f32::INFINITY
-            });
-            nearest_source.push(if ok { s } else { NO_SOURCE });
+        let mut per_doorplate = vec![f32::INFINITY; n];
+        let mut covered = vec![false; n];
+        let mut nearest_source = vec![NO_SOURCE; n];
+        if limit_nm == UNREACHED_NM {
+            // Nothing is out of reach (even unsnapped doorplates): every doorplate, plainly.
+            for i in 0..n {
+                let (d, s) = self.walk_distance(labels, on_edge, i);
+                per_doorplate[i] = (to_m(d) / speed) as f32;
+                covered[i] = true;
+                nearest_source[i] = s;
+            }
+        } else {
+            self.evaluate_chunks(
+                labels,
+                on_edge,
+                limit_nm,
+                speed,
+                &mut per_doorplate,
+                &mut covered,
+                &mut nearest_source,
+            );
         }
         CoverageResult {
             mode: CoverageMode::Walk,
@@ -389,6 +499,96 @@ impl CoverageEngine {
             covered,
             nearest_source,
         }
+    }
+
+    /// The coverage pass for a finite limit: each [`EdgeChunk`] on its own thread, visiting
+    /// only edges with a reached end or a source on them (a doorplate on any other edge is
+    /// out of reach and keeps the defaults: infinity, not covered, [`NO_SOURCE`]).
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_chunks(
+        &self,
+        labels: &NodeLabels,
+        on_edge: &EdgeSources,
+        limit_nm: u64,
+        speed: f64,
+        per_doorplate: &mut [f32],
+        covered: &mut [bool],
+        nearest_source: &mut [u32],
+    ) {
+        let fill = |chunk: &EdgeChunk, per: &mut [f32], cov: &mut [bool], near: &mut [u32]| {
+            let mut set = |j: usize, d: u64, s: u32| {
+                if d <= limit_nm {
+                    per[j] = (to_m(d) / speed) as f32;
+                    cov[j] = true;
+                    near[j] = s;
+                }
+            };
+            for (e, w) in chunk.offsets.windows(2).enumerate() {
+                let r = w[0] as usize..w[1] as usize;
+                if r.is_empty() {
+                    continue;
+                }
+                if !on_edge.on(e as u32).is_empty() {
+                    // a source on this edge: the general rule, doorplate by doorplate
+                    for &j in &chunk.local[r] {
+                        let (d, s) = self.walk_distance(labels, on_edge, chunk.start + j as usize);
+                        set(j as usize, d, s);
+                    }
+                    continue;
+                }
+                let [a, b] = self.graph.edge_nodes[e];
+                let (sa, sb) = (labels.source[a as usize], labels.source[b as usize]);
+                match (sa != NO_SOURCE, sb != NO_SOURCE) {
+                    (false, false) => {}
+                    (true, false) => {
+                        let da = labels.dist_nm[a as usize];
+                        for (&j, &ta) in chunk.local[r.clone()].iter().zip(&chunk.to_a_nm[r]) {
+                            set(j as usize, da + ta, sa);
+                        }
+                    }
+                    (false, true) => {
+                        let db = labels.dist_nm[b as usize];
+                        for (&j, &tb) in chunk.local[r.clone()].iter().zip(&chunk.to_b_nm[r]) {
+                            set(j as usize, db + tb, sb);
+                        }
+                    }
+                    (true, true) => {
+                        let (da, db) = (labels.dist_nm[a as usize], labels.dist_nm[b as usize]);
+                        let legs = chunk.to_a_nm[r.clone()]
+                            .iter()
+                            .zip(&chunk.to_b_nm[r.clone()]);
+                        for (&j, (&ta, &tb)) in chunk.local[r].iter().zip(legs) {
+                            let (d, s) = (da + ta, sa).min((db + tb, sb));
+                            set(j as usize, d, s);
+                        }
+                    }
+                }
+            }
+        };
+        let mut work = Vec::with_capacity(self.eval_chunks.len());
+        let (mut per, mut cov, mut near) = (per_doorplate, covered, nearest_source);
+        for chunk in &self.eval_chunks {
+            let (p, rest_p) = per.split_at_mut(chunk.len);
+            let (c, rest_c) = cov.split_at_mut(chunk.len);
+            let (s, rest_s) = near.split_at_mut(chunk.len);
+            work.push((chunk, p, c, s));
+            (per, cov, near) = (rest_p, rest_c, rest_s);
+        }
+        let Some((first, rest)) = work.split_first_mut() else {
+            return;
+        };
+        std::thread::scope(|scope| {
+            let others: Vec<_> = rest
+                .iter_mut()
+                .map(|(chunk, p, c, s)| scope.spawn(|| fill(chunk, p, c, s)))
+                .collect();
+            fill(first.0, first.1, first.2, first.3);
+            for other in others {
+                if let Err(panic) = other.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        });
     }
 
     fn straight(&self, sites: &[SourceSite], limit_m: f64, speed: f64) -> CoverageResult {
@@ -447,6 +647,17 @@ pub(crate) fn limit_m(minutes: f64, profile: &WalkProfile) -> Result<f64, Covera
     Ok(profile.distance_m(minutes))
 }
 
+/// Below this many sources a coverage snaps and searches on the calling thread.
+const PARALLEL_SOURCES_MIN: usize = 256;
+
+/// Below this many doorplates a coverage evaluates them on the calling thread.
+const PARALLEL_DOORPLATES_MIN: usize = 32_768;
+
+/// Threads worth using for one computation (available cores, at most 16).
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+}
+
 /// Below this many doorplates a build snaps on the calling thread (spawning costs more).
 const PARALLEL_SNAP_MIN: usize = 4096;
 
@@ -458,7 +669,7 @@ fn snap_doorplates(snapper: &Snapper, lon_lat: &[[f64; 2]]) -> Vec<Option<Snap>>
             .ok()
             .and_then(|_| snapper.snap(lon, lat))
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
+    let threads = worker_threads();
     if threads < 2 || lon_lat.len() < PARALLEL_SNAP_MIN {
         return lon_lat.iter().map(snap_one).collect();
     }
@@ -484,6 +695,110 @@ mod tests {
 
     use super::*;
     use crate::{Doorplate, WalkNetwork};
+
+    /// A 30 × 30 street grid ~100 m apart and `doorplates` random doorplates on it.
+    fn grid_city(seed: u64, doorplates: usize) -> Dataset {
+        let mut network = WalkNetwork::default();
+        let id = |i: u32, j: u32| i * 30 + j;
+        for i in 0..30 {
+            for j in 0..30 {
+                network.add_node(
+                    coord! { x: 120.1 + 0.001 * f64::from(j), y: 30.2 + 0.0009 * f64::from(i) },
+                );
+            }
+        }
+        for i in 0..30 {
+            for j in 0..30 {
+                if j + 1 < 30 {
+                    network.add_edge(id(i, j), id(i, j + 1), None);
+                }
+                if i + 1 < 30 {
+                    network.add_edge(id(i, j), id(i + 1, j), None);
+                }
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let doorplates = (0..doorplates as u64)
+            .map(|i| Doorplate {
+                id: i,
+                road: "文三路".into(),
+                number: i as u32,
+                location: Point::new(rng.gen_range(120.09..120.14), rng.gen_range(30.19..30.23)),
+                residents: 1,
+                elderly: 0,
+                community: None,
+                synthetic: true,
+            })
+            .collect();
+        Dataset {
+            network,
+            doorplates,
+            ..Dataset::default()
+        }
+    }
+
+    #[test]
+    fn threaded_coverage_equals_one_search_and_every_doorplate_in_turn() {
+        // Enough doorplates and sources for the threaded paths (grouped search, chunked
+        // pass), against one plain search and `walk_distance` per doorplate.
+        let dataset = grid_city(11, PARALLEL_DOORPLATES_MIN + 3_000);
+        let engine = CoverageEngine::new(&dataset);
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let sources: Vec<(u32, f64, f64)> = (0..PARALLEL_SOURCES_MIN as u32 + 40)
+            .map(|r| {
+                (
+                    r,
+                    rng.gen_range(120.09..120.14),
+                    rng.gen_range(30.19..30.23),
+                )
+            })
+            .collect();
+        let profile = WalkProfile::standard();
+        for minutes in [0.5, 2.0, 6.0] {
+            let got = engine
+                .coverage(&sources, minutes, &profile, CoverageMode::Walk)
+                .unwrap();
+            let limit_nm = to_nm(got.limit_m);
+            let snaps: Vec<Option<Snap>> = sources
+                .iter()
+                .map(|&(_, lon, lat)| engine.snapper.snap(lon, lat))
+                .collect();
+            let labels = multi_source(&engine.graph, &snaps, limit_nm);
+            let mut on_edge = EdgeSources::new(engine.graph.edge_nodes.len());
+            for (slot, s) in snaps.iter().enumerate() {
+                if let Some(s) = s {
+                    on_edge.insert(slot as u32, *s);
+                }
+            }
+            let covered = (0..engine.doorplate_count())
+                .filter(|&i| {
+                    let (d, s) = engine.walk_distance(&labels, &on_edge, i);
+                    let ok = d <= limit_nm;
+                    let want = if ok {
+                        (to_m(d) / got.speed_m_per_s) as f32
+                    } else {
+                        f32::INFINITY
+                    };
+                    assert_eq!(
+                        got.per_doorplate[i].to_bits(),
+                        want.to_bits(),
+                        "doorplate {i}"
+                    );
+                    assert_eq!(got.covered[i], ok, "doorplate {i}");
+                    assert_eq!(
+                        got.nearest_source[i],
+                        if ok { s } else { NO_SOURCE },
+                        "doorplate {i}"
+                    );
+                    ok
+                })
+                .count();
+            assert!(
+                covered > 0 && covered < engine.doorplate_count(),
+                "{minutes} min: {covered}"
+            );
+        }
+    }
 
     #[test]
     fn parallel_snapping_equals_snapping_each_doorplate_alone() {
