@@ -67,6 +67,12 @@ fn english_name(u: &AdminUnit) -> Option<String> {
     (!s.is_empty()).then(|| format!("{s} {class}"))
 }
 
+/// English names in common use that are not the pinyin of the Chinese: the English of
+/// 西湖区 is officially "Xihu District", but signs, guidebooks and the city's own English
+/// pages say "West Lake District" after the lake it is named for.
+const CONVENTIONAL_ENGLISH: &[(&str, &[&str])] =
+    &[("330106000000", &["West Lake District", "West Lake"])];
+
 /// English for an old district-level name: `下城区` → `Xiacheng District`.
 fn alias_english(name: &str) -> Option<String> {
     for (suf, class) in [("区", "District"), ("县", "County"), ("市", "City")] {
@@ -224,6 +230,14 @@ impl Gazetteer {
         for (i, u) in dataset.admin.iter().enumerate() {
             let e = i as u32;
             b.name_keys(&u.name, e, english_name(u));
+            for (_, names) in CONVENTIONAL_ENGLISH
+                .iter()
+                .filter(|(code, _)| *code == u.code.as_str())
+            {
+                for en in *names {
+                    b.key(fold(en), e, KeyKind::English, 0.97);
+                }
+            }
             b.key(u.code.as_str().to_owned(), e, KeyKind::Code, 1.0);
             b.by_code.insert(Box::from(u.code.as_str()), e);
             if u.level == AdminLevel::District {
