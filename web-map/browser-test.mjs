@@ -363,9 +363,12 @@ const SUITES = {
       return { id: f.properties.id, x: p.x, y: p.y };
     }, category);
     check(facility, `no ${category} drawn around 120.16,30.27 at zoom 14`);
+    const beforeClose = await page.evaluate(() => window.civmapPlanner.scenarioId);
     await page.mouse.click(facility.x, facility.y);
     await page.click('.maplibregl-popup button:has-text("关闭 Close")', { timeout: TIMEOUT_MS });
-    await page.waitForFunction((id) => window.civmapPlanner.scenario.close.includes(id) && window.civmapPlanner.report && window.civmapPlanner.report.scenario === window.civmapPlanner.scenarioId, facility.id, { timeout: TIMEOUT_MS });
+    // the close is local at once; wait for the new scenario the server created for it and
+    // for the report drawn from that scenario
+    await page.waitForFunction(([id, old]) => window.civmapPlanner.scenario.close.includes(id) && window.civmapPlanner.scenarioId !== old && window.civmapPlanner.report && window.civmapPlanner.report.scenario === window.civmapPlanner.scenarioId, [facility.id, beforeClose], { timeout: TIMEOUT_MS });
     const closedId = await page.evaluate(() => window.civmapPlanner.scenarioId);
     const afterClose = await serverCoverage(`${query}&scenario=${encodeURIComponent(closedId)}`);
     await waitForCovered(afterClose.total.covered_elderly);

@@ -89,7 +89,9 @@ fn coverage_totals_modes_scenarios_and_the_cli_agree() {
         .unwrap()
         .iter()
         .map(|g| {
-            let ring = &g["geometry"]["coordinates"][0];
+            // gaps are MultiPolygons: the first polygon's exterior ring
+            assert_eq!(g["geometry"]["type"], "MultiPolygon", "{g}");
+            let ring = &g["geometry"]["coordinates"][0][0];
             let n = ring.as_array().unwrap().len() as f64;
             let (x, y) = ring.as_array().unwrap().iter().fold((0.0, 0.0), |a, c| {
                 (
