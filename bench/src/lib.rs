@@ -123,3 +123,33 @@ pub fn median(v: &mut [f64]) -> f64 {
 pub fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
+
+/// wrk's summary: requests per second and the 50th/99th percentile latencies in ms (wrk run
+/// with `--latency`). Refuses a run that saw non-2xx answers.
+pub fn parse_wrk(text: &str) -> anyhow::Result<(f64, f64, f64)> {
+    if text.contains("Non-2xx") {
+        bail!("wrk saw non-2xx answers:\n{text}");
+    }
+    let ms = |label: &str| -> anyhow::Result<f64> {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .with_context(|| format!("no {label} in wrk output:\n{text}"))?;
+        let v = line.split_whitespace().nth(1).context("wrk line")?;
+        let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+        let n: f64 = num.parse()?;
+        Ok(match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            _ => bail!("unit {unit}"),
+        })
+    };
+    let rps: f64 = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .context("no Requests/sec")?
+        .parse()?;
+    Ok((rps, ms("50%")?, ms("99%")?))
+}

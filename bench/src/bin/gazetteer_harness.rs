@@ -64,31 +64,8 @@ fn wrk(base: &str, paths: &[String], rate: u32, secs: u32) -> anyhow::Result<(f6
         .context("wrk (apt-get install wrk)")?;
     let _ = std::fs::remove_file(&path);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let ms = |label: &str| -> anyhow::Result<f64> {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .with_context(|| format!("no {label} in wrk output:\n{text}"))?;
-        let v = line.split_whitespace().nth(1).context("wrk line")?;
-        let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
-        let n: f64 = num.parse()?;
-        Ok(match unit {
-            "us" => n / 1000.0,
-            "ms" => n,
-            "s" => n * 1000.0,
-            _ => bail!("unit {unit}"),
-        })
-    };
-    let rps: f64 = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .context("no Requests/sec")?
-        .parse()?;
-    if text.contains("Non-2xx") {
-        bail!("wrk saw non-2xx answers:\n{text}");
-    }
-    Ok((ms("50%")?, ms("99%")?, rps))
+    let (rps, p50, p99) = civmap_bench::parse_wrk(&text)?;
+    Ok((p50, p99, rps))
 }
 
 fn main() -> anyhow::Result<()> {
