@@ -164,7 +164,7 @@ impl Collector {
             out.admin.len() + out.facilities.len() + out.doorplates.len() + out.landmarks.len();
         summary
             .counts
-            .insert(self.layer.as_str().to_owned(), summary.imported);
+            .insert(self.layer.id().to_owned(), summary.imported);
         out.summary = summary;
         out
     }

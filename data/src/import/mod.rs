@@ -91,63 +91,8 @@ impl FromStr for ImportFormat {
     }
 }
 
-/// The layer a file holds (`--layer`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImportLayer {
-    /// Administrative units (polygons).
-    Admin,
-    /// Service facilities (points).
-    Facilities,
-    /// Doorplates (points).
-    Doorplates,
-    /// Named places that are not facilities (points).
-    Landmarks,
-    /// The walking network (OSM only).
-    Network,
-}
-
-impl ImportLayer {
-    /// Every layer, in CLI order.
-    pub const ALL: [ImportLayer; 5] = [
-        Self::Admin,
-        Self::Facilities,
-        Self::Doorplates,
-        Self::Landmarks,
-        Self::Network,
-    ];
-
-    /// The CLI name, e.g. `facilities`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Facilities => "facilities",
-            Self::Doorplates => "doorplates",
-            Self::Landmarks => "landmarks",
-            Self::Network => "network",
-        }
-    }
-}
-
-impl fmt::Display for ImportLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ImportLayer {
-    type Err = DataError;
-    fn from_str(s: &str) -> Result<Self, DataError> {
-        let t = s.trim().to_ascii_lowercase();
-        Self::ALL.into_iter().find(|l| l.as_str() == t).ok_or_else(|| {
-            DataError::invalid(
-                "<command line>",
-                "--layer",
-                None,
-                format!("unknown layer {s:?}; expected one of admin, facilities, doorplates, landmarks, network"),
-            )
-        })
-    }
-}
+/// The layer a file holds (`--layer`): the one layer registry of geo-core.
+pub use civmap_geo_core::Layer as ImportLayer;
 
 /// What an import read, kept and skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -299,7 +244,7 @@ mod tests {
             assert_eq!(f.as_str().parse::<ImportFormat>().unwrap(), f);
         }
         for l in ImportLayer::ALL {
-            assert_eq!(l.as_str().parse::<ImportLayer>().unwrap(), l);
+            assert_eq!(l.id().parse::<ImportLayer>().unwrap(), l);
         }
         let e = "roads".parse::<ImportLayer>().unwrap_err().to_string();
         assert!(e.contains("--layer") && e.contains("doorplates"), "{e}");

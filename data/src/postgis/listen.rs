@@ -31,40 +31,26 @@ pub const PING_EVERY: Duration = Duration::from_secs(10);
 /// How long that check may take before the connection counts as lost.
 pub const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A layer with change notifications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ChangeTable {
-    /// `civmap.admin_units`, keyed by the 12-digit code.
-    Admin,
-    /// `civmap.facilities`, keyed by id.
-    Facilities,
-    /// `civmap.doorplates`, keyed by the numeric id (as a string).
-    Doorplates,
-    /// `civmap.landmarks`, keyed by id.
-    Landmarks,
+/// A layer with change notifications: one of [`Layer::RECORDS`] (the layer registry).
+pub use civmap_geo_core::Layer as ChangeTable;
+
+/// The PostGIS table of a layer in schema `civmap` (the network has three: nodes, roads
+/// and edges; this names the edges).
+pub fn table_name(layer: ChangeTable) -> &'static str {
+    match layer {
+        ChangeTable::Admin => "admin_units",
+        ChangeTable::Facilities => "facilities",
+        ChangeTable::Doorplates => "doorplates",
+        ChangeTable::Landmarks => "landmarks",
+        ChangeTable::Network => "network_edges",
+    }
 }
 
-impl ChangeTable {
-    /// The table's name in schema `civmap`.
-    pub fn table_name(self) -> &'static str {
-        match self {
-            Self::Admin => "admin_units",
-            Self::Facilities => "facilities",
-            Self::Doorplates => "doorplates",
-            Self::Landmarks => "landmarks",
-        }
-    }
-
-    fn from_table_name(name: &str) -> Option<Self> {
-        match name {
-            "admin_units" => Some(Self::Admin),
-            "facilities" => Some(Self::Facilities),
-            "doorplates" => Some(Self::Doorplates),
-            "landmarks" => Some(Self::Landmarks),
-            _ => None,
-        }
-    }
+/// The record layer whose table this is (`None` for other tables).
+fn from_table_name(name: &str) -> Option<ChangeTable> {
+    ChangeTable::RECORDS
+        .into_iter()
+        .find(|l| table_name(*l) == name)
 }
 
 /// One change to apply.
@@ -103,7 +89,7 @@ impl Change {
         let Ok(p) = serde_json::from_str::<Payload>(payload) else {
             return Change::Reload;
         };
-        let table = p.table.as_deref().and_then(ChangeTable::from_table_name);
+        let table = p.table.as_deref().and_then(from_table_name);
         match (p.op.to_ascii_uppercase().as_str(), table, p.id) {
             ("INSERT" | "UPDATE", Some(table), Some(key)) => Change::Upsert { table, key },
             ("DELETE", Some(table), Some(key)) => Change::Delete { table, key },

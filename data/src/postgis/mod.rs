@@ -47,7 +47,7 @@ use civmap_geo_core::{AdminUnit, Dataset, Doorplate, Facility, Landmark};
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
-pub use listen::{listen, Change, ChangeTable, PING_EVERY, PING_TIMEOUT};
+pub use listen::{listen, table_name, Change, ChangeTable, PING_EVERY, PING_TIMEOUT};
 pub use push::PushSummary;
 
 use crate::DataError;

@@ -47,8 +47,12 @@ const TABLES: &[&str] = &[
     "meta",
 ];
 
-/// The tables with change triggers.
-const NOTIFYING: &[&str] = &["admin_units", "facilities", "doorplates", "landmarks"];
+/// The tables with change triggers: those of the record layers in the layer registry.
+fn notifying() -> impl Iterator<Item = &'static str> {
+    super::ChangeTable::RECORDS
+        .into_iter()
+        .map(super::listen::table_name)
+}
 
 /// Report progress every this many rows.
 const PROGRESS_STEP: u64 = 50_000;
@@ -217,7 +221,7 @@ pub(crate) async fn push(
 
     let mut prologue =
         String::from("SET LOCAL civmap.bulk = 'on';\nSET LOCAL maintenance_work_mem = '256MB';\n");
-    for t in NOTIFYING {
+    for t in notifying() {
         prologue.push_str(&format!(
             "ALTER TABLE civmap.{t} DISABLE TRIGGER civmap_notify;\n"
         ));
@@ -472,7 +476,7 @@ pub(crate) async fn push(
     progress("indexes", indexes.len() as u64, indexes.len() as u64);
 
     let mut epilogue = String::new();
-    for t in NOTIFYING {
+    for t in notifying() {
         epilogue.push_str(&format!(
             "ALTER TABLE civmap.{t} ENABLE TRIGGER civmap_notify;\n"
         ));

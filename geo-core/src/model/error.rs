@@ -13,6 +13,9 @@ pub enum ModelError {
     /// A facility category id not in the API contract's list.
     #[error("unknown facility category {0:?}; known: {known}", known = super::FacilityCategory::ids().join(", "))]
     UnknownCategory(String),
+    /// A layer id that is none of admin, facilities, doorplates, landmarks, network.
+    #[error("unknown layer {0:?}; expected one of {known}", known = super::Layer::ids())]
+    UnknownLayer(String),
     /// A longitude outside [-180, 180] or latitude outside [-90, 90], or not finite.
     #[error("coordinate ({lon}, {lat}) is out of range: longitude must be in [-180, 180] and latitude in [-90, 90]")]
     CoordinateOutOfRange {

@@ -7,6 +7,7 @@ mod doorplate;
 mod error;
 mod facility;
 mod landmark;
+mod layer;
 mod network;
 
 pub use admin::{AdminCode, AdminLevel, AdminUnit};
@@ -15,4 +16,5 @@ pub use doorplate::Doorplate;
 pub use error::{check_lon_lat, ModelError};
 pub use facility::{Facility, FacilityAttributes, FacilityCategory};
 pub use landmark::Landmark;
+pub use layer::Layer;
 pub use network::{NodeId, WalkEdge, WalkNetwork};

@@ -13,7 +13,9 @@ use civmap_geo_core::live::EditOutcome;
 use civmap_geo_core::AdminCode;
 use tokio::sync::mpsc;
 
-use crate::state::{LiveData, SharedState};
+use crate::service::coverage::DataChange;
+use crate::service::data::{refresh_gazetteer, LiveData};
+use crate::service::SharedState;
 
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -40,10 +42,10 @@ pub async fn follow(state: SharedState, url: String) {
             let Some(st) = &store else { break };
             match apply(&state, st, &change).await {
                 Ok(()) => {
-                    crate::coverage_service::note_change(&state, coverage_change(&change));
+                    state.coverage.note_change(coverage_change(&change));
                     if matches!(change, Change::Reload) {
-                        state.first_load.notify_one();
-                        if !state.store_up.swap(true, Ordering::Relaxed) {
+                        state.data.first_load.notify_one();
+                        if !state.data.store_up.swap(true, Ordering::Relaxed) {
                             tracing::info!("database {} is back; data reloaded", st.url());
                         }
                     }
@@ -60,7 +62,7 @@ pub async fn follow(state: SharedState, url: String) {
             Ok(Err(e)) => e.to_string(),
             _ => failure.unwrap_or_else(|| "listener stopped".into()),
         };
-        if state.store_up.swap(false, Ordering::Relaxed) {
+        if state.data.store_up.swap(false, Ordering::Relaxed) {
             tracing::warn!("database unreachable, serving what is in memory (degraded): {why}");
         }
         tokio::time::sleep(backoff).await;
@@ -70,8 +72,7 @@ pub async fn follow(state: SharedState, url: String) {
 
 /// What a change means for the coverage engine: doorplates, admin units and reloads
 /// rebuild it; facility and landmark edits only invalidate cached results.
-fn coverage_change(change: &Change) -> crate::coverage_service::DataChange {
-    use crate::coverage_service::DataChange;
+fn coverage_change(change: &Change) -> DataChange {
     match change {
         Change::Upsert { table, .. } | Change::Delete { table, .. }
             if matches!(table, ChangeTable::Facilities | ChangeTable::Landmarks) =>
@@ -88,12 +89,13 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
         Change::Reload => {
             let ds = store.load().await?;
             let fresh = LiveData::new(ds);
-            *state.write() = fresh;
-            state.tiles.reload(state.read().data.data());
+            *state.data.write() = fresh;
+            state.tiles.reload(state.data.read().data.data());
         }
         Change::Upsert { table, key } | Change::Delete { table, key } => {
             let deleted = matches!(change, Change::Delete { .. });
-            let tiles_before = crate::tiles_api::record_bounds(&state.read(), *table, key);
+            let tiles_before =
+                crate::service::tiles::record_bounds(&state.data.read(), *table, key);
             let outcome = match table {
                 ChangeTable::Facilities => {
                     let row = if deleted {
@@ -101,7 +103,7 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     } else {
                         store.facility(key).await?
                     };
-                    let mut live = state.write();
+                    let mut live = state.data.write();
                     match row {
                         Some(f) => live.upsert_facility(f),
                         None => live.delete_facility(key),
@@ -121,7 +123,7 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     } else {
                         store.doorplate(id).await?
                     };
-                    let mut live = state.write();
+                    let mut live = state.data.write();
                     match row {
                         Some(d) => live.upsert_doorplate(d),
                         None => live.delete_doorplate(id),
@@ -133,7 +135,7 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     } else {
                         store.landmark(key).await?
                     };
-                    let mut live = state.write();
+                    let mut live = state.data.write();
                     match row {
                         Some(l) => live.upsert_landmark(l),
                         None => live.delete_landmark(key),
@@ -145,7 +147,7 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                     } else {
                         store.admin_unit(key).await?
                     };
-                    let mut live = state.write();
+                    let mut live = state.data.write();
                     match row {
                         Some(u) => live.upsert_admin(u),
                         None => match AdminCode::parse(key) {
@@ -156,10 +158,15 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
                 }
                 _ => EditOutcome::NotFound,
             };
-            tracing::debug!("{} {key}: {outcome:?}", table.table_name());
+            tracing::debug!(
+                "{} {key}: {outcome:?}",
+                civmap_data::postgis::table_name(*table)
+            );
             // admin edits (and long runs of edits) rebuild the gazetteer in the background
-            crate::state::refresh_gazetteer(state);
-            crate::tiles_api::record_changed(state, *table, key, tiles_before);
+            refresh_gazetteer(&state.data);
+            state
+                .tiles
+                .record_changed(&state.data, *table, key, tiles_before);
         }
         _ => {}
     }

@@ -16,7 +16,8 @@ use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer, PlaceEdit};
 use civmap_geo_core::live::EditOutcome;
 use civmap_geo_core::{AdminCode, AdminUnit, Doorplate, Facility, Landmark};
 
-use super::{LiveData, SharedState};
+use super::{DataService, LiveData};
+use std::sync::Arc;
 
 /// Live edits after which the gazetteer is rebuilt to fold its overlay in.
 pub const COMPACT_AFTER_EDITS: usize = 4096;
@@ -157,7 +158,7 @@ impl LiveData {
 /// Starts a background rebuild of the gazetteer when the live data asks for one (an admin
 /// edit, a refused edit or many edits) and none is running. Call it after an edit, without
 /// holding the lock; needs a tokio runtime.
-pub fn refresh_gazetteer(state: &SharedState) {
+pub fn refresh_gazetteer(state: &Arc<DataService>) {
     let generation = {
         let mut live = state.write();
         let u = &mut live.gazetteer_upkeep;
@@ -173,7 +174,7 @@ pub fn refresh_gazetteer(state: &SharedState) {
 }
 
 /// Rebuilds until no rebuild is wanted (admin edits may arrive while one runs).
-fn rebuild(state: &SharedState, generation: u64) {
+fn rebuild(state: &DataService, generation: u64) {
     loop {
         let t = Instant::now();
         // the edits numbered after `seq` are not in the snapshot and are replayed

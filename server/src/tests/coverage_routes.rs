@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::state::{AppState, SharedState, StoreKind};
+use crate::service::{AppState, SharedState, StoreKind};
 
 const N: usize = 12;
 const LON0: f64 = 120.10;
@@ -234,7 +234,7 @@ fn state() -> SharedState {
 }
 
 async fn send(req: Request<Body>) -> (StatusCode, Value) {
-    let resp = super::router(state()).oneshot(req).await.unwrap();
+    let resp = crate::http::router(state()).oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     (
@@ -451,7 +451,7 @@ async fn scenario_add_raises_close_lowers_and_base_is_untouched() {
     let (s, got) = get(&format!("/api/v1/scenarios/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["add"][0]["name"], "新食堂");
-    let resp = super::router(state())
+    let resp = crate::http::router(state())
         .oneshot(
             Request::delete(format!("/api/v1/scenarios/{id}"))
                 .body(Body::empty())
@@ -760,11 +760,11 @@ async fn openapi_lists_the_coverage_routes() {
 
 #[tokio::test]
 async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
-    use crate::coverage_service::{note_change, DataChange};
+    use crate::service::coverage::DataChange;
     // a state of its own: this test edits the data
     let st: SharedState = Arc::new(AppState::new(city(), StoreKind::Postgis));
     let ask = |st: SharedState| async move {
-        let resp = super::router(st)
+        let resp = crate::http::router(st)
             .oneshot(
                 Request::get("/api/v1/coverage?category=elder_canteen&minutes=4")
                     .body(Body::empty())
@@ -780,7 +780,7 @@ async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
     let base = ask(st.clone()).await;
     // a doorplate with 50 elderly right at canteen c1: the engine must be rebuilt
     {
-        let mut live = st.write();
+        let mut live = st.data.write();
         let (x, y) = node_xy(1, 1);
         let mut d = live.data.data().doorplates[0].clone();
         d.id = 9_999;
@@ -789,7 +789,7 @@ async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
         d.elderly = 50;
         live.data.upsert_doorplate(d);
     }
-    note_change(&st, DataChange::Structure);
+    st.coverage.note_change(DataChange::Structure);
     let more = ask(st.clone()).await;
     assert_eq!(more["elderly"], base["elderly"].as_u64().unwrap() + 50);
     assert_eq!(
@@ -797,8 +797,8 @@ async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
         base["covered_elderly"].as_u64().unwrap() + 50
     );
     // closing canteen c2 in the data (a facility edit): the cached answer must not be reused
-    st.write().data.delete_facility("c2");
-    note_change(&st, DataChange::Facilities);
+    st.data.write().data.delete_facility("c2");
+    st.coverage.note_change(DataChange::Facilities);
     let fewer = ask(st.clone()).await;
     assert!(
         fewer["covered_elderly"].as_u64() < more["covered_elderly"].as_u64(),

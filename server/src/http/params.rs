@@ -3,7 +3,10 @@
 
 use civmap_geo_core::{AdminLevel, FacilityCategory};
 
-use super::ApiError;
+use crate::http::error::ApiError;
+
+/// Parameters that may be given more than once (their values add up).
+pub const REPEATABLE: &[&str] = &["category", "kind"];
 
 /// The decoded query string as ordered pairs.
 #[derive(Debug, Default)]
@@ -49,15 +52,29 @@ impl Params {
             .collect()
     }
 
-    /// Fails on any key not in `known`, so that typos (`catgory=`) do not pass silently.
+    /// Fails on any key not in `known`, so that typos (`catgory=`) do not pass silently,
+    /// and on a single-valued key given twice (`q=a&q=b`: which one was meant?). Only the
+    /// keys of [`REPEATABLE`] may repeat.
     pub fn only(&self, known: &[&str]) -> Result<(), ApiError> {
-        match self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            Some((k, _)) => Err(ApiError::bad(
+        if let Some((k, _)) = self.0.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            return Err(ApiError::bad(
                 k,
-                format!("unknown parameter; this route takes: {}", known.join(", ")),
-            )),
-            None => Ok(()),
+                if known.is_empty() {
+                    "unknown parameter; this route takes none".to_owned()
+                } else {
+                    format!("unknown parameter; this route takes: {}", known.join(", "))
+                },
+            ));
         }
+        for (i, (k, _)) in self.0.iter().enumerate() {
+            if !REPEATABLE.contains(&k.as_str()) && self.0[..i].iter().any(|(p, _)| p == k) {
+                return Err(ApiError::bad(
+                    k,
+                    "given more than once; this parameter takes one value",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// An integer in `min..=max`, or `default` when absent.
@@ -188,5 +205,84 @@ impl Params {
         };
         let c = crs.to_wgs84(geo::Coord { x: lon, y: lat });
         Ok((c.x, c.y))
+    }
+}
+
+/// The coverage parameters (`category`, `minutes`, `mode`, `profile`, `level`).
+impl Params {
+    /// `category`: exactly one, required.
+    pub fn one_category(&self) -> Result<FacilityCategory, ApiError> {
+        match self.categories("category")?.as_slice() {
+            [c] => Ok(*c),
+            [] => Err(ApiError::bad(
+                "category",
+                format!("required; one of: {}", FacilityCategory::ids().join(", ")),
+            )),
+            _ => Err(ApiError::bad("category", "give exactly one category")),
+        }
+    }
+
+    /// `minutes` in (0, 120], default 15.
+    pub fn minutes(&self) -> Result<f64, ApiError> {
+        if self.get("minutes").is_none() {
+            return Ok(15.0);
+        }
+        check_minutes(self.float("minutes")?)
+    }
+
+    /// `mode=walk|straight` (default `default`).
+    pub fn mode(&self, default: &str) -> Result<civmap_geo_core::coverage::CoverageMode, ApiError> {
+        use civmap_geo_core::coverage::CoverageMode;
+        match self.get("mode").map(str::trim).unwrap_or(default) {
+            "walk" => Ok(CoverageMode::Walk),
+            "straight" => Ok(CoverageMode::Straight),
+            other => Err(ApiError::bad(
+                "mode",
+                if default == "walk" {
+                    format!("expected walk or straight, got {other:?}")
+                } else {
+                    format!("expected straight or walk, got {other:?}")
+                },
+            )),
+        }
+    }
+
+    /// `profile=standard|elderly` (1.0 / 0.8 m/s), default standard.
+    pub fn profile(&self) -> Result<civmap_geo_core::coverage::WalkProfile, ApiError> {
+        profile_named(self.get("profile"), "profile")
+    }
+
+    /// `level`, default township.
+    pub fn level_or_township(&self) -> Result<AdminLevel, ApiError> {
+        Ok(self.level("level")?.unwrap_or(AdminLevel::Township))
+    }
+}
+
+/// A time limit in (0, 120] minutes.
+pub fn check_minutes(m: f64) -> Result<f64, ApiError> {
+    use crate::service::coverage::MAX_MINUTES;
+    if m > 0.0 && m <= MAX_MINUTES {
+        Ok(m)
+    } else {
+        Err(ApiError::range(
+            "minutes",
+            format!("must be > 0 and <= {MAX_MINUTES}, got {m}"),
+        ))
+    }
+}
+
+/// A walking profile by name (`standard` or `elderly`), default standard.
+pub fn profile_named(
+    v: Option<&str>,
+    param: &str,
+) -> Result<civmap_geo_core::coverage::WalkProfile, ApiError> {
+    use civmap_geo_core::coverage::WalkProfile;
+    match v.map(str::trim).unwrap_or("standard") {
+        "standard" | "default" => Ok(WalkProfile::standard()),
+        "elderly" => Ok(WalkProfile::elderly()),
+        other => Err(ApiError::bad(
+            param,
+            format!("expected standard (1.0 m/s) or elderly (0.8 m/s), got {other:?}"),
+        )),
     }
 }

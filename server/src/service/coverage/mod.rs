@@ -26,11 +26,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use civmap_geo_core::coverage::{CoverageEngine, CoverageResult, ScenarioCoverage};
-use civmap_geo_core::{Dataset, Facility, FacilityAttributes, FacilityCategory};
+use civmap_geo_core::Dataset;
 use tokio::sync::watch;
 
-use crate::api::ApiError;
-use crate::state::SharedState;
+use crate::service::data::DataService;
+use crate::service::ServiceError;
+
+mod answers;
+mod query;
+mod scenario;
+
+pub use answers::*;
+pub use query::{CoverageQuery, ResultKey, MAX_MINUTES};
+pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario};
 
 /// How long a coverage request waits for the engine before answering 503.
 pub const ENGINE_WAIT: Duration = Duration::from_secs(15);
@@ -122,111 +130,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
     }
 }
 
-/// Cache key of a whole-city result.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ResultKey {
-    /// Category.
-    pub category: FacilityCategory,
-    /// Minutes, as bits (exact).
-    pub minutes_bits: u64,
-    /// `walk` or `straight`.
-    pub mode: &'static str,
-    /// Profile name.
-    pub profile: &'static str,
-    /// Scenario id, if any.
-    pub scenario: Option<String>,
-}
-
-/// A facility a scenario adds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AddedFacility {
-    /// Its id (given, or `{scenario}-add-{n}`).
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Category.
-    pub category: FacilityCategory,
-    /// Longitude.
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
-    /// Attributes (hub, delivery, beds, …).
-    pub attributes: FacilityAttributes,
-}
-
-/// A what-if scenario: edits to the facilities, never applied to the base data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredScenario {
-    /// `s1`, `s2`, …
-    pub id: String,
-    /// New facilities.
-    pub add: Vec<AddedFacility>,
-    /// `(facility id, lon, lat)`.
-    pub moves: Vec<(String, f64, f64)>,
-    /// Facility ids.
-    pub close: Vec<String>,
-    /// Seconds since the Unix epoch at creation.
-    pub created_unix_s: u64,
-}
-
-impl StoredScenario {
-    /// The facilities in force under this scenario (base facilities with the edits
-    /// applied; moved ones keep their record but not their admin code, which the caller
-    /// re-resolves). Fails naming an id that no longer exists.
-    pub fn facilities(&self, data: &Dataset) -> Result<Vec<(Facility, bool)>, ApiError> {
-        let mut out: Vec<(Facility, bool)> =
-            data.facilities.iter().map(|f| (f.clone(), false)).collect();
-        let pos: HashMap<&str, usize> = data
-            .facilities
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.as_str(), i))
-            .collect();
-        let find = |id: &str| {
-            pos.get(id).copied().ok_or_else(|| {
-                ApiError::range(
-                    "scenario",
-                    format!(
-                        "scenario {} names facility {id:?}, which no longer exists",
-                        self.id
-                    ),
-                )
-            })
-        };
-        for (id, lon, lat) in &self.moves {
-            let i = find(id)?;
-            out[i].0.location = geo::Point::new(*lon, *lat);
-            out[i].1 = true;
-        }
-        let mut closed = vec![false; out.len()];
-        for id in &self.close {
-            closed[find(id)?] = true;
-        }
-        let mut out: Vec<(Facility, bool)> = out
-            .into_iter()
-            .zip(closed)
-            .filter(|(_, c)| !c)
-            .map(|(f, _)| f)
-            .collect();
-        for a in &self.add {
-            out.push((
-                Facility {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    category: a.category,
-                    location: geo::Point::new(a.lon, a.lat),
-                    address: String::new(),
-                    admin_code: None,
-                    attributes: a.attributes.clone(),
-                    synthetic: true,
-                },
-                true,
-            ));
-        }
-        Ok(out)
-    }
-}
-
 #[derive(Debug, Default)]
 struct Scenarios {
     next: u64,
@@ -234,9 +137,11 @@ struct Scenarios {
     map: HashMap<String, Arc<StoredScenario>>,
 }
 
-/// The engine, its caches and the scenarios.
+/// The engine, its caches and the scenarios, over the data service it reads.
 #[derive(Debug)]
 pub struct CoverageService {
+    /// The data the engine is built from and facilities are read from.
+    data: Arc<DataService>,
     engine: watch::Sender<Option<Arc<EngineSnapshot>>>,
     /// Generation the engine must have (bumped on doorplate/network/admin changes).
     wanted: AtomicU64,
@@ -250,9 +155,24 @@ pub struct CoverageService {
     scenarios: Mutex<Scenarios>,
 }
 
-impl Default for CoverageService {
-    fn default() -> Self {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What kind of data change happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataChange {
+    /// Doorplates, network or admin units (or everything): the engine is rebuilt.
+    Structure,
+    /// Facilities (or landmarks): caches are invalidated, the engine stays.
+    Facilities,
+}
+
+impl CoverageService {
+    /// A service over `data`; the engine is built on the first [`start_build`](Self::start_build).
+    pub fn new(data: Arc<DataService>) -> Self {
         Self {
+            data,
             engine: watch::channel(None).0,
             wanted: AtomicU64::new(1),
             version: AtomicU64::new(1),
@@ -264,30 +184,33 @@ impl Default for CoverageService {
             scenarios: Mutex::new(Scenarios::default()),
         }
     }
-}
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Starts (or restarts) building the engine in the background for the current data.
-/// Cheap to call repeatedly: one builder thread runs at a time and rebuilds until it has
-/// caught up with the newest change.
-pub fn start_build(state: &SharedState) {
-    let svc = &state.coverage;
-    svc.started.store(true, Ordering::SeqCst);
-    if svc.building.swap(true, Ordering::SeqCst) {
-        return; // the running builder re-checks `wanted` when it finishes
+    /// The data service this reads.
+    pub fn data(&self) -> &DataService {
+        &self.data
     }
-    let state = state.clone();
-    std::thread::Builder::new()
-        .name("coverage-engine".into())
-        .spawn(move || loop {
-            let svc = &state.coverage;
-            let generation = svc.wanted.load(Ordering::SeqCst);
+
+    /// Starts (or restarts) building the engine in the background for the current data.
+    /// Cheap to call repeatedly: one builder thread runs at a time and rebuilds until it
+    /// has caught up with the newest change.
+    pub fn start_build(self: &Arc<Self>) {
+        self.started.store(true, Ordering::SeqCst);
+        if self.building.swap(true, Ordering::SeqCst) {
+            return; // the running builder re-checks `wanted` when it finishes
+        }
+        let svc = self.clone();
+        std::thread::Builder::new()
+            .name("coverage-engine".into())
+            .spawn(move || svc.build_until_current())
+            .expect("spawn the coverage-engine thread");
+    }
+
+    fn build_until_current(&self) {
+        loop {
+            let generation = self.wanted.load(Ordering::SeqCst);
             let t = Instant::now();
             let layers = {
-                let live = state.read();
+                let live = self.data.read();
                 let d = live.data.data();
                 Dataset {
                     admin: d.admin.clone(),
@@ -302,52 +225,39 @@ pub fn start_build(state: &SharedState) {
                 "coverage engine built (generation {generation}) in {:.2} s",
                 t.elapsed().as_secs_f64()
             );
-            svc.engine
+            self.engine
                 .send_replace(Some(Arc::new(EngineSnapshot { engine, generation })));
-            svc.building.store(false, Ordering::SeqCst);
+            self.building.store(false, Ordering::SeqCst);
             // a change that came in while building: go again (unless another thread took over)
-            if svc.wanted.load(Ordering::SeqCst) == generation
-                || svc.building.swap(true, Ordering::SeqCst)
+            if self.wanted.load(Ordering::SeqCst) == generation
+                || self.building.swap(true, Ordering::SeqCst)
             {
                 return;
             }
-        })
-        .expect("spawn the coverage-engine thread");
-}
-
-/// What kind of data change happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataChange {
-    /// Doorplates, network or admin units (or everything): the engine is rebuilt.
-    Structure,
-    /// Facilities (or landmarks): caches are invalidated, the engine stays.
-    Facilities,
-}
-
-/// Records a data change: invalidates caches and, for structural changes, rebuilds.
-pub fn note_change(state: &SharedState, change: DataChange) {
-    let svc = &state.coverage;
-    svc.version.fetch_add(1, Ordering::SeqCst);
-    lock(&svc.results).clear();
-    lock(&svc.states).clear();
-    lock(&svc.bodies).clear();
-    if change == DataChange::Structure {
-        svc.wanted.fetch_add(1, Ordering::SeqCst);
-        if svc.started.load(Ordering::SeqCst) {
-            start_build(state);
         }
     }
-}
 
-impl CoverageService {
-    /// The engine for the current data, waiting (asynchronously) for a build in progress.
-    pub async fn engine(state: &SharedState) -> Result<Arc<EngineSnapshot>, ApiError> {
-        let svc = &state.coverage;
-        if !svc.started.load(Ordering::SeqCst) {
-            start_build(state);
+    /// Records a data change: invalidates caches and, for structural changes, rebuilds.
+    pub fn note_change(self: &Arc<Self>, change: DataChange) {
+        self.version.fetch_add(1, Ordering::SeqCst);
+        lock(&self.results).clear();
+        lock(&self.states).clear();
+        lock(&self.bodies).clear();
+        if change == DataChange::Structure {
+            self.wanted.fetch_add(1, Ordering::SeqCst);
+            if self.started.load(Ordering::SeqCst) {
+                self.start_build();
+            }
         }
-        let wanted = svc.wanted.load(Ordering::SeqCst);
-        let mut rx = svc.engine.subscribe();
+    }
+
+    /// The engine for the current data, waiting (asynchronously) for a build in progress.
+    pub async fn engine(self: &Arc<Self>) -> Result<Arc<EngineSnapshot>, ServiceError> {
+        if !self.started.load(Ordering::SeqCst) {
+            self.start_build();
+        }
+        let wanted = self.wanted.load(Ordering::SeqCst);
+        let mut rx = self.engine.subscribe();
         let ready = tokio::time::timeout(ENGINE_WAIT, async {
             rx.wait_for(|e| e.as_ref().is_some_and(|e| e.generation >= wanted))
                 .await
@@ -357,11 +267,8 @@ impl CoverageService {
         .await;
         match ready {
             Ok(Some(e)) => Ok(e),
-            _ => Err(ApiError::WarmingUp {
-                message: format!(
-                    "the coverage engine is still being built for the current data (waited {} s); retry in {RETRY_AFTER_S} s",
-                    ENGINE_WAIT.as_secs()
-                ),
+            _ => Err(ServiceError::WarmingUp {
+                waited_s: ENGINE_WAIT.as_secs(),
                 retry_after_s: RETRY_AFTER_S,
             }),
         }
@@ -467,9 +374,30 @@ impl CoverageService {
         (scenario, evicted)
     }
 
-    /// A scenario by id.
-    pub fn scenario(&self, id: &str) -> Option<Arc<StoredScenario>> {
-        lock(&self.scenarios).map.get(id).cloned()
+    /// A scenario by id; `NotFound` naming it otherwise.
+    pub fn scenario(&self, id: &str) -> Result<Arc<StoredScenario>, ServiceError> {
+        let id = id.trim();
+        lock(&self.scenarios).map.get(id).cloned().ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "no scenario {id:?} (scenarios live in memory; they are lost on restart and the oldest is evicted beyond {MAX_SCENARIOS})"
+            ))
+        })
+    }
+
+    /// Validates and stores a scenario; its summary names the scenario evicted for it.
+    pub fn create_scenario(
+        &self,
+        request: ScenarioRequest,
+    ) -> Result<ScenarioSummary, ServiceError> {
+        request.validate(&self.data.read())?;
+        let created_unix_s = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let (sc, evicted) = self.insert_scenario(|id| request.into_stored(id, created_unix_s));
+        let mut summary = sc.summary(self.data.read().data.data());
+        summary.evicted = Some(evicted);
+        Ok(summary)
     }
 
     /// Deletes a scenario; whether it existed.

@@ -1,9 +1,10 @@
-//! What every request shares: the dataset with its indexes (behind a lock, because PostGIS
-//! notifications edit it live), pre-rendered bodies, and the store's health.
+//! The served data: records with their R-trees, the gazetteer and the street snapper, behind
+//! one lock (PostGIS notifications edit them live), plus where they came from and whether
+//! that store is reachable.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -12,7 +13,7 @@ use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer};
 use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
-use crate::geojson_out;
+use crate::service::geojson::AdminCollection;
 
 mod gazetteer_upkeep;
 pub use gazetteer_upkeep::refresh_gazetteer;
@@ -45,7 +46,7 @@ impl StoreKind {
 pub struct LiveData {
     /// Records and indexes.
     pub data: IndexedDataset,
-    /// Pre-rendered `/api/v1/admin?level=L` bodies.
+    /// Pre-rendered `/api/v1/admin?level=L` bodies (the most requested, largest answers).
     pub admin_by_level: HashMap<AdminLevel, Bytes>,
     /// Place-name index. Rebuilt on every full load; facility, landmark and doorplate
     /// edits followed live from PostGIS reach it at once through the `LiveData` edit
@@ -60,17 +61,11 @@ pub struct LiveData {
 impl LiveData {
     /// Indexes a dataset and renders its admin bodies.
     pub fn new(data: Dataset) -> Self {
-        // the three indexes are independent: build them side by side
-        let (gazetteer, snapper) = std::thread::scope(|scope| {
-            let gazetteer = scope.spawn(|| Gazetteer::build(&data, &hangzhou_aliases()));
-            let snapper = Snapper::build(&data.network);
-            (
-                gazetteer
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                snapper,
-            )
-        });
+        // the gazetteer and the snapper are independent: build them side by side
+        let (gazetteer, snapper) = rayon::join(
+            || Gazetteer::build(&data, &hangzhou_aliases()),
+            || Snapper::build(&data.network),
+        );
         let mut live = Self {
             data: IndexedDataset::new(data),
             admin_by_level: HashMap::new(),
@@ -89,15 +84,21 @@ impl LiveData {
             .iter()
             .map(|&l| {
                 let units: Vec<_> = d.admin_at_level(l).collect();
-                (l, Bytes::from(geojson_out::admin_collection(&units)))
+                let body = serde_json::to_vec(&AdminCollection::new(&units)).unwrap_or_default();
+                (l, Bytes::from(body))
             })
             .collect();
     }
+
+    /// Whether any record of the layers a coverage answer counts (doorplates) is synthetic.
+    pub fn doorplates_synthetic(&self) -> bool {
+        self.data.data().doorplates.iter().any(|d| d.synthetic)
+    }
 }
 
-/// Shared state.
+/// The data service: the live data, its store and the store's health.
 #[derive(Debug)]
-pub struct AppState {
+pub struct DataService {
     live: RwLock<LiveData>,
     /// Where the data comes from.
     pub store: StoreKind,
@@ -107,27 +108,17 @@ pub struct AppState {
     pub store_up: AtomicBool,
     /// Signalled once the first full load from the store is in (PostGIS store only).
     pub first_load: tokio::sync::Notify,
-    /// The coverage engine (built in the background), its caches and the scenarios.
-    pub coverage: crate::coverage_service::CoverageService,
-    /// Vector tiles: admin topology and tile cache.
-    pub tiles: crate::tiles_api::TileState,
 }
 
-/// The state as handlers receive it.
-pub type SharedState = Arc<AppState>;
-
-impl AppState {
-    /// Builds indexes and pre-rendered bodies over a dataset.
+impl DataService {
+    /// Indexes a dataset.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
-        let tiles = crate::tiles_api::TileState::new(&data);
         Self {
-            tiles,
             live: RwLock::new(LiveData::new(data)),
             store,
             started: Instant::now(),
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
-            coverage: Default::default(),
         }
     }
 
@@ -142,12 +133,8 @@ impl AppState {
         self.live.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `ok`, or `degraded` while the store is unreachable.
-    pub fn status(&self) -> &'static str {
-        if self.store_up.load(Ordering::Relaxed) {
-            "ok"
-        } else {
-            "degraded"
-        }
+    /// Whether the store answers (always true for the embedded store and data directories).
+    pub fn store_up(&self) -> bool {
+        self.store_up.load(Ordering::Relaxed)
     }
 }

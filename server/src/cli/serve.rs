@@ -1,0 +1,90 @@
+//! `civmap serve`: the HTTP server over the default city, a data directory or PostGIS.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use civmap_data::postgis::PgStore;
+
+use super::dataset::{load, runtime};
+use super::CityArgs;
+use crate::service::{AppState, StoreKind};
+
+/// How long `serve --db` waits for the first load from PostGIS.
+const FIRST_LOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = super::parse::listen)]
+    listen: SocketAddr,
+    /// Serve this data directory (written by `civmap import` or `civmap generate`).
+    #[arg(long, conflicts_with = "db")]
+    data: Option<PathBuf>,
+    /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
+    #[arg(long)]
+    db: Option<String>,
+    /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
+    #[arg(long, default_value_t = crate::service::tiles::DEFAULT_CACHE_MB)]
+    tile_cache_mb: usize,
+    #[command(flatten)]
+    city: CityArgs,
+}
+
+/// The services over the chosen store (for `--db`: once the first load is in).
+fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppState>> {
+    Ok(match &a.db {
+        Some(url) => {
+            // Listen first, then load (the follower's first message is a full reload), so
+            // no edit can fall between the load and LISTEN; serve once that load is in.
+            rt.block_on(PgStore::connect(url))?;
+            let state = Arc::new(AppState::new(Default::default(), StoreKind::Postgis));
+            rt.spawn(crate::service::follow::follow(state.clone(), url.clone()));
+            rt.block_on(async {
+                tokio::time::timeout(FIRST_LOAD_TIMEOUT, state.data.first_load.notified()).await
+            })
+            .map_err(|_| anyhow::anyhow!("--db: no data loaded within {FIRST_LOAD_TIMEOUT:?}"))?;
+            state
+        }
+        None if a.data.is_some() => Arc::new(AppState::new(
+            load(a.data.as_deref(), &a.city)?,
+            StoreKind::DataDir,
+        )),
+        None => Arc::new(AppState::new(load(None, &a.city)?, StoreKind::Embedded)),
+    })
+}
+
+/// Serves until SIGINT.
+pub fn run(a: ServeArgs) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let rt = runtime()?;
+    let state = state(&a, &rt)?;
+    state.tiles.set_cache_bytes(a.tile_cache_mb << 20);
+    let counts = state.data.read().data.data().counts();
+    let app = crate::http::router(state.clone());
+    let listen = a.listen;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("--listen {listen}: cannot bind"))?;
+        // listening: build the coverage engine in the background (coverage routes wait for it)
+        state.coverage.start_build();
+        tracing::info!(
+            "serving {} admin units, {} facilities, {} doorplates, {} network nodes on http://{} (ready in {:.2} s)",
+            counts.admin,
+            counts.facilities,
+            counts.doorplates,
+            counts.network_nodes,
+            listener.local_addr()?,
+            t.elapsed().as_secs_f64()
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

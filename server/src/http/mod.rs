@@ -1,0 +1,165 @@
+//! The HTTP layer: the axum router of the API contract (`docs/API.md`), the OpenAPI
+//! document generated from the handlers' annotations and the services' answer types, and
+//! the manners every route shares (JSON errors, CORS on public reads, compression).
+//!
+//! Routes are registered through `utoipa_axum`'s `routes!`, which takes each handler's
+//! path from its `#[utoipa::path]` annotation: a route cannot be served without being
+//! documented, nor documented at a path it is not served on.
+
+pub mod error;
+pub mod params;
+pub mod render;
+pub mod routes;
+
+use std::sync::LazyLock;
+
+use axum::body::Body;
+use axum::http::{header, Method, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::routes::{coverage, gazetteer, scenarios, service, spatial, tiles};
+use crate::service::SharedState;
+
+/// The document's fixed parts; paths and schemas are added by the routers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "civmap",
+        description = "Hangzhou civil-affairs planning and place names: spatial core, coverage, gazetteer and vector tiles. Errors: `{\"error\": {\"code\", \"message\", \"param\"?}}`.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "service", description = "Health, layers, categories"),
+        (name = "spatial", description = "Admin units and facilities"),
+        (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
+        (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
+        (name = "tiles", description = "Vector tiles and TileJSON"),
+    )
+)]
+struct ApiDoc;
+
+/// Routes anyone may read, from any origin (CORS `*`).
+fn public_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .routes(routes!(service::health))
+        .routes(routes!(service::layers))
+        .routes(routes!(service::categories))
+        .routes(routes!(spatial::admin))
+        .routes(routes!(spatial::admin_at))
+        .routes(routes!(spatial::facilities))
+        .routes(routes!(spatial::nearest))
+        .routes(routes!(spatial::within))
+        .routes(routes!(gazetteer::search))
+        .routes(routes!(gazetteer::autocomplete))
+        .routes(routes!(gazetteer::parse_address))
+        .routes(routes!(gazetteer::reverse))
+        .routes(routes!(coverage::coverage))
+        .routes(routes!(coverage::area))
+        .routes(routes!(coverage::gaps))
+        .routes(routes!(coverage::indicators))
+        .routes(routes!(tiles::tile))
+        .routes(routes!(tiles::tilejson))
+}
+
+/// Routes that create, read or delete a user's work: same origin only.
+fn private_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .routes(routes!(scenarios::create))
+        .routes(routes!(scenarios::get, scenarios::delete))
+        .routes(routes!(coverage::siting))
+}
+
+/// The OpenAPI document of every route, generated once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+        let (_, public) = public_routes().split_for_parts();
+        let (_, private) = private_routes().split_for_parts();
+        let mut doc = ApiDoc::openapi();
+        doc.merge(public);
+        doc.merge(private);
+        doc.paths.paths.insert(
+            "/api/v1/openapi.json".to_owned(),
+            utoipa::openapi::PathItem::new(
+                utoipa::openapi::HttpMethod::Get,
+                utoipa::openapi::path::OperationBuilder::new()
+                    .summary(Some("This document"))
+                    .response("200", utoipa::openapi::Response::new("OpenAPI 3.1")),
+            ),
+        );
+        doc
+    });
+    &DOC
+}
+
+async fn openapi_json() -> axum::response::Response {
+    static BODY: LazyLock<Vec<u8>> =
+        LazyLock::new(|| serde_json::to_vec_pretty(openapi()).unwrap_or_default());
+    render::bytes(render::JSON, BODY.as_slice())
+}
+
+/// CORS for public reads: any origin, GET/HEAD only, no credentials.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::HEAD])
+}
+
+/// The API routes, the web map, and JSON errors for everything else.
+pub fn router(state: SharedState) -> Router {
+    let public: Router<SharedState> = Router::from(public_routes()).layer(cors());
+    let private: Router<SharedState> = private_routes().into();
+    public
+        .merge(private)
+        .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
+        .merge(crate::web_assets::router())
+        .fallback(|uri: axum::http::Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })
+        .with_state(state)
+        .layer(axum::middleware::from_fn(json_client_errors))
+        .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// Client errors produced by axum itself (405 with its `Allow` header, a path that does not
+/// decode) get the contract's JSON body too.
+async fn json_client_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = req.method().to_string();
+    let resp: Response<Body> = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !status.is_client_error() || is_json {
+        return resp.into_response();
+    }
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let error = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = allow
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        ApiError::MethodNotAllowed { method, allowed }
+    } else {
+        let (parts, body) = resp.into_parts();
+        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+        let message = String::from_utf8_lossy(&text).trim().to_owned();
+        let mut r = ApiError::bad("path", message).into_response();
+        *r.status_mut() = parts.status;
+        return r;
+    };
+    let mut r = error.into_response();
+    if let Some(a) = allow {
+        r.headers_mut().insert(header::ALLOW, a);
+    }
+    r
+}

@@ -1,0 +1,9 @@
+//! The route handlers, one module per part of the API. Each handler parses its
+//! parameters, calls one service and renders the answer.
+
+pub mod coverage;
+pub mod gazetteer;
+pub mod scenarios;
+pub mod service;
+pub mod spatial;
+pub mod tiles;

@@ -1,0 +1,136 @@
+//! Spatial-core routes: admin units, facilities by box, nearest, within and the admin
+//! chain at a point.
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use civmap_geo_core::coverage::CoverageMode;
+use civmap_geo_core::AdminCode;
+
+use crate::http::error::{ApiError, ErrorResponses};
+use crate::http::params::Params;
+use crate::http::render;
+use crate::service::catalog::MAX_FACILITIES;
+use crate::service::geojson::{AdminCollection, FacilityCollection};
+use crate::service::spatial::{AdminAt, MAX_K, MAX_RADIUS_M};
+use crate::service::SharedState;
+
+/// Admin units of a level, or the children of a parent.
+#[utoipa::path(get, path = "/api/v1/admin", tag = "spatial",
+    params(
+        ("level" = Option<String>, Query, description = "city, district, township or community"),
+        ("parent" = Option<String>, Query, description = "12-digit code of the parent unit"),
+    ),
+    responses((status = 200, description = "Admin units", body = AdminCollection, content_type = "application/geo+json"), ErrorResponses))]
+pub async fn admin(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["level", "parent"])?;
+    let level = p.level("level")?;
+    let parent = p
+        .get("parent")
+        .map(|v| AdminCode::parse(v).map_err(|e| ApiError::bad("parent", e.to_string())))
+        .transpose()?;
+    let body = s.data.admin_units(level, parent.as_ref())?;
+    Ok(render::bytes(render::GEOJSON, body))
+}
+
+/// Facilities in a box and of some categories, by id.
+#[utoipa::path(get, path = "/api/v1/facilities", tag = "spatial",
+    params(
+        ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat (WGS84)"),
+        ("category" = Option<Vec<String>>, Query, description = "category ids (repeatable or comma-separated)"),
+        ("limit" = Option<u64>, Query, description = "at most this many (1..=50000, default 1000)"),
+    ),
+    responses((status = 200, description = "Facilities", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
+pub async fn facilities(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["bbox", "category", "limit"])?;
+    let bbox = p.bbox("bbox")?;
+    let cats = p.categories("category")?;
+    let limit = p.int("limit", 1_000, 1, MAX_FACILITIES as u64)? as usize;
+    render::geojson(&s.data.facilities(bbox, &cats, limit)?)
+}
+
+/// The `k` nearest facilities, in a straight line or along the walking network.
+#[utoipa::path(get, path = "/api/v1/facilities/nearest", tag = "spatial",
+    params(
+        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
+        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("category" = Option<Vec<String>>, Query, description = "category ids"),
+        ("k" = Option<u64>, Query, description = "1..=100, default 10"),
+        ("mode" = Option<String>, Query, description = "straight (default) or walk"),
+        ("profile" = Option<String>, Query, description = "walk mode: standard or elderly"),
+    ),
+    responses((status = 200, description = "Facilities, nearest first", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
+pub async fn nearest(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs", "category", "k", "mode", "profile"])?;
+    let (lon, lat) = p.lon_lat()?;
+    let cats = p.categories("category")?;
+    let k = p.int("k", 10, 1, MAX_K as u64)? as usize;
+    let answer = match p.mode("straight")? {
+        CoverageMode::Walk => {
+            let profile = p.profile()?;
+            let snap = s.coverage.engine().await?;
+            s.data
+                .nearest_walk(&snap.engine, (lon, lat), &cats, k, &profile)?
+        }
+        _ if p.get("profile").is_some() => {
+            return Err(ApiError::bad("profile", "only with mode=walk"))
+        }
+        _ => s.data.nearest(lon, lat, &cats, k)?,
+    };
+    render::geojson(&answer)
+}
+
+/// Facilities within a radius, nearest first.
+#[utoipa::path(get, path = "/api/v1/facilities/within", tag = "spatial",
+    params(
+        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
+        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("radius_m" = f64, Query, description = "metres, > 0 and <= 50000"),
+        ("category" = Option<Vec<String>>, Query, description = "category ids"),
+    ),
+    responses((status = 200, description = "Facilities, nearest first", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
+pub async fn within(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs", "category", "radius_m"])?;
+    let (lon, lat) = p.lon_lat()?;
+    let cats = p.categories("category")?;
+    let r = p.float("radius_m")?;
+    if !(r > 0.0 && r <= MAX_RADIUS_M) {
+        return Err(ApiError::range(
+            "radius_m",
+            format!("must be > 0 and <= {MAX_RADIUS_M}, got {r}"),
+        ));
+    }
+    render::geojson(&s.data.within(lon, lat, r, &cats)?)
+}
+
+/// The admin units holding a point, city first.
+#[utoipa::path(get, path = "/api/v1/admin/at", tag = "spatial",
+    params(
+        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
+        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+    ),
+    responses((status = 200, description = "The chain", body = AdminAt), ErrorResponses))]
+pub async fn admin_at(
+    State(s): State<SharedState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["lon", "lat", "crs"])?;
+    let (lon, lat) = p.lon_lat()?;
+    render::json(&s.data.admin_at(lon, lat)?)
+}

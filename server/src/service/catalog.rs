@@ -1,0 +1,231 @@
+//! What the data holds: health, layers, categories, admin units by level or parent, and
+//! facilities by box and category.
+
+use civmap_geo_core::{AdminCode, AdminLevel, DatasetCounts, FacilityCategory};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::service::data::DataService;
+use crate::service::geojson::{AdminCollection, FacilityCollection, FacilityFeature};
+use crate::service::ServiceError;
+
+/// `ok`, or `degraded` while the store is unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Serving current data.
+    Ok,
+    /// Serving what is in memory while the store is unreachable.
+    Degraded,
+}
+
+/// Whether the coverage engine for the current data is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineStatus {
+    /// Coverage routes answer at once.
+    Ready,
+    /// Coverage routes wait for it (then 503 `warming_up`).
+    Building,
+}
+
+/// Record counts per layer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Counts {
+    /// Admin units.
+    pub admin: usize,
+    /// Facilities.
+    pub facilities: usize,
+    /// Doorplates.
+    pub doorplates: usize,
+    /// Landmarks.
+    pub landmarks: usize,
+    /// Walking-network nodes.
+    pub network_nodes: usize,
+    /// Walking-network edges.
+    pub network_edges: usize,
+}
+
+impl From<DatasetCounts> for Counts {
+    fn from(c: DatasetCounts) -> Self {
+        Self {
+            admin: c.admin,
+            facilities: c.facilities,
+            doorplates: c.doorplates,
+            landmarks: c.landmarks,
+            network_nodes: c.network_nodes,
+            network_edges: c.network_edges,
+        }
+    }
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: HealthStatus,
+    /// `embedded`, `data-dir` or `postgis`.
+    pub store: String,
+    /// Records per layer.
+    pub data: Counts,
+    /// The dataset's name.
+    pub dataset: String,
+    /// Seconds since start.
+    pub uptime_s: u64,
+    /// The coverage engine.
+    pub coverage_engine: EngineStatus,
+}
+
+/// One layer of `/api/v1/layers`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LayerInfo {
+    /// `admin`, `facilities`, `doorplates`, `landmarks` or `network`.
+    pub id: String,
+    /// Records (edges for the network).
+    pub count: usize,
+    /// Network nodes (network only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<usize>,
+    /// `polygon`, `point` or `line`.
+    pub geometry: String,
+    /// Whether any record is generated.
+    pub synthetic: bool,
+}
+
+/// One facility category.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryInfo {
+    /// Id, e.g. `elder_canteen`.
+    pub id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Facilities of the category.
+    pub count: usize,
+}
+
+/// Most facilities one listing returns.
+pub const MAX_FACILITIES: usize = 50_000;
+
+impl DataService {
+    /// The health report; `engine_ready` comes from the coverage service.
+    pub fn health(&self, engine_ready: bool) -> Health {
+        let live = self.read();
+        Health {
+            status: if self.store_up() {
+                HealthStatus::Ok
+            } else {
+                HealthStatus::Degraded
+            },
+            store: self.store.as_str().to_owned(),
+            data: live.data.data().counts().into(),
+            dataset: live.data.data().meta.name.clone(),
+            uptime_s: self.started.elapsed().as_secs(),
+            coverage_engine: if engine_ready {
+                EngineStatus::Ready
+            } else {
+                EngineStatus::Building
+            },
+        }
+    }
+
+    /// Every layer with its count, from the one layer registry.
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        let live = self.read();
+        let d = live.data.data();
+        civmap_geo_core::Layer::ALL
+            .iter()
+            .map(|&layer| LayerInfo {
+                id: layer.id().to_owned(),
+                count: layer.count(d),
+                nodes: (layer == civmap_geo_core::Layer::Network).then_some(d.network.nodes.len()),
+                geometry: layer.geometry_kind().to_owned(),
+                synthetic: layer.any_synthetic(d),
+            })
+            .collect()
+    }
+
+    /// Every category with its facility count.
+    pub fn categories(&self) -> Vec<CategoryInfo> {
+        let live = self.read();
+        let d = live.data.data();
+        FacilityCategory::ALL
+            .iter()
+            .map(|c| CategoryInfo {
+                id: c.id().to_owned(),
+                name_zh: c.name_zh().to_owned(),
+                name_en: c.name_en().to_owned(),
+                count: d.facilities.iter().filter(|f| f.category == *c).count(),
+            })
+            .collect()
+    }
+
+    /// Admin units of a level and/or below a parent, serialised. A level alone is served
+    /// from the pre-rendered bodies.
+    pub fn admin_units(
+        &self,
+        level: Option<AdminLevel>,
+        parent: Option<&AdminCode>,
+    ) -> Result<axum::body::Bytes, ServiceError> {
+        let live = self.read();
+        if let (Some(l), None) = (level, parent) {
+            if let Some(b) = live.admin_by_level.get(&l) {
+                return Ok(b.clone());
+            }
+        }
+        let d = live.data.data();
+        if let Some(pc) = parent {
+            if !d.admin.iter().any(|u| &u.code == pc) {
+                return Err(ServiceError::NotFound(format!(
+                    "no admin unit with code {pc}"
+                )));
+            }
+        }
+        let units: Vec<_> = d
+            .admin
+            .iter()
+            .filter(|u| {
+                level.is_none_or(|l| u.level == l)
+                    && parent.is_none_or(|pc| u.parent.as_ref() == Some(pc))
+            })
+            .collect();
+        serde_json::to_vec(&AdminCollection::new(&units))
+            .map(Into::into)
+            .map_err(ServiceError::internal)
+    }
+
+    /// Facilities in a box (all when `None`) of some categories (all when empty), ordered
+    /// by id, at most `limit`.
+    pub fn facilities(
+        &self,
+        bbox: Option<[f64; 4]>,
+        categories: &[FacilityCategory],
+        limit: usize,
+    ) -> Result<FacilityCollection, ServiceError> {
+        let filter = (!categories.is_empty()).then_some(categories);
+        let live = self.read();
+        let d = live.data.data();
+        let mut idx: Vec<u32> = match bbox {
+            Some([w, s, e, n]) => live.data.index().facilities().bbox(w, s, e, n, filter)?,
+            None => (0..d.facilities.len() as u32)
+                .filter(|&i| filter.is_none_or(|c| c.contains(&d.facilities[i as usize].category)))
+                .collect(),
+        };
+        idx.sort_unstable_by(|&a, &b| {
+            d.facilities[a as usize]
+                .id
+                .cmp(&d.facilities[b as usize].id)
+        });
+        let total = idx.len();
+        idx.truncate(limit);
+        let features: Vec<_> = idx
+            .iter()
+            .map(|&i| FacilityFeature::new(&d.facilities[i as usize], None))
+            .collect();
+        let mut fc = FacilityCollection::new(features);
+        fc.number_matched = Some(total);
+        fc.number_returned = Some(fc.features.len());
+        Ok(fc)
+    }
+}

@@ -1,0 +1,64 @@
+//! The service layer: everything the server knows and computes, with no HTTP in it.
+//!
+//! ```text
+//!   http (routes: parse → call one service → render)      cli (commands)
+//!            │                                              │
+//!            └──────────────► service ◄─────────────────────┘
+//!        data ◄── coverage ◄── tiles          follow (PostGIS edits → all three)
+//!         │          │           │
+//!   civmap-data   civmap-geo-core   civmap-tiles
+//! ```
+//!
+//! Each service owns its state, caches and invariants: [`DataService`] the live records
+//! and indexes (catalog, spatial and gazetteer questions), [`CoverageService`] the engine,
+//! its caches and the what-if scenarios (it holds the data service it reads),
+//! [`TileService`] the admin topology and the tile cache. Services return typed answers
+//! (serde structs that also generate `/api/v1/openapi.json`) or a [`ServiceError`] naming
+//! the input at fault; `http::error` alone turns those into status codes. Dependencies
+//! point one way (tiles → coverage → data), which a test of the `use` lines checks.
+
+pub mod catalog;
+pub mod coverage;
+pub mod data;
+pub mod error;
+pub mod follow;
+pub mod gazetteer;
+pub mod geojson;
+pub mod spatial;
+pub mod tiles;
+
+use std::sync::Arc;
+
+use civmap_geo_core::Dataset;
+
+pub use coverage::CoverageService;
+pub use data::{DataService, StoreKind};
+pub use error::ServiceError;
+pub use tiles::TileService;
+
+/// The services of one running server.
+#[derive(Debug)]
+pub struct AppState {
+    /// Records, indexes, gazetteer; the store's health.
+    pub data: Arc<DataService>,
+    /// The coverage engine, its caches and the scenarios.
+    pub coverage: Arc<CoverageService>,
+    /// Vector tiles: admin topology and tile cache.
+    pub tiles: TileService,
+}
+
+/// The services as handlers receive them.
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// Indexes a dataset and sets up every service over it.
+    pub fn new(data: Dataset, store: StoreKind) -> Self {
+        let tiles = TileService::new(&data);
+        let data = Arc::new(DataService::new(data, store));
+        Self {
+            coverage: Arc::new(CoverageService::new(data.clone())),
+            data,
+            tiles,
+        }
+    }
+}
