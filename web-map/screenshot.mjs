@@ -3,9 +3,9 @@
 //
 //   node screenshot.mjs URL OUTPUT.png [--wait-ready] [--timeout-ms N]
 //
-// --wait-ready waits for `window.civmapReady === true` (set by app.js once the map is idle with
-// its data); it fails early if app.js sets `window.civmapError`. Without it, the screenshot is
-// taken once the page's load event has fired.
+// --wait-ready waits for `<html data-civmap-state="ready">` (set by app.js once the map is idle
+// with its data); it fails early on `data-civmap-state="error"` (the message in
+// `data-civmap-error`). Without it, the screenshot is taken once the page's load event has fired.
 // CIVMAP_CHROMIUM overrides the browser (default /usr/bin/chromium).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,12 +88,12 @@ async function main() {
     }
 
     if (options.waitReady) {
-      await page.waitForFunction(() => window.civmapReady === true || Boolean(window.civmapError), null, {
+      await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.civmapState), null, {
         timeout: options.timeoutMs,
       });
-      const error = await page.evaluate(() => window.civmapError);
+      const error = await page.evaluate(() => document.documentElement.dataset.civmapError);
       if (error) {
-        problems.push(`civmapError: ${error}`);
+        problems.push(`data-civmap-error: ${error}`);
       }
     }
 
