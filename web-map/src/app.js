@@ -32,11 +32,11 @@ const START_ZOOM = 8;
  * from, and civmap's synthetic layers. There is no basemap and no OpenStreetMap data on it.
  */
 const ATTRIBUTION = [
-  '数据来源：天地图 Tianditu (city and district boundaries)',
-  '国家统计局 NBS 2023 division codes',
-  '民政部 国家地名信息库 township list (CC BY 4.0)',
-  '杭州市第七次全国人口普查 2020 census',
-  'townships, communities, streets, doorplates, facilities: synthetic (civmap)',
+  '数据来源：天地图 Tianditu',
+  'NBS 2023 division codes',
+  'MCA township list (CC BY 4.0)',
+  '2020 census',
+  'synthetic layers: civmap',
 ].join(' · ');
 
 const root = document.documentElement;
