@@ -192,6 +192,13 @@ const SUITES = {
     check(isBackground(pixels.at[1]), `outside Hangzhou (${outside}) is not background: pixel ${pixels.at[1]}`);
     check(pixels.nonBackgroundShare > 0.2, `only ${pixels.nonBackgroundShare} of the screenshot is drawn`);
 
+    // The attribution credits what the map shows (Tianditu's boundaries, in the form its terms
+    // ask for) and nothing it does not (no OpenStreetMap data, no basemap).
+    const attribution = await page.textContent('.maplibregl-ctrl-attrib-inner');
+    report.attribution = attribution;
+    check(attribution.includes('数据来源：天地图'), `the attribution lacks 数据来源：天地图: ${attribution}`);
+    check(!/OpenStreetMap|basemap/i.test(attribution), `the attribution credits a source the map does not show: ${attribution}`);
+
     // Search: 西湖 and xhq both list 西湖区 first.
     for (const query of ['西湖', 'xhq']) {
       const names = await searchOptions(page, query);
