@@ -104,7 +104,7 @@ const SCENE_SETUP = {
       const chosen = document.getElementById('planner-category').selectedOptions[0].text.split(' ')[0];
       return !summary.hasAttribute('aria-busy') && title && title.textContent.startsWith(chosen) && document.getElementById('coverage-total');
     }, null, { timeout });
-    await page.evaluate(({ map }) => map.jumpTo({ center: [120.19, 30.27], zoom: 11.2 }), debug);
+    await page.evaluate(({ map }) => map.jumpTo({ center: [120.2, 30.27], zoom: 10.8 }), debug);
     await mapIdle(page, debug, timeout);
   },
 };
