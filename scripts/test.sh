@@ -47,6 +47,8 @@ if [ ! -d web-map/node_modules/playwright-core ] || [ web-map/package-lock.json 
   log "npm ci (web-map)"
   (cd web-map && npm ci --no-audit --no-fund)
 fi
+log "web map: eslint and tsc --checkJs"
+(cd web-map && npm run --silent lint && npm run --silent typecheck)
 
 # --- the tile decoder's npm modules (tests/tests/tiles_decode.rs decodes tiles with
 #     @mapbox/vector-tile and validates TileJSON with ajv) --------------------------------

@@ -6,6 +6,11 @@
 // Each suite fails on any console error, page error or failed request, checks what the page
 // shows against the server's own JSON answers (not against numbers written here), saves
 // screenshots into ARTIFACTS_DIR and prints one JSON line of measurements on stdout.
+//
+// The page is opened in its test mode (`?debug`, see the top of src/app.js): the suites reach
+// the map and the planner's state through the `debug` object that app.js exports then (held
+// here as a JSHandle and passed into page functions), and read what the page chose and looked
+// up from its `data-*` attributes. The page keeps nothing on `window`.
 // Exit status 0 when every check passed, 1 otherwise (each failure on stderr), 2 on bad usage.
 // CIVMAP_CHROMIUM overrides the browser (default /usr/bin/chromium).
 import { mkdirSync } from 'node:fs';
@@ -33,7 +38,10 @@ function parseArgs(argv) {
   return { url: positional[0], artifacts: positional[1], suite };
 }
 
-/** Opens the page at a viewport size and waits until the map is ready; returns timings. */
+/**
+ * Opens the page (in test mode) at a viewport size and waits until the map is ready; returns
+ * the page, its `debug` hook and timings.
+ */
 async function openMap(browser, url, viewport, problems) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
@@ -49,14 +57,19 @@ async function openMap(browser, url, viewport, problems) {
     problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
   });
   const t0 = Date.now();
-  const response = await page.goto(url, { waitUntil: 'load', timeout: TIMEOUT_MS });
+  const testUrl = new URL(url);
+  testUrl.searchParams.set('debug', '1');
+  const response = await page.goto(testUrl.href, { waitUntil: 'load', timeout: TIMEOUT_MS });
   check(response && response.ok(), `page: HTTP ${response ? response.status() : 'no response'}`);
-  await page.waitForFunction(() => window.civmapReady === true || Boolean(window.civmapError), null, { timeout: TIMEOUT_MS });
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.civmapState), null, { timeout: TIMEOUT_MS });
   const loadWallMs = Date.now() - t0;
-  const error = await page.evaluate(() => window.civmapError);
-  check(!error, `civmapError: ${error}`);
-  const pageMs = await page.evaluate(() => window.civmapLoadMs);
-  return { context, page, loadWallMs, pageMs };
+  const error = await page.evaluate(() => document.documentElement.dataset.civmapError);
+  check(!error, `data-civmap-error: ${error}`);
+  const pageMs = Number(await page.evaluate(() => document.documentElement.dataset.civmapLoadMs));
+  // The same module instance the page runs: imports are cached by URL.
+  const debug = await page.evaluateHandle(async () => (await import('/assets/app.js')).debug);
+  check(await debug.evaluate((d) => Boolean(d && d.map)), 'the page in test mode (?debug) exports no debug.map');
+  return { context, page, debug, loadWallMs, pageMs };
 }
 
 /** RGB of screenshot pixels at CSS-pixel points, decoded by the page itself (no PNG library). */
@@ -107,15 +120,36 @@ async function searchOptions(page, text) {
   return page.$$eval('#search-results [role="option"]', (options) => options.map((o) => o.dataset.name));
 }
 
-async function mapState(page) {
+async function mapState(page, debug) {
+  return page.evaluate(({ map }) => ({ center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() }), debug);
+}
+
+async function waitForMapIdle(page, debug) {
+  await page.waitForFunction(({ map }) => !map.isMoving() && map.loaded(), debug, { timeout: TIMEOUT_MS });
+}
+
+/** Screen pixel `[x, y]` of `[lon, lat]`. */
+async function project(page, debug, lonLat) {
+  return page.evaluate(([{ map }, p]) => (({ x, y }) => [x, y])(map.project(p)), [debug, lonLat]);
+}
+
+/** What the page says it chose last (the place card's data attributes), or null. */
+async function lastChoice(page) {
   return page.evaluate(() => {
-    const { map } = window.civmap;
-    return { center: map.getCenter().toArray(), zoom: map.getZoom(), moving: map.isMoving() };
+    const d = document.getElementById('place-details').dataset;
+    return d.name === undefined ? null : { name: d.name, kind: d.kind, code: d.code, center: [Number(d.lon), Number(d.lat)], zoom: Number(d.zoom) };
   });
 }
 
-async function waitForMapIdle(page) {
-  await page.waitForFunction(() => !window.civmap.map.isMoving() && window.civmap.map.loaded(), null, { timeout: TIMEOUT_MS });
+/** Waits until the map has flown to the place the page chose last; returns that choice. */
+async function checkFlewToChoice(page, debug, name) {
+  await page.waitForFunction((n) => document.getElementById('place-details').dataset.name === n, name, { timeout: TIMEOUT_MS });
+  await waitForMapIdle(page, debug);
+  const choice = await lastChoice(page);
+  const after = await mapState(page, debug);
+  check(Math.abs(after.center[0] - choice.center[0]) < 1e-3 && Math.abs(after.center[1] - choice.center[1]) < 1e-3, `the map did not fly to ${name}: centre ${after.center}, expected ${choice.center}`);
+  check(Math.abs(after.zoom - choice.zoom) < 0.05, `zoom ${after.zoom} at ${name}, expected ${choice.zoom}`);
+  return { choice, after };
 }
 
 /**
@@ -144,19 +178,26 @@ const SUITES = {
     const first = await openMap(browser, url, { width: 1280, height: 800 }, problems);
     report.load_cold_tiles = { wall_ms: first.loadWallMs, page_ms: first.pageMs };
     await first.context.close();
-    const { page, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const { page, debug, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
     report.load_wall_ms = loadWallMs;
     report.load_page_ms = pageMs;
 
     // The canvas draws: districts are coloured where Hangzhou is, background outside it.
-    const inside = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([120.0778, 30.2188])));
-    const outside = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([121.4, 29.95])));
+    const inside = await project(page, debug, [120.0778, 30.2188]);
+    const outside = await project(page, debug, [121.4, 29.95]);
     const shot = await page.screenshot({ path: join(artifacts, 'map-desktop.png') });
     const pixels = await pixelsAt(page, shot, [inside, outside]);
     report.non_background_share = Number(pixels.nonBackgroundShare.toFixed(3));
     check(!isBackground(pixels.at[0]), `no district drawn at 西湖区 (${inside}): pixel ${pixels.at[0]}`);
     check(isBackground(pixels.at[1]), `outside Hangzhou (${outside}) is not background: pixel ${pixels.at[1]}`);
     check(pixels.nonBackgroundShare > 0.2, `only ${pixels.nonBackgroundShare} of the screenshot is drawn`);
+
+    // The attribution credits what the map shows (Tianditu's boundaries, in the form its terms
+    // ask for) and nothing it does not (no OpenStreetMap data, no basemap).
+    const attribution = await page.textContent('.maplibregl-ctrl-attrib-inner');
+    report.attribution = attribution;
+    check(attribution.includes('数据来源：天地图'), `the attribution lacks 数据来源：天地图: ${attribution}`);
+    check(!/OpenStreetMap|basemap/i.test(attribution), `the attribution credits a source the map does not show: ${attribution}`);
 
     // Search: 西湖 and xhq both list 西湖区 first.
     for (const query of ['西湖', 'xhq']) {
@@ -176,13 +217,8 @@ const SUITES = {
       'the first option is not aria-selected after ↓'
     );
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => window.civmapLastChoice && window.civmapLastChoice.name === '西湖区', null, { timeout: TIMEOUT_MS });
-    await waitForMapIdle(page);
-    const choice = await page.evaluate(() => window.civmapLastChoice);
-    const after = await mapState(page);
+    const { after } = await checkFlewToChoice(page, debug, '西湖区');
     report.flew_to = { center: after.center.map((v) => Number(v.toFixed(4))), zoom: Number(after.zoom.toFixed(2)) };
-    check(Math.abs(after.center[0] - choice.center[0]) < 1e-3 && Math.abs(after.center[1] - choice.center[1]) < 1e-3, `the map did not fly to 西湖区: centre ${after.center}, expected ${choice.center}`);
-    check(Math.abs(after.zoom - choice.zoom) < 0.05, `zoom ${after.zoom}, expected ${choice.zoom}`);
     check((await input.getAttribute('aria-expanded')) === 'false', 'the list stays open after choosing');
     check((await page.textContent('#place-details')).includes('浙江省杭州市西湖区'), 'the details card lacks the full address');
     // Escape clears the box once the list is closed.
@@ -190,28 +226,52 @@ const SUITES = {
     check((await input.inputValue()) === '', 'Escape with the list closed does not clear the box');
     await page.screenshot({ path: join(artifacts, 'map-search-xihu.png') });
 
+    // One Enter, with the list showing and no option highlighted, goes to the first option.
+    const listed = await searchOptions(page, '滨江');
+    report.search_滨江 = listed.slice(0, 3);
+    check(listed.length > 0 && listed[0] !== '西湖区', `typing 滨江 lists ${JSON.stringify(listed)}`);
+    check((await input.getAttribute('aria-activedescendant')) === null, 'an option is highlighted before any ↓');
+    await page.keyboard.press('Enter');
+    await checkFlewToChoice(page, debug, listed[0]);
+    check((await input.getAttribute('aria-expanded')) === 'false', 'the list stays open after one Enter');
+    // One Enter before anything is listed for the text: a full search, and the map goes to its
+    // first result (the server's own, near the map's centre).
+    await page.keyboard.press('Escape');
+    const query = '上城区';
+    const expected = await page.evaluate(async ([{ map }, q]) => {
+      const [lon, lat] = map.getCenter().toArray();
+      const r = await fetch(`/api/v1/search?q=${encodeURIComponent(q)}&limit=15&lon=${lon.toFixed(5)}&lat=${lat.toFixed(5)}`);
+      return (await r.json()).features.map((f) => f.properties.name);
+    }, [debug, query]);
+    check(expected.length > 0, `the server finds nothing for ${query}`);
+    await input.fill(query);
+    await page.keyboard.press('Enter');
+    await checkFlewToChoice(page, debug, expected[0]);
+    report.one_enter = { listed: listed[0], searched: expected[0] };
+    await page.keyboard.press('Escape');
+
     // Click: the reverse panel shows the chain the server gives for the clicked point.
-    const target = await page.evaluate(() => (({ x, y }) => [x, y])(window.civmap.map.project([120.13, 30.26])));
+    const target = await project(page, debug, [120.13, 30.26]);
     await page.mouse.click(target[0], target[1]);
     await page.waitForSelector('#here li[data-level="community"]', { timeout: TIMEOUT_MS });
-    const clicked = await page.evaluate(() => window.civmapLastHere);
-    const clickedPx = await page.evaluate(([lon, lat]) => (({ x, y }) => [x, y])(window.civmap.map.project([lon, lat])), clicked);
+    const clicked = await page.evaluate(() => ['lon', 'lat'].map((k) => Number(document.getElementById('here').dataset[k])));
+    const clickedPx = await project(page, debug, clicked);
     report.reverse_at = { target, clicked, clickedPx };
     check(Math.hypot(clickedPx[0] - target[0], clickedPx[1] - target[1]) < 2, `the page looked up ${clicked} (${clickedPx}), not the clicked pixel ${target}`);
-    const expected = await page.evaluate(async ([lon, lat]) => {
+    const reverse = await page.evaluate(async ([lon, lat]) => {
       const r = await fetch(`/api/v1/reverse?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
       return r.json();
     }, clicked);
     const shown = await page.$$eval('#here li[data-level]', (items) => items.map((li) => [li.dataset.level, li.dataset.code, li.textContent]));
     report.reverse_chain = shown.map((s) => s[2]);
-    check(expected.chain.length === 4, `the server's chain at ${clicked} has ${expected.chain.length} levels`);
-    check(shown.length === expected.chain.length, `the panel shows ${shown.length} levels, the server ${expected.chain.length}`);
-    expected.chain.forEach((unit, i) => {
+    check(reverse.chain.length === 4, `the server's chain at ${clicked} has ${reverse.chain.length} levels`);
+    check(shown.length === reverse.chain.length, `the panel shows ${shown.length} levels, the server ${reverse.chain.length}`);
+    reverse.chain.forEach((unit, i) => {
       check(shown[i][0] === unit.level && shown[i][1] === unit.code && shown[i][2].includes(unit.name), `level ${i}: panel ${shown[i]}, server ${unit.level} ${unit.code} ${unit.name}`);
     });
     const hereText = await page.textContent('#here');
-    check(hereText.includes(expected.doorplate.address), `the panel lacks the nearest doorplate ${expected.doorplate.address}`);
-    await waitForMapIdle(page);
+    check(hereText.includes(reverse.doorplate.address), `the panel lacks the nearest doorplate ${reverse.doorplate.address}`);
+    await waitForMapIdle(page, debug);
     await page.screenshot({ path: join(artifacts, 'map-reverse.png') });
     await context.close();
   },
@@ -246,7 +306,9 @@ const SUITES = {
    */
   async planner({ browser, url, artifacts, problems, report }) {
     report.coverage_warm_up_ms = await waitForCoverageEngine(url);
-    const { page, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const { page, debug, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    /** The planner's current scenario id, read through the page's test hook. */
+    const scenarioIdNow = () => page.evaluate(({ planner }) => planner.scenarioId, debug);
     const serverCoverage = async (query) => {
       const answer = await page.evaluate(async (q) => {
         const r = await fetch(`/api/v1/coverage?${q}`);
@@ -280,17 +342,26 @@ const SUITES = {
     await waitForCovered(baseline.total.covered_elderly);
     check(baseline.total.covered_elderly > 0, 'the server covers no elderly at all');
 
-    // Areas and the choropleth are drawn.
-    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.17, 30.27], zoom: 10.5 }));
-    await waitForMapIdle(page);
-    const drawn = await page.evaluate(() => {
-      const { map } = window.civmap;
+    // Areas and the choropleth are drawn; the choropleth's units are the report's level, each
+    // carrying its share (feature-state on the tile feature whose id is the unit's code) as the
+    // server gives it.
+    await page.evaluate(({ map }) => map.jumpTo({ center: [120.17, 30.27], zoom: 10.5 }), debug);
+    await waitForMapIdle(page, debug);
+    const drawn = await page.evaluate(({ map }) => {
       const count = (id) => map.queryRenderedFeatures({ layers: [id] }).length;
-      return { areas: count('coverage-area'), choropleth: count('planner-choropleth'), gaps: count('coverage-gaps') };
-    });
-    report.drawn = drawn;
+      const painted = map.queryRenderedFeatures({ layers: ['planner-choropleth'] }).map((f) => ({ id: f.id, code: f.properties.code, level: f.properties.level, share: f.state.share }));
+      return { areas: count('coverage-area'), gaps: count('coverage-gaps'), painted };
+    }, debug);
+    const shares = new Map(baseline.units.filter((u) => typeof u.share_elderly === 'number' && u.elderly > 0).map((u) => [u.code, u.share_elderly]));
+    const coloured = new Set(drawn.painted.filter((f) => typeof f.share === 'number').map((f) => f.code));
+    report.drawn = { areas: drawn.areas, gaps: drawn.gaps, choropleth_features: drawn.painted.length, coloured_units: coloured.size };
     check(drawn.areas > 0, 'no service areas drawn');
-    check(drawn.choropleth > 0, 'no unit coloured by coverage');
+    check(coloured.size > 0, 'no unit coloured by coverage');
+    for (const f of drawn.painted) {
+      check(f.level === 'township', `the township choropleth draws a ${f.level} (${f.code})`);
+      check(f.id === Number(f.code), `the tile feature of ${f.code} has id ${f.id}, not its code`);
+      check(f.share === shares.get(f.code), `${f.code} is coloured for a share of ${f.share}, the server says ${shares.get(f.code)}`);
+    }
 
     // The gap list, largest uncovered elderly first.
     const gaps = await page.$$eval('#gap-list li[data-elderly]', (items) => items.map((li) => Number(li.dataset.elderly)));
@@ -315,44 +386,43 @@ const SUITES = {
       return [ring.slice(0, n).reduce((s, c) => s + c[0], 0) / n, ring.slice(0, n).reduce((s, c) => s + c[1], 0) / n];
     }, query);
     report.what_if_at = gapPoint;
-    await page.evaluate((center) => window.civmap.map.jumpTo({ center, zoom: 14 }), gapPoint);
-    await waitForMapIdle(page);
-    const px = await page.evaluate((p) => (({ x, y }) => [x, y])(window.civmap.map.project(p)), gapPoint);
+    await page.evaluate(([{ map }, center]) => map.jumpTo({ center, zoom: 14 }), [debug, gapPoint]);
+    await waitForMapIdle(page, debug);
+    const px = await project(page, debug, gapPoint);
     await page.click('#whatif-add');
     check((await page.getAttribute('#whatif-add', 'aria-pressed')) === 'true', 'the add button is not pressed');
     await page.mouse.click(px[0], px[1]);
-    await page.waitForFunction(() => window.civmapPlanner.scenarioId && document.getElementById('scenario-delta'), null, { timeout: TIMEOUT_MS });
-    const scenarioId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    await page.waitForFunction(({ planner }) => planner.scenarioId && document.getElementById('scenario-delta'), debug, { timeout: TIMEOUT_MS });
+    const scenarioId = await scenarioIdNow();
     const withScenario = await serverCoverage(`${query}&scenario=${encodeURIComponent(scenarioId)}`);
     await waitForCovered(withScenario.total.covered_elderly);
     const delta = Number(await page.getAttribute('#scenario-delta', 'data-delta'));
     report.what_if = { scenario: scenarioId, covered_elderly: withScenario.total.covered_elderly, delta };
     check(withScenario.total.covered_elderly > baseline.total.covered_elderly, `adding a facility in the largest gap did not raise coverage (${baseline.total.covered_elderly} → ${withScenario.total.covered_elderly})`);
     check(delta === withScenario.total.covered_elderly - baseline.total.covered_elderly, `the page shows a change of ${delta}`);
-    await waitForMapIdle(page);
+    await waitForMapIdle(page, debug);
     await page.screenshot({ path: join(artifacts, 'planner-what-if.png') });
 
     // Move: drag the added facility's marker; the page shows the server's count for the new
     // scenario.
     const marker = await page.locator('.maplibregl-marker').first().boundingBox();
     const from = [marker.x + marker.width / 2, marker.y + marker.height / 2];
-    const beforeMove = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const beforeMove = await scenarioIdNow();
     await page.mouse.move(from[0], from[1]);
     await page.mouse.down();
     await page.mouse.move(from[0] + 120, from[1] + 60, { steps: 8 });
     await page.mouse.up();
-    await page.waitForFunction((old) => window.civmapPlanner.scenarioId !== old, beforeMove, { timeout: TIMEOUT_MS });
-    const moved = await page.evaluate(() => ({ id: window.civmapPlanner.scenarioId, add: window.civmapPlanner.scenario.add[0] }));
+    await page.waitForFunction(([{ planner }, old]) => planner.scenarioId !== old, [debug, beforeMove], { timeout: TIMEOUT_MS });
+    const moved = await page.evaluate(({ planner }) => ({ id: planner.scenarioId, add: planner.scenario.add[0] }), debug);
     check(Math.abs(moved.add.lon - gapPoint[0]) > 1e-4, `dragging the marker did not move the added facility: ${JSON.stringify(moved.add)}`);
     const afterMove = await serverCoverage(`${query}&scenario=${encodeURIComponent(moved.id)}`);
     await waitForCovered(afterMove.total.covered_elderly);
     report.what_if_moved = { scenario: moved.id, covered_elderly: afterMove.total.covered_elderly };
 
     // Close: a facility of the category, from its popup; the page shows the server's count.
-    await page.evaluate(() => window.civmap.map.jumpTo({ center: [120.16, 30.27], zoom: 14 }));
-    await waitForMapIdle(page);
-    const facility = await page.evaluate((cat) => {
-      const { map } = window.civmap;
+    await page.evaluate(({ map }) => map.jumpTo({ center: [120.16, 30.27], zoom: 14 }), debug);
+    await waitForMapIdle(page, debug);
+    const facility = await page.evaluate(([{ map }, cat]) => {
       // One clear of the side panel (left) and the notice (bottom).
       const f = map.queryRenderedFeatures({ layers: ['facilities'] }).find((x) => {
         const p = map.project(x.geometry.coordinates);
@@ -361,15 +431,19 @@ const SUITES = {
       if (!f) return null;
       const p = map.project(f.geometry.coordinates);
       return { id: f.properties.id, x: p.x, y: p.y };
-    }, category);
+    }, [debug, category]);
     check(facility, `no ${category} drawn around 120.16,30.27 at zoom 14`);
-    const beforeClose = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    const beforeClose = await scenarioIdNow();
     await page.mouse.click(facility.x, facility.y);
     await page.click('.maplibregl-popup button:has-text("关闭 Close")', { timeout: TIMEOUT_MS });
     // the close is local at once; wait for the new scenario the server created for it and
     // for the report drawn from that scenario
-    await page.waitForFunction(([id, old]) => window.civmapPlanner.scenario.close.includes(id) && window.civmapPlanner.scenarioId !== old && window.civmapPlanner.report && window.civmapPlanner.report.scenario === window.civmapPlanner.scenarioId, [facility.id, beforeClose], { timeout: TIMEOUT_MS });
-    const closedId = await page.evaluate(() => window.civmapPlanner.scenarioId);
+    await page.waitForFunction(
+      ([{ planner }, id, old]) => planner.scenario.close.includes(id) && planner.scenarioId !== old && planner.report && planner.report.scenario === planner.scenarioId,
+      [debug, facility.id, beforeClose],
+      { timeout: TIMEOUT_MS }
+    );
+    const closedId = await scenarioIdNow();
     const afterClose = await serverCoverage(`${query}&scenario=${encodeURIComponent(closedId)}`);
     await waitForCovered(afterClose.total.covered_elderly);
     report.what_if_closed = { facility: facility.id, scenario: closedId, covered_elderly: afterClose.total.covered_elderly };

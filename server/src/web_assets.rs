@@ -209,7 +209,7 @@ mod tests {
     #[tokio::test]
     async fn every_asset_the_page_links_is_served_with_its_content_type() {
         for (name, content_type, marker) in [
-            ("app.js", JS, "civmapReady"),
+            ("app.js", JS, "civmapState"),
             ("search.js", JS, "role"),
             ("layers.js", JS, "localIdeographFontFamily"),
             ("app.css", CSS, "#map"),

@@ -3,6 +3,11 @@
 
 /** A non-2xx answer: `status` is the HTTP status, `message` the API's error message. */
 export class HttpError extends Error {
+  /**
+   * @param {string} url
+   * @param {number} status
+   * @param {string} apiMessage
+   */
   constructor(url, status, apiMessage) {
     super(`${url}: HTTP ${status}${apiMessage ? ` (${apiMessage})` : ''}`);
     this.url = url;
@@ -11,6 +16,11 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * @param {string} url
+ * @param {Response} response
+ * @returns {Promise<any>}
+ */
 async function readJson(url, response) {
   if (!response.ok) {
     let apiMessage = '';
@@ -25,13 +35,21 @@ async function readJson(url, response) {
   return response.json();
 }
 
-/** GET `url` as JSON. */
+/**
+ * GET `url` as JSON.
+ * @param {string} url
+ * @param {{ signal?: AbortSignal }} [options]
+ */
 export async function getJson(url, { signal } = {}) {
   const response = await fetch(url, { headers: { Accept: 'application/json' }, signal });
   return readJson(url, response);
 }
 
-/** POST `body` as JSON to `url`, answer as JSON. */
+/**
+ * POST `body` as JSON to `url`, answer as JSON.
+ * @param {string} url
+ * @param {unknown} body
+ */
 export async function postJson(url, body) {
   const response = await fetch(url, {
     method: 'POST',
@@ -41,7 +59,11 @@ export async function postJson(url, body) {
   return readJson(url, response);
 }
 
-/** `path?k=v&…`, leaving out empty values. */
+/**
+ * `path?k=v&…`, leaving out empty values.
+ * @param {string} path
+ * @param {Record<string, string | number | null | undefined>} params
+ */
 export function withQuery(path, params) {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -53,10 +75,13 @@ export function withQuery(path, params) {
   return text ? `${path}?${text}` : path;
 }
 
-/** A short human text for an error, for status lines. */
+/**
+ * A short human text for an error, for status lines.
+ * @param {unknown} error
+ */
 export function describeError(error) {
   if (error instanceof HttpError) {
     return error.apiMessage ? `HTTP ${error.status}: ${error.apiMessage}` : `HTTP ${error.status}`;
   }
-  return String(error && error.message ? error.message : error);
+  return error instanceof Error && error.message ? error.message : String(error);
 }

@@ -2,8 +2,12 @@
 // (a popup with its full address), and the reverse lookup of a clicked point ("which community
 // am I in": the admin chain, the nearest doorplate and the road).
 import { describeError, getJson, withQuery } from './api.js';
+import { el } from './dom.js';
 import { KIND_NAMES } from './search.js';
 
+/** @typedef {{ level: string, code: string, name: string, synthetic?: boolean }} ChainUnit */
+
+/** @type {Record<string, string>} */
 export const LEVEL_NAMES = {
   city: '市 City',
   district: '区县 District',
@@ -11,28 +15,17 @@ export const LEVEL_NAMES = {
   community: '社区村 Community',
 };
 
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('data-') || key.startsWith('aria-') || key === 'style' || key === 'role') {
-      node.setAttribute(key, value);
-    }
-    else node[key] = value;
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
+/** @param {unknown} value */
 export function formatCount(value) {
   return typeof value === 'number' ? value.toLocaleString('zh-CN') : '–';
 }
 
+/** @param {unknown} synthetic */
 function syntheticTag(synthetic) {
   return synthetic === true ? el('span', { class: 'synthetic-tag', text: '合成 synthetic' }) : null;
 }
 
+/** @param {string[][]} rows `[heading, value]` pairs */
 function table(rows) {
   return el(
     'table',
@@ -41,7 +34,11 @@ function table(rows) {
   );
 }
 
-/** The card for a chosen search result. */
+/**
+ * The card for a chosen search result.
+ * @param {HTMLElement} container
+ * @param {any} feature a point feature of /api/v1/search
+ */
 export function showPlace(container, feature) {
   const p = feature.properties;
   const [lon, lat] = feature.geometry.coordinates;
@@ -60,15 +57,24 @@ export function showPlace(container, feature) {
   container.hidden = false;
 }
 
-/** The admin chain as a full address prefix: 浙江省杭州市西湖区北山街道宝石社区. */
+/**
+ * The admin chain as a full address prefix: 浙江省杭州市西湖区北山街道宝石社区.
+ * @param {ChainUnit[]} chain
+ */
 export function chainLabel(chain) {
   return `浙江省${chain.map((unit) => unit.name).join('')}`;
 }
 
-/** GET /api/v1/reverse for a point and renders the answer into `container`. */
+/**
+ * GET /api/v1/reverse for a point and renders the answer into `container`, whose `data-lon` and
+ * `data-lat` say which point it is about (the page's own record of the click, read by tests).
+ * @param {HTMLElement} container
+ * @param {{ lng: number, lat: number }} lngLat
+ */
 export async function showHere(container, lngLat) {
   const { lng, lat } = lngLat;
-  window.civmapLastHere = [lng, lat];
+  container.dataset.lon = String(lng);
+  container.dataset.lat = String(lat);
   container.textContent = '';
   container.append(el('p', { class: 'muted', text: '查询中 Looking up…' }));
   let body;
@@ -80,6 +86,7 @@ export async function showHere(container, lngLat) {
     return null;
   }
   container.textContent = '';
+  /** @type {ChainUnit[]} */
   const chain = body.chain || [];
   if (chain.length === 0) {
     container.append(el('p', { class: 'card-title', text: '杭州市外 Outside Hangzhou' }));
@@ -121,6 +128,8 @@ export async function showHere(container, lngLat) {
  * facility's own record (by id, in a small box around the point) gives its exact position and
  * street address; then the gazetteer's label for the facility at that position (searched by
  * name near it); else the admin chain of the point followed by the street address.
+ * @param {Record<string, any>} props
+ * @param {[number, number]} lonLat
  */
 async function facilityAddress(props, [lon, lat]) {
   const pad = 5e-4;
@@ -131,7 +140,7 @@ async function facilityAddress(props, [lon, lat]) {
     const records = await getJson(
       withQuery('/api/v1/facilities', { bbox: box, category: props.category, limit: 200 })
     );
-    const record = (records.features || []).find((f) => f.properties.id === props.id);
+    const record = (records.features || []).find((/** @type {any} */ f) => f.properties.id === props.id);
     if (record) {
       exact = record.geometry.coordinates;
       street = record.properties.address || street;
@@ -144,7 +153,7 @@ async function facilityAddress(props, [lon, lat]) {
     const hits = await getJson(
       withQuery('/api/v1/search', { q: props.name, kind: 'facility', limit: 5, ...near })
     );
-    const same = (hits.features || []).find((f) => {
+    const same = (hits.features || []).find((/** @type {any} */ f) => {
       const [flon, flat] = f.geometry.coordinates;
       return f.properties.name === props.name && Math.abs(flon - exact[0]) < 1e-6 && Math.abs(flat - exact[1]) < 1e-6;
     });
@@ -164,7 +173,13 @@ const FACILITY_FIELDS = [
   ['nursing_beds', '护理床位 Nursing beds'],
 ];
 
-/** Popup content for a facility; the full address is filled in when it arrives. */
+/**
+ * Popup content for a facility; the full address is filled in when it arrives.
+ * @param {Record<string, any>} props
+ * @param {[number, number]} lngLat
+ * @param {Record<string, { name_zh: string, name_en: string }>} categoriesById
+ * @param {((props: Record<string, any>, lngLat: [number, number]) => HTMLElement | null) | null} actions
+ */
 export function facilityPopup(props, lngLat, categoriesById, actions) {
   const category = categoriesById[props.category];
   const address = el('td', { class: 'facility-address', text: props.address || '…' });
@@ -193,7 +208,10 @@ export function facilityPopup(props, lngLat, categoriesById, actions) {
   );
 }
 
-/** Popup content for an administrative unit. */
+/**
+ * Popup content for an administrative unit.
+ * @param {Record<string, any>} props
+ */
 export function adminPopup(props) {
   return el(
     'div',
@@ -209,7 +227,10 @@ export function adminPopup(props) {
   );
 }
 
-/** Popup content for a doorplate (门牌). */
+/**
+ * Popup content for a doorplate (门牌).
+ * @param {Record<string, any>} props
+ */
 export function doorplatePopup(props) {
   return el(
     'div',

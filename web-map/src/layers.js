@@ -8,8 +8,20 @@
 //
 // Layers take their data through `DataSources` (source id and, for vector tiles, the source
 // layer), so the same layer definitions serve GeoJSON and vector-tile sources.
+import { byId } from './dom.js';
 
-/** Fixed colours per facility category id, whatever order the server lists them in. */
+/** @typedef {import('./planner.js').Category} Category */
+/** @typedef {{ source: string, sourceLayer?: string }} DataSource */
+/**
+ * Where each kind of data comes from (null when there is none).
+ * @typedef {{ admin: DataSource, adminLabel: DataSource, facilities: DataSource, doorplates: DataSource | null, levels: string[] }} DataSources
+ */
+/** @typedef {maplibregl.FilterSpecification} Filter */
+
+/**
+ * Fixed colours per facility category id, whatever order the server lists them in.
+ * @type {Record<string, string>}
+ */
 const CATEGORY_COLOURS = {
   elder_canteen: '#e6194b',
   home_care_centre: '#f58231',
@@ -36,9 +48,9 @@ export const LEVELS = ['district', 'township', 'community'];
 /** Layer ids other modules refer to. */
 export const LAYER = {
   districtFill: 'admin-fill-district',
-  hit: (level) => `admin-hit-${level}`,
-  line: (level) => `admin-line-${level}`,
-  label: (level) => `admin-label-${level}`,
+  hit: (/** @type {string} */ level) => `admin-hit-${level}`,
+  line: (/** @type {string} */ level) => `admin-line-${level}`,
+  label: (/** @type {string} */ level) => `admin-label-${level}`,
   doorplates: 'doorplates',
   doorplateLabels: 'doorplate-labels',
   facilities: 'facilities',
@@ -48,17 +60,23 @@ export const LAYER = {
   plannerAnchor: 'admin-line-community',
 };
 
+/** @type {Record<string, { color: string, width: any }>} */
 const LINE_STYLE = {
   district: { color: '#3e4c59', width: ['interpolate', ['linear'], ['zoom'], 8, 1.8, 12, 3.5] },
   township: { color: '#7b8794', width: ['interpolate', ['linear'], ['zoom'], 9, 0.5, 13, 1.4] },
   community: { color: '#9aa5b1', width: ['interpolate', ['linear'], ['zoom'], 12, 0.4, 15, 1] },
 };
+/** @type {Record<string, { minzoom: number, maxzoom: number, size: any, colour: string, halo: number }>} */
 const LABEL_STYLE = {
   district: { minzoom: 7, maxzoom: 12, size: ['interpolate', ['linear'], ['zoom'], 7, 12, 11, 16], colour: '#1f2933', halo: 2 },
   township: { minzoom: 10, maxzoom: 15, size: 12, colour: '#323f4b', halo: 1.6 },
   community: { minzoom: 13, maxzoom: 24, size: 11, colour: '#52606d', halo: 1.4 },
 };
 
+/**
+ * @param {string} categoryId
+ * @param {Category[]} categories
+ */
 export function colourFor(categoryId, categories) {
   if (Object.hasOwn(CATEGORY_COLOURS, categoryId)) {
     return CATEGORY_COLOURS[categoryId];
@@ -68,7 +86,12 @@ export function colourFor(categoryId, categories) {
   return EXTRA_COLOURS[Math.max(index, 0) % EXTRA_COLOURS.length];
 }
 
+/**
+ * @param {Category[]} categories
+ * @returns {any} a `match` expression
+ */
 function categoryColourExpression(categories) {
+  /** @type {unknown[]} */
   const expression = ['match', ['get', 'category']];
   for (const c of categories) {
     expression.push(c.id, colourFor(c.id, categories));
@@ -77,16 +100,24 @@ function categoryColourExpression(categories) {
   return expression;
 }
 
-/** `{source, 'source-layer'?}` for a layer definition. */
+/**
+ * `{source, 'source-layer'?}` for a layer definition.
+ * @param {DataSource} ref
+ * @returns {{ source: string, 'source-layer'?: string }}
+ */
 function from(ref) {
   return ref.sourceLayer ? { source: ref.source, 'source-layer': ref.sourceLayer } : { source: ref.source };
 }
 
-const levelIs = (level) => ['==', ['get', 'level'], level];
+/** @returns {Filter} */
+const levelIs = (/** @type {string} */ level) => ['==', ['get', 'level'], level];
 
 /**
  * Adds the base layers. `sources` maps `admin`, `adminLabel`, `facilities` and `doorplates` to
  * `{source, sourceLayer?}` (or null when there is no such data).
+ * @param {maplibregl.Map} map
+ * @param {DataSources} sources
+ * @param {Category[]} categories
  */
 export function addBaseLayers(map, sources, categories) {
   const admin = from(sources.admin);
@@ -202,7 +233,12 @@ export function addBaseLayers(map, sources, categories) {
   }
 }
 
-/** Shows or hides layers. */
+/**
+ * Shows or hides layers.
+ * @param {maplibregl.Map} map
+ * @param {string[]} layerIds
+ * @param {boolean} visible
+ */
 export function setVisible(map, layerIds, visible) {
   for (const id of layerIds) {
     if (map.getLayer(id)) {
@@ -211,21 +247,48 @@ export function setVisible(map, layerIds, visible) {
   }
 }
 
-/** Outlines the unit with this code (or nothing for null). */
+/**
+ * Outlines the unit with this code (or nothing for null).
+ * @param {maplibregl.Map} map
+ * @param {string | null} code
+ */
 export function highlightUnit(map, code) {
+  /** @type {Filter} */
   const filter = ['==', ['get', 'code'], code || ''];
   map.setFilter(LAYER.highlightLine, filter);
   map.setFilter(LAYER.highlightFill, filter);
 }
 
-/** Wires the legend: boundary levels, labels, doorplates and facility categories. */
+/**
+ * The checkboxes under `root` that match `selector`.
+ * @param {ParentNode} root
+ * @param {string} selector
+ * @returns {HTMLInputElement[]}
+ */
+function checkboxes(root, selector) {
+  return [...root.querySelectorAll(selector)].filter((node) => node instanceof HTMLInputElement);
+}
+
+/** Hides or shows the `<label>` around a legend checkbox. */
+function showLabelOf(/** @type {HTMLInputElement} */ box, /** @type {boolean} */ shown) {
+  const label = box.closest('label');
+  if (label) label.hidden = !shown;
+}
+
+/**
+ * Wires the legend: boundary levels, labels, doorplates and facility categories.
+ * @param {maplibregl.Map} map
+ * @param {DataSources} sources
+ * @param {Category[]} categories
+ */
 export function wireLegend(map, sources, categories) {
-  const hasLevel = (level) => sources.levels.includes(level);
-  for (const box of document.querySelectorAll('input[data-level]')) {
-    const level = box.dataset.level;
-    box.closest('label').hidden = !hasLevel(level);
+  const hasLevel = (/** @type {string} */ level) => sources.levels.includes(level);
+  const labelToggle = byId('toggle-labels', HTMLInputElement);
+  for (const box of checkboxes(document, 'input[data-level]')) {
+    const level = box.dataset.level || '';
+    showLabelOf(box, hasLevel(level));
     box.addEventListener('change', () => {
-      const labels = document.getElementById('toggle-labels').checked;
+      const labels = labelToggle.checked;
       setVisible(map, [LAYER.line(level), LAYER.hit(level)], box.checked);
       setVisible(map, [LAYER.label(level)], box.checked && labels);
       if (level === 'district') {
@@ -233,13 +296,13 @@ export function wireLegend(map, sources, categories) {
       }
     });
   }
-  document.getElementById('toggle-labels').addEventListener('change', (event) => {
-    for (const box of document.querySelectorAll('input[data-level]')) {
-      setVisible(map, [LAYER.label(box.dataset.level)], event.target.checked && box.checked);
+  labelToggle.addEventListener('change', () => {
+    for (const box of checkboxes(document, 'input[data-level]')) {
+      setVisible(map, [LAYER.label(box.dataset.level || '')], labelToggle.checked && box.checked);
     }
   });
-  const doorplates = document.getElementById('toggle-doorplates');
-  doorplates.closest('label').hidden = !sources.doorplates;
+  const doorplates = byId('toggle-doorplates', HTMLInputElement);
+  showLabelOf(doorplates, Boolean(sources.doorplates));
   doorplates.addEventListener('change', () => {
     setVisible(map, [LAYER.doorplates, LAYER.doorplateLabels], doorplates.checked);
   });
@@ -247,7 +310,7 @@ export function wireLegend(map, sources, categories) {
   const enabled = new Set(categories.map((c) => c.id));
   const applyFilter = () =>
     map.setFilter(LAYER.facilities, ['in', ['get', 'category'], ['literal', [...enabled]]]);
-  const list = document.getElementById('category-list');
+  const list = byId('category-list', HTMLElement);
   list.textContent = '';
   let total = 0;
   for (const c of categories) {
@@ -273,16 +336,17 @@ export function wireLegend(map, sources, categories) {
     label.append(box, swatch, name, count);
     list.append(label);
   }
-  document.getElementById('facility-count').textContent = `(${total.toLocaleString('zh-CN')})`;
-  const setAll = (checked) => {
-    for (const box of list.querySelectorAll('input[data-category]')) {
+  byId('facility-count', HTMLElement).textContent = `(${total.toLocaleString('zh-CN')})`;
+  const setAll = (/** @type {boolean} */ checked) => {
+    for (const box of checkboxes(list, 'input[data-category]')) {
       box.checked = checked;
-      if (checked) enabled.add(box.dataset.category);
-      else enabled.delete(box.dataset.category);
+      const id = box.dataset.category || '';
+      if (checked) enabled.add(id);
+      else enabled.delete(id);
     }
     applyFilter();
   };
-  document.getElementById('show-all').addEventListener('click', () => setAll(true));
-  document.getElementById('show-none').addEventListener('click', () => setAll(false));
+  byId('show-all', HTMLButtonElement).addEventListener('click', () => setAll(true));
+  byId('show-none', HTMLButtonElement).addEventListener('click', () => setAll(false));
   applyFilter();
 }

@@ -1,8 +1,9 @@
 // The search box: an ARIA 1.2 combobox over /api/v1/autocomplete (as you type, debounced) and
-// /api/v1/search (Enter with nothing chosen), accepting Chinese, pinyin, initials and English.
-// Keys: ↓/↑ move through the options, Enter chooses (or searches), Escape closes the list and
-// then clears the box. The list is the results list; choosing an option hands its feature to
-// `onChoose` (the page flies there and shows its details).
+// /api/v1/search (Enter with nothing shown for the text), accepting Chinese, pinyin, initials
+// and English. Keys: ↓/↑ move through the options; one Enter goes to the highlighted option,
+// else to the first option listed for the text in the box, else runs a full search and goes
+// to its first result; Escape closes the list and then clears the box. Choosing an option
+// hands its feature to `onChoose` (the page flies there and shows its details).
 import { describeError, getJson, withQuery } from './api.js';
 
 const DEBOUNCE_MS = 120;
@@ -10,6 +11,7 @@ const AUTOCOMPLETE_LIMIT = 8;
 const SEARCH_LIMIT = 15;
 
 /** Chinese and English names for the gazetteer's kinds. */
+/** @type {Record<string, string>} */
 export const KIND_NAMES = {
   admin: '行政区 Area',
   road: '道路 Road',
@@ -21,20 +23,33 @@ export const KIND_NAMES = {
 /**
  * Wires the combobox. `near()` gives `[lon, lat]` to bias full searches toward (the map centre);
  * `onChoose(feature)` runs when a result is chosen.
+ * @param {object} options
+ * @param {HTMLInputElement} options.input
+ * @param {HTMLElement} options.list
+ * @param {() => [number, number]} options.near
+ * @param {(feature: any) => void} options.onChoose
+ * @param {(text: string, isError?: boolean) => void} options.onStatus
  */
 export function wireSearch({ input, list, near, onChoose, onStatus }) {
+  /** @type {any[]} the features the list shows */
   let results = [];
+  /** The text the list's results answer (the box may have changed since). */
+  let shownQuery = '';
   let active = -1;
-  let timer = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   let sequence = 0;
+  /** @type {AbortController | null} */
   let inFlight = null;
 
+  /** @param {boolean} isOpen */
   function open(isOpen) {
     list.hidden = !isOpen;
     input.setAttribute('aria-expanded', String(isOpen));
     if (!isOpen) setActive(-1);
   }
 
+  /** @param {number} index */
   function setActive(index) {
     active = index;
     const options = list.querySelectorAll('[role="option"]');
@@ -47,8 +62,13 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
     }
   }
 
+  /**
+   * @param {any[]} features
+   * @param {string} query
+   */
   function render(features, query) {
     results = features;
+    shownQuery = query;
     list.textContent = '';
     if (features.length === 0) {
       const empty = document.createElement('li');
@@ -82,20 +102,28 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
       });
       list.append(option);
     });
+    // A new list has nothing highlighted: Enter then goes to its first option.
+    setActive(-1);
     open(true);
   }
 
+  /**
+   * Fetches `url` and lists its features; false when a newer request superseded it or it failed.
+   * @param {string} url
+   * @param {string} query
+   */
   async function run(url, query) {
     const mine = (sequence += 1);
     if (inFlight) inFlight.abort();
-    inFlight = new AbortController();
+    const controller = new AbortController();
+    inFlight = controller;
     try {
-      const body = await getJson(url, { signal: inFlight.signal });
+      const body = await getJson(url, { signal: controller.signal });
       if (mine !== sequence) return false;
       render(body.features || [], query);
       return true;
     } catch (error) {
-      if (error.name === 'AbortError') return false;
+      if (error instanceof Error && error.name === 'AbortError') return false;
       onStatus(`搜索失败 Search failed: ${describeError(error)}`, true);
       return false;
     }
@@ -113,7 +141,8 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
     run(withQuery('/api/v1/autocomplete', { q: query, limit: AUTOCOMPLETE_LIMIT }), query);
   }
 
-  async function fullSearch() {
+  /** Runs a full search for the text in the box and goes to its first result. */
+  async function searchAndGo() {
     const query = input.value.trim();
     if (!query) return;
     clearTimeout(timer);
@@ -124,11 +153,12 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
       lon: lon.toFixed(5),
       lat: lat.toFixed(5),
     });
-    if ((await run(url, query)) && results.length > 0) {
-      setActive(0);
+    if ((await run(url, query)) && results.length > 0 && input.value.trim() === query) {
+      choose(0);
     }
   }
 
+  /** @param {number} index */
   function choose(index) {
     const feature = results[index];
     if (!feature) return;
@@ -157,7 +187,8 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
       case 'Enter':
         event.preventDefault();
         if (!list.hidden && active >= 0) choose(active);
-        else fullSearch();
+        else if (!list.hidden && results.length > 0 && shownQuery === input.value.trim()) choose(0);
+        else searchAndGo();
         break;
       case 'Escape':
         if (!list.hidden) {
