@@ -378,3 +378,28 @@ fn census_totals_are_still_exact_with_water() {
     let elderly: u64 = by_district.values().map(|v| v.1).sum();
     assert_eq!(elderly, frame.elderly_total);
 }
+
+#[test]
+fn a_cached_city_of_the_generator_before_water_is_not_served() {
+    use civmap_data::store::{default_city, write_snapshot, DefaultCitySource, SNAPSHOT_FORMAT};
+    use civmap_data::synthetic::{DEFAULT_SEED, GENERATOR_VERSION};
+    // version 2 is the first that respects water; the cache key carries the version
+    const _: () = assert!(GENERATOR_VERSION >= 2);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = GeneratorConfig::default();
+    let mut old = Dataset::default();
+    old.meta.name = "the city of generator 1, with people in the river".into();
+    for v in 1..GENERATOR_VERSION {
+        let name = format!("hangzhou-g{v}-f{SNAPSHOT_FORMAT}-seed{DEFAULT_SEED}-x1.civmap");
+        write_snapshot(&dir.path().join(name), &old).unwrap();
+    }
+    let (ds, source) = default_city(Some(dir.path()), &cfg, &mut |_| {}).unwrap();
+    assert_eq!(source, DefaultCitySource::Generated);
+    assert!(
+        &ds == city(),
+        "the water-respecting city, not the old snapshot"
+    );
+    let (again, source) = default_city(Some(dir.path()), &cfg, &mut |_| {}).unwrap();
+    assert_eq!(source, DefaultCitySource::Cache);
+    assert!(&again == city());
+}
