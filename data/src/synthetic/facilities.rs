@@ -14,6 +14,7 @@ use rand::Rng;
 use super::admin::{normal, CityPlan};
 use super::doorplates::PlacedDoorplates;
 use super::plane::LocalPlane;
+use super::water::Water;
 use super::{allocate_exact, rng_for, GeneratorConfig};
 
 /// Elder canteens and meal points in the city (2025-04 press conference: "2300余家").
@@ -35,6 +36,7 @@ struct Siting<'a> {
     plan: &'a CityPlan,
     plates: &'a PlacedDoorplates,
     plane: &'a LocalPlane,
+    water: &'a Water,
     out: Vec<Facility>,
 }
 
@@ -56,7 +58,14 @@ impl Siting<'_> {
                     x: rng.gen_range(-4e-5..4e-5),
                     y: rng.gen_range(-4e-5..4e-5),
                 };
-                (Point(d.location.0 + jitter), d.address())
+                let moved = d.location.0 + jitter;
+                // a plate can stand near the shore: never let the jitter step into water
+                let at = if self.water.is_wet(self.plane.to_plane(moved)) {
+                    d.location.0
+                } else {
+                    moved
+                };
+                (Point(at), d.address())
             }
             None => (Point(self.plane.to_lon_lat(c.seed)), String::new()),
         };
@@ -111,12 +120,14 @@ pub fn site(
     plan: &CityPlan,
     plates: &PlacedDoorplates,
     plane: &LocalPlane,
+    water: &Water,
     cfg: &GeneratorConfig,
 ) -> Vec<Facility> {
     let mut s = Siting {
         plan,
         plates,
         plane,
+        water,
         out: Vec::new(),
     };
     let k = cfg.scale as usize;

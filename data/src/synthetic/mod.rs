@@ -2,7 +2,9 @@
 //! [`crate::hangzhou`] (district polygons, NBS codes and names, census totals), everything
 //! no open source publishes: township and community polygons, population and elderly per
 //! community, a walking network, doorplates and facilities. Every generated record has
-//! `synthetic: true`. Same seed and scale → byte-identical dataset.
+//! `synthetic: true`. Same seed and scale → byte-identical dataset. The real water
+//! ([`crate::hangzhou::water_bodies`]) is respected: no seed, street node, doorplate or
+//! facility in it, no street across it except on a (synthetic) bridge.
 //!
 //! ```no_run
 //! use civmap_data::synthetic::{generate, GeneratorConfig};
@@ -20,11 +22,13 @@ mod seeds;
 mod streets;
 mod urban_field;
 mod voronoi;
+mod water;
 
 pub use allocate::{allocate_capped, allocate_exact};
 pub use plane::LocalPlane;
 pub use urban_field::UrbanField;
 pub use voronoi::partition;
+pub use water::{PlaneBody, Water};
 
 use civmap_geo_core::{Dataset, DatasetMeta};
 use rand::SeedableRng;
@@ -54,8 +58,10 @@ impl Default for GeneratorConfig {
 /// The seed of the embedded default city.
 pub const DEFAULT_SEED: u64 = 2021_2025;
 
-/// Bumped whenever the generator's output changes, so cached snapshots are rebuilt.
-pub const GENERATOR_VERSION: u32 = 1;
+/// Bumped whenever the generator's output changes, so cached snapshots are rebuilt (the
+/// cache file name carries it, see [`crate::store::default_city`]). 2: the city keeps out
+/// of the real water and crosses it on bridges.
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// Doorplates in the default (scale 1) city.
 pub const DOORPLATES_AT_SCALE_1: u64 = 500_000;
@@ -91,14 +97,19 @@ pub fn generate(
     let frame = hangzhou::frame()?;
     let plane = LocalPlane::hangzhou();
     let field = UrbanField::hangzhou(&plane);
+    let water = Water::new(&hangzhou::water_bodies(&frame)?, &plane);
     progress("partitioning districts into townships and communities");
-    let plan = admin::plan_city(&frame, &plane, &field, cfg.seed)?;
+    let plan = admin::plan_city(&frame, &plane, &field, &water, cfg.seed)?;
     progress("laying the walking network");
-    let streets = streets::build(&plan, &plane, cfg)?;
+    let streets = streets::build(&plan, &plane, &water, cfg)?;
+    progress(&format!(
+        "{} bridges over the rivers and lakes (synthetic positions)",
+        streets.bridges.len()
+    ));
     progress("numbering doorplates");
-    let doorplates = doorplates::place(&plan, &streets, &plane, cfg);
+    let doorplates = doorplates::place(&plan, &streets, &plane, &water, cfg);
     progress("siting facilities");
-    let facilities = facilities::site(&plan, &doorplates, &plane, cfg);
+    let facilities = facilities::site(&plan, &doorplates, &plane, &water, cfg);
     let mut meta = DatasetMeta {
         name: format!(
             "Hangzhou (synthetic city on real boundaries, seed {}, scale {})",

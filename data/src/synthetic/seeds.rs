@@ -21,19 +21,35 @@ pub fn random_point_in<R: Rng>(mp: &MultiPolygon<f64>, rng: &mut R) -> Option<Co
 }
 
 /// Adds `n` seeds inside `mp` to `placed`, each chosen among `candidates` uniform points as
-/// the one maximising `min distance to placed seeds × preference(point)`.
+/// the one maximising `min distance to placed seeds × preference(point)`. Candidates must
+/// satisfy `land` (seeds stay out of water, so every unit has dry ground around its seed);
+/// only if none of many draws does is a wet point accepted, so that every row still gets
+/// its seed.
 pub fn best_candidate_seeds<R: Rng>(
     mp: &MultiPolygon<f64>,
     n: usize,
     placed: &mut Vec<Coord<f64>>,
     candidates: usize,
     preference: &dyn Fn(Coord<f64>) -> f64,
+    land: &dyn Fn(Coord<f64>) -> bool,
     rng: &mut R,
 ) {
     for _ in 0..n {
         let mut best: Option<(f64, Coord<f64>)> = None;
+        let mut fallback = None;
         for _ in 0..candidates {
-            let Some(c) = random_point_in(mp, rng) else {
+            let mut drawn = None;
+            for _ in 0..20 {
+                let Some(c) = random_point_in(mp, rng) else {
+                    break;
+                };
+                if land(c) {
+                    drawn = Some(c);
+                    break;
+                }
+                fallback.get_or_insert(c);
+            }
+            let Some(c) = drawn else {
                 continue;
             };
             let d = placed
@@ -49,7 +65,7 @@ pub fn best_candidate_seeds<R: Rng>(
                 best = Some((score, c));
             }
         }
-        if let Some((_, c)) = best {
+        if let Some(c) = best.map(|(_, c)| c).or(fallback) {
             placed.push(c);
         }
     }

@@ -3,6 +3,12 @@
 //! hills); links across township borders; every district stitched into one connected
 //! network; arterials (大道) between neighbouring districts; a lane into any community the
 //! grid missed.
+//!
+//! Water is respected throughout: no node stands in water and no edge touches it, except
+//! the bridges. Bridges are placed by [`bridges`] where a short crossing joins two
+//! urban banks, a few kilometres apart; their positions are synthetic (no licensed list
+//! of the real bridges' positions was available), and each is named `…合成桥N`
+//! ("synthetic bridge N") so nobody takes it for a real one.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,6 +21,7 @@ use rstar::{RTree, AABB};
 use super::admin::CityPlan;
 use super::names::RoadNamer;
 use super::plane::LocalPlane;
+use super::water::Water;
 use super::{rng_for, GeneratorConfig};
 use crate::DataError;
 
@@ -25,8 +32,25 @@ pub struct Streets {
     pub network: WalkNetwork,
     /// Node positions in plane metres.
     pub plane_nodes: Vec<Coord<f64>>,
-    /// For each edge, the index of the community its midpoint lies in (`u32::MAX`: none).
+    /// For each edge, the index of the community its midpoint lies in (`u32::MAX`: none,
+    /// and always for a bridge, so no doorplate is placed on one).
     pub edge_community: Vec<u32>,
+    /// The bridges, in the order they were built.
+    pub bridges: Vec<Bridge>,
+}
+
+/// A bridge of the synthetic network: one edge over water.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bridge {
+    /// Road name, e.g. `钱塘江合成桥3`.
+    pub name: String,
+    /// Key of the water body it crosses (`qiantang`, `fuchun`, …).
+    pub water: String,
+    /// Index of its edge in the network.
+    pub edge: u32,
+    /// `false` for a planned crossing between urban banks, `true` for one added only
+    /// because a piece of land was otherwise unreachable (an island, a cut-off bank).
+    pub connectivity_only: bool,
 }
 
 /// Street spacing in metres for an urban intensity, before scaling.
@@ -39,6 +63,8 @@ type NodePt = GeomWithData<[f64; 2], u32>;
 struct Builder<'a> {
     plan: &'a CityPlan,
     plane: &'a LocalPlane,
+    water: &'a Water,
+    bridges: Vec<Bridge>,
     net: WalkNetwork,
     pts: Vec<Coord<f64>>,
     node_district: Vec<u32>,
@@ -55,6 +81,27 @@ impl Builder<'_> {
         self.net.add_node(self.plane.to_lon_lat(p))
     }
 
+    /// Whether a straight edge between nodes `a` and `c` would touch water.
+    fn wet_link(&self, a: u32, c: u32) -> bool {
+        self.water
+            .crosses(self.pts[a as usize], self.pts[c as usize])
+    }
+
+    /// Adds a bridge edge over `body`, numbered per water body.
+    fn bridge(&mut self, a: u32, c: u32, body: usize, connectivity_only: bool) {
+        let key = self.water.bodies[body].key.clone();
+        let n = self.bridges.iter().filter(|b| b.water == key).count() + 1;
+        let name = format!("{}合成桥{n}", water_name_zh(&key));
+        let road = self.road(&name);
+        let edge = self.net.add_edge(a, c, Some(road)) as u32;
+        self.bridges.push(Bridge {
+            name,
+            water: key,
+            edge,
+            connectivity_only,
+        });
+    }
+
     fn road(&mut self, name: &str) -> u32 {
         if let Some(&r) = self.road_ids.get(name) {
             return r;
@@ -62,6 +109,19 @@ impl Builder<'_> {
         let r = self.net.intern_road(name);
         self.road_ids.insert(name.to_owned(), r);
         r
+    }
+}
+
+/// The Chinese name used in bridge names.
+fn water_name_zh(key: &str) -> &'static str {
+    match key {
+        "qiantang" => "钱塘江",
+        "qiandao" => "千岛湖",
+        "west_lake" => "西湖",
+        "fuchun" => "富春江",
+        "xinan" => "新安江",
+        "lan" => "兰江",
+        _ => "水上",
     }
 }
 
@@ -73,11 +133,14 @@ fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
 pub fn build(
     plan: &CityPlan,
     plane: &LocalPlane,
+    water: &Water,
     cfg: &GeneratorConfig,
 ) -> Result<Streets, DataError> {
     let mut b = Builder {
         plan,
         plane,
+        water,
+        bridges: Vec::new(),
         net: WalkNetwork {
             synthetic: true,
             ..WalkNetwork::default()
@@ -109,8 +172,11 @@ pub fn build(
     }
     stitch_townships(&mut b, &township_spacing);
     connect_districts_internally(&mut b);
+    bridges(&mut b);
     arterials(&mut b, cfg);
-    let edge_community = assign_edges_and_fill(&mut b);
+    let mut edge_community = assign_edges_and_fill(&mut b);
+    connect_everything(&mut b);
+    edge_community.resize(b.net.edges.len(), u32::MAX);
     b.net
         .validate()
         .map_err(|e| DataError::invalid("generator", "network", None, e.to_string()))?;
@@ -118,6 +184,7 @@ pub fn build(
         network: b.net,
         plane_nodes: b.pts,
         edge_community,
+        bridges: b.bridges,
     })
 }
 
@@ -161,7 +228,7 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
                 y: ys[j] + rng.gen_range(-jit..jit),
             };
             let p = from_grid(g);
-            if rng.gen::<f64>() < keep && t.poly.contains(&Point(p)) {
+            if rng.gen::<f64>() < keep && t.poly.contains(&Point(p)) && !b.water.is_wet(p) {
                 ids[j * nx + i] = b.node(p, district, ti as u32);
             }
         }
@@ -188,7 +255,7 @@ fn grid(b: &mut Builder<'_>, ti: usize, s: f64, urban: f64, rng: &mut impl Rng) 
                     x: (pa.x + pc.x) / 2.0,
                     y: (pa.y + pc.y) / 2.0,
                 };
-                if !t.poly.contains(&Point(mid)) {
+                if !t.poly.contains(&Point(mid)) || b.water.crosses(pa, pc) {
                     continue;
                 }
                 let slot = if di == 1 {
@@ -240,6 +307,7 @@ fn stitch_townships(b: &mut Builder<'_>, spacing: &[f64]) {
             }
             if b.node_township[c as usize] != ta
                 && b.node_district[c as usize] == b.node_district[a as usize]
+                && !b.wet_link(a, c)
             {
                 let key = (a.min(c), a.max(c));
                 if seen.insert(key) {
@@ -269,7 +337,9 @@ impl Dsu {
 }
 
 /// Joins every district's pieces into one connected network by repeatedly linking each
-/// piece to its nearest other piece in the same district.
+/// piece to its nearest other piece in the same district, never over water: a piece that
+/// only water separates from the rest waits for a bridge ([`bridges`]) or for
+/// [`connect_everything`].
 fn connect_districts_internally(b: &mut Builder<'_>) {
     let tree = rtree_of(&b.pts);
     let n = b.pts.len();
@@ -281,6 +351,7 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
         let members: Vec<u32> = (0..n as u32)
             .filter(|&i| b.node_district[i as usize] == d)
             .collect();
+        let mut stuck: HashSet<u32> = HashSet::new();
         for _round in 0..64 {
             let mut comps: std::collections::BTreeMap<u32, Vec<u32>> =
                 std::collections::BTreeMap::new();
@@ -292,7 +363,11 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
             }
             let mut list: Vec<Vec<u32>> = comps.into_values().collect();
             list.sort_by_key(|c| (std::cmp::Reverse(c.len()), c[0]));
+            let mut linked = false;
             for comp in list.iter().skip(1) {
+                if stuck.contains(&comp[0]) {
+                    continue;
+                }
                 let root = dsu.find(comp[0]);
                 let mut best: Option<(f64, u32, u32)> = None;
                 for &a in comp {
@@ -303,30 +378,313 @@ fn connect_districts_internally(b: &mut Builder<'_>) {
                             continue;
                         }
                         let dd = dist(p, b.pts[c as usize]);
-                        if best.is_none_or(|(bd, _, _)| dd < bd) {
-                            best = Some((dd, a, c));
+                        if best.is_some_and(|(bd, _, _)| dd >= bd) {
+                            break;
                         }
+                        if b.wet_link(a, c) {
+                            continue;
+                        }
+                        best = Some((dd, a, c));
                         break;
                     }
                 }
                 if best.is_none() {
-                    // every near neighbour is ours: scan the district
+                    // every near neighbour is ours (or over water): try the district's
+                    // nodes nearest to the piece's first node, closest first
                     let a = comp[0];
                     let p = b.pts[a as usize];
-                    for &c in &members {
-                        if dsu.find(c) == root {
-                            continue;
-                        }
-                        let dd = dist(p, b.pts[c as usize]);
-                        if best.is_none_or(|(bd, _, _)| dd < bd) {
-                            best = Some((dd, a, c));
-                        }
+                    let mut others: Vec<(f64, u32)> = members
+                        .iter()
+                        .filter(|&&c| dsu.find(c) != root)
+                        .map(|&c| (dist(p, b.pts[c as usize]), c))
+                        .collect();
+                    others.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+                    best = others
+                        .iter()
+                        .take(256)
+                        .find(|&&(_, c)| !b.wet_link(a, c))
+                        .map(|&(dd, c)| (dd, a, c));
+                }
+                match best {
+                    Some((_, a, c)) => {
+                        b.net.add_edge(a, c, None);
+                        dsu.union(a, c);
+                        linked = true;
+                    }
+                    None => {
+                        stuck.insert(comp[0]);
                     }
                 }
-                if let Some((_, a, c)) = best {
-                    b.net.add_edge(a, c, None);
-                    dsu.union(a, c);
+            }
+            if !linked {
+                break;
+            }
+        }
+    }
+}
+
+/// Where a straight crossing of water body `body` could go, from dry `start` to dry `end`.
+#[derive(Debug, Clone, Copy)]
+struct Crossing {
+    body: usize,
+    start: Coord<f64>,
+    end: Coord<f64>,
+    score: f64,
+}
+
+/// Which water bodies get planned bridges: `(key, minimum urban intensity of both banks,
+/// minimum spacing between bridges in metres, most bridges, shortest crossing in metres)`.
+/// About a dozen over the Qiantang between 之江 and 下沙 (the real city has about as
+/// many), a few over the Fuchun/Xin'an/Lan where the county towns (富阳, 桐庐, 新安江)
+/// straddle them. The shortest crossing keeps a bridge from spanning a mere inlet of the
+/// shore (the Qiantang is 1.0–1.5 km wide through the city). Lakes get none: the land
+/// around them connects, and [`connect_everything`] bridges any island left over.
+const BRIDGE_PLAN: &[(&str, f64, f64, usize, f64)] = &[
+    ("qiantang", 0.1, 2_500.0, 12, 600.0),
+    ("fuchun", 0.15, 4_000.0, 5, 0.0),
+    ("xinan", 0.2, 4_000.0, 2, 0.0),
+    ("lan", 0.2, 4_000.0, 1, 0.0),
+];
+
+/// Spacing of candidate crossings along a shore or a centreline, metres.
+const PROBE_STEP_M: f64 = 200.0;
+/// How far back from the water's edge a bridge starts, metres.
+const BANK_M: f64 = 40.0;
+/// Longest planned bridge, metres.
+const MAX_BRIDGE_M: f64 = 3_000.0;
+
+/// Candidate crossings of one water body: perpendicular to the shore (areas) or to the
+/// centreline (corridors), every [`PROBE_STEP_M`], both ends dry and inside the city.
+fn crossings(b: &Builder<'_>, body: usize) -> Vec<Crossing> {
+    let w = b.water;
+    let wb = &w.bodies[body];
+    let city = &b.plan.city_geometry;
+    let mut out = Vec::new();
+    let mut push = |start: Coord<f64>, end: Coord<f64>| {
+        if w.is_wet(start)
+            || w.is_wet(end)
+            || !city.contains(&Point(start))
+            || !city.contains(&Point(end))
+        {
+            return;
+        }
+        let score = b.plan.field.at(start).min(b.plan.field.at(end));
+        out.push(Crossing {
+            body,
+            start,
+            end,
+            score,
+        });
+    };
+    let along = |line: &[Coord<f64>], f: &mut dyn FnMut(Coord<f64>, Coord<f64>)| {
+        let mut carry = 0.0;
+        for s in line.windows(2) {
+            let len = dist(s[0], s[1]);
+            if len <= 0.0 {
+                continue;
+            }
+            let d = Coord {
+                x: (s[1].x - s[0].x) / len,
+                y: (s[1].y - s[0].y) / len,
+            };
+            let mut t = carry;
+            while t < len {
+                f(
+                    Coord {
+                        x: s[0].x + t * d.x,
+                        y: s[0].y + t * d.y,
+                    },
+                    Coord { x: -d.y, y: d.x },
+                );
+                t += PROBE_STEP_M;
+            }
+            carry = t - len;
+        }
+    };
+    match wb.half_width_m {
+        Some(hw) => {
+            let r = hw + BANK_M;
+            along(&wb.centreline, &mut |c, n| {
+                push(
+                    Coord {
+                        x: c.x - r * n.x,
+                        y: c.y - r * n.y,
+                    },
+                    Coord {
+                        x: c.x + r * n.x,
+                        y: c.y + r * n.y,
+                    },
+                );
+            });
+        }
+        None => {
+            for poly in &wb.area.0 {
+                let ring: Vec<Coord<f64>> = poly.exterior().0.clone();
+                along(&ring, &mut |s, n| {
+                    let at = |t: f64, n: Coord<f64>| Coord {
+                        x: s.x + t * n.x,
+                        y: s.y + t * n.y,
+                    };
+                    let inward = if w.body_at(at(25.0, n)) == Some(body) {
+                        n
+                    } else if w.body_at(at(-25.0, n)) == Some(body) {
+                        Coord { x: -n.x, y: -n.y }
+                    } else {
+                        return;
+                    };
+                    let mut t = 25.0;
+                    while t <= MAX_BRIDGE_M && w.body_at(at(t, inward)) == Some(body) {
+                        t += 25.0;
+                    }
+                    if t > MAX_BRIDGE_M {
+                        return;
+                    }
+                    push(at(-BANK_M, inward), at(t + BANK_M, inward));
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The nearest node to `p` that a dry straight link reaches, within `max_m`.
+fn dry_nearest(b: &Builder<'_>, tree: &RTree<NodePt>, p: Coord<f64>, max_m: f64) -> Option<u32> {
+    for nb in tree.nearest_neighbor_iter(&[p.x, p.y]).take(32) {
+        let q = b.pts[nb.data as usize];
+        if dist(p, q) > max_m {
+            return None;
+        }
+        if !b.water.crosses(p, q) {
+            return Some(nb.data);
+        }
+    }
+    None
+}
+
+/// Planned bridges ([`BRIDGE_PLAN`]): the best-scoring crossings (both banks as urban as
+/// possible), greedily, at least the plan's spacing apart. Each is one edge between two new
+/// nodes on the banks, each joined to the nearest street it reaches over dry land.
+fn bridges(b: &mut Builder<'_>) {
+    let tree = rtree_of(&b.pts);
+    for &(key, min_urban, spacing_m, most, min_len_m) in BRIDGE_PLAN {
+        let bodies: Vec<usize> = (0..b.water.bodies.len())
+            .filter(|&k| b.water.bodies[k].key == key)
+            .collect();
+        let mut cands: Vec<Crossing> = bodies
+            .iter()
+            .flat_map(|&k| crossings(b, k))
+            .filter(|c| c.score >= min_urban && dist(c.start, c.end) >= min_len_m)
+            .collect();
+        cands.sort_by(|x, y| {
+            y.score
+                .total_cmp(&x.score)
+                .then(dist(x.start, x.end).total_cmp(&dist(y.start, y.end)))
+        });
+        let mut built: Vec<Coord<f64>> = Vec::new();
+        for c in cands {
+            if built.len() >= most {
+                break;
+            }
+            let mid = Coord {
+                x: (c.start.x + c.end.x) / 2.0,
+                y: (c.start.y + c.end.y) / 2.0,
+            };
+            if built.iter().any(|&m| dist(m, mid) < spacing_m) {
+                continue;
+            }
+            let (Some(na), Some(nc)) = (
+                dry_nearest(b, &tree, c.start, 1_500.0),
+                dry_nearest(b, &tree, c.end, 1_500.0),
+            ) else {
+                continue;
+            };
+            let (da, dc) = (b.node_district[na as usize], b.node_district[nc as usize]);
+            let a = b.node(c.start, da, u32::MAX);
+            let z = b.node(c.end, dc, u32::MAX);
+            b.net.add_edge(na, a, None);
+            b.net.add_edge(z, nc, None);
+            b.bridge(a, z, c.body, false);
+            built.push(mid);
+        }
+    }
+}
+
+/// Makes the whole network one component without crossing water where land allows: each
+/// piece is linked to the nearest node outside it over dry ground; a piece water cuts off
+/// entirely (an island in Qiandao Lake, a bank no planned bridge reached) gets the
+/// shortest bridge to the rest, recorded with `connectivity_only`.
+fn connect_everything(b: &mut Builder<'_>) {
+    let tree = rtree_of(&b.pts);
+    for _round in 0..64 {
+        let n = b.pts.len();
+        let mut dsu = Dsu((0..n as u32).collect());
+        for e in &b.net.edges {
+            dsu.union(e.from, e.to);
+        }
+        let mut comps: std::collections::BTreeMap<u32, Vec<u32>> =
+            std::collections::BTreeMap::new();
+        for v in 0..n as u32 {
+            comps.entry(dsu.find(v)).or_default().push(v);
+        }
+        if comps.len() <= 1 {
+            return;
+        }
+        let mut list: Vec<Vec<u32>> = comps.into_values().collect();
+        list.sort_by_key(|c| (std::cmp::Reverse(c.len()), c[0]));
+        for comp in list.iter().skip(1) {
+            let root = dsu.find(comp[0]);
+            let mut dry: Option<(f64, u32, u32)> = None;
+            let mut wet: Option<(f64, u32, u32)> = None;
+            for &a in comp {
+                let p = b.pts[a as usize];
+                for nb in tree.nearest_neighbor_iter(&[p.x, p.y]).take(64) {
+                    let c = nb.data;
+                    if dsu.find(c) == root {
+                        continue;
+                    }
+                    let dd = dist(p, b.pts[c as usize]);
+                    if dry.is_some_and(|(bd, _, _)| dd >= bd) {
+                        break;
+                    }
+                    if b.wet_link(a, c) {
+                        if wet.is_none_or(|(bd, _, _)| dd < bd) {
+                            wet = Some((dd, a, c));
+                        }
+                        continue;
+                    }
+                    dry = Some((dd, a, c));
+                    break;
                 }
+            }
+            if let Some((_, a, c)) = dry {
+                b.net.add_edge(a, c, None);
+                dsu.union(a, c);
+            } else if let Some((_, a, c)) = wet {
+                let body = b
+                    .water
+                    .segment_hits(b.pts[a as usize], b.pts[c as usize])
+                    .unwrap_or(0);
+                b.bridge(a, c, body, true);
+                dsu.union(a, c);
+            } else {
+                // nothing within 64 neighbours outside the piece: link its first node to
+                // the nearest node of the largest piece
+                let a = comp[0];
+                let p = b.pts[a as usize];
+                let c = list[0]
+                    .iter()
+                    .copied()
+                    .min_by(|&x, &y| {
+                        dist(p, b.pts[x as usize]).total_cmp(&dist(p, b.pts[y as usize]))
+                    })
+                    .unwrap_or(a);
+                match b.water.segment_hits(p, b.pts[c as usize]) {
+                    Some(body) => b.bridge(a, c, body, true),
+                    None => {
+                        b.net.add_edge(a, c, None);
+                    }
+                }
+                dsu.union(a, c);
             }
         }
     }
@@ -373,16 +731,27 @@ fn arterials(b: &mut Builder<'_>, cfg: &GeneratorConfig) {
                     x: a.x + t * (z.x - a.x),
                     y: a.y + t * (z.y - a.y),
                 };
+                // an arterial stops at the water's edge and resumes on the far side; the
+                // bridges carry the traffic across
+                if b.water.is_wet(p) {
+                    prev = None;
+                    continue;
+                }
                 let near = tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data);
                 let node = match near {
-                    Some(n) if dist(p, b.pts[n as usize]) < 350.0 => n,
+                    Some(n)
+                        if dist(p, b.pts[n as usize]) < 350.0
+                            && !b.water.crosses(p, b.pts[n as usize]) =>
+                    {
+                        n
+                    }
                     _ => {
                         let d = if t < 0.5 { i } else { j } as u32;
                         b.node(p, d, u32::MAX)
                     }
                 };
                 if let Some(pv) = prev {
-                    if pv != node {
+                    if pv != node && !b.wet_link(pv, node) {
                         b.net.add_edge(pv, node, Some(road));
                     }
                 }
@@ -422,11 +791,16 @@ fn assign_edges_and_fill(b: &mut Builder<'_>) -> Vec<u32> {
         }
         u32::MAX
     };
+    let bridge_edges: HashSet<u32> = b.bridges.iter().map(|br| br.edge).collect();
     let mut edge_community: Vec<u32> = b
         .net
         .edges
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(ei, e)| {
+            if bridge_edges.contains(&(ei as u32)) {
+                return u32::MAX;
+            }
             let (pa, pc) = (b.pts[e.from as usize], b.pts[e.to as usize]);
             locate(Coord {
                 x: (pa.x + pc.x) / 2.0,
@@ -445,8 +819,16 @@ fn assign_edges_and_fill(b: &mut Builder<'_>) -> Vec<u32> {
         if has_edge[ci] {
             continue;
         }
-        let p = c.poly.interior_point().map_or(c.seed, |p| p.0);
-        let Some(near) = tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data) else {
+        let p = c
+            .poly
+            .interior_point()
+            .map(|p| p.0)
+            .filter(|&p| !b.water.is_wet(p))
+            .unwrap_or(c.seed);
+        // the nearest street a dry lane reaches; over water only if nothing else is near
+        let Some(near) = dry_nearest(b, &tree, p, f64::INFINITY)
+            .or_else(|| tree.nearest_neighbor(&[p.x, p.y]).map(|n| n.data))
+        else {
             continue;
         };
         let node = b.node(p, c.district as u32, c.township as u32);

@@ -38,6 +38,12 @@ pub enum CoverageError {
         /// The record given.
         record: u32,
     },
+    /// An area for siting names an admin code the dataset does not have (or none at all).
+    #[error("area {code:?} is not an admin unit of this dataset")]
+    UnknownArea {
+        /// The code given (empty when no code was given).
+        code: String,
+    },
     /// A grid cell size that is not a finite number of metres > 0.
     #[error("cell_m {cell_m} is invalid: expected a finite number of metres > 0")]
     BadCellSize {

@@ -63,6 +63,9 @@ pub enum IndicatorId {
     NursingBedShare,
     /// Elder-care institution beds per 1,000 elderly residents.
     BedsPer1000Elderly,
+    /// Neighbourhood centres (邻里中心) in the unit; the city's 2025 target is 300 (180
+    /// today). District and city rows only.
+    NeighbourhoodCentre,
 }
 
 impl IndicatorId {
@@ -77,6 +80,7 @@ impl IndicatorId {
             Self::HomeCare20MinShare => "home_care_20min_share",
             Self::NursingBedShare => "nursing_bed_share",
             Self::BedsPer1000Elderly => "beds_per_1000_elderly",
+            Self::NeighbourhoodCentre => "neighbourhood_centre",
         }
     }
 }
@@ -92,6 +96,14 @@ pub struct Indicator {
     pub unit: &'static str,
     /// The unit's value; `None` when it is undefined (no beds, no elderly).
     pub value: Option<f64>,
+    /// What the value is made of: the count itself (`count`), the numerator of a share
+    /// (communities with a meal point, covered elderly, nursing beds) or the beds of
+    /// `per_1000`. A parent's numerator is the sum of its children's, which is what makes
+    /// district and city roll-ups checkable.
+    pub numerator: u64,
+    /// The denominator of a share or of `per_1000` (communities, elderly, beds); `None`
+    /// for a count.
+    pub denominator: Option<u64>,
     /// Target for 2022, when the plan gives one.
     pub target_2022: Option<f64>,
     /// Target for 2025, when the plan gives one.
@@ -115,36 +127,53 @@ pub struct UnitIndicators {
     pub indicators: Vec<Indicator>,
 }
 
-/// Elderly share covered per unit code (`None` for a unit without elderly).
-fn share_of(report: &CoverageReport) -> HashMap<&AdminCode, Option<f64>> {
+/// `(covered elderly, elderly)` per unit code.
+fn share_of(report: &CoverageReport) -> HashMap<&AdminCode, (u64, u64)> {
     report
         .units
         .iter()
-        .map(|u| {
-            (
-                &u.code,
-                (u.elderly > 0).then(|| u.covered_elderly as f64 / u.elderly as f64),
-            )
-        })
+        .map(|u| (&u.code, (u.covered_elderly, u.elderly)))
         .collect()
 }
 
 /// Nursing-bed share target for 2025 (60%), as the civil-affairs plan sets it.
 pub const NURSING_BED_SHARE_2025: f64 = 0.60;
 
+/// The city's neighbourhood centres (邻里中心) planned for 2025.
+pub const NEIGHBOURHOOD_CENTRES_2025: u64 = 300;
+
+/// What an indicator is computed from: a count, or a numerator over a denominator.
+#[derive(Debug, Clone, Copy)]
+enum Measure {
+    Count(u64),
+    Share(u64, u64),
+    Per1000(u64, u64),
+}
+
 fn indicator(
     id: IndicatorId,
     name_zh: &'static str,
-    unit: &'static str,
-    value: Option<f64>,
+    measure: Measure,
     target_2022: Option<f64>,
     target_2025: Option<f64>,
 ) -> Indicator {
+    let (unit, value, numerator, denominator) = match measure {
+        Measure::Count(n) => ("count", Some(n as f64), n, None),
+        Measure::Share(n, d) => ("share", (d > 0).then(|| n as f64 / d as f64), n, Some(d)),
+        Measure::Per1000(n, d) => (
+            "per_1000",
+            (d > 0).then(|| n as f64 * 1000.0 / d as f64),
+            n,
+            Some(d),
+        ),
+    };
     Indicator {
         id,
         name_zh,
         unit,
         value,
+        numerator,
+        denominator,
         target_2022,
         target_2025,
         pass: value.zip(target_2025).map(|(v, t)| v >= t - 1e-12),
@@ -157,12 +186,21 @@ struct Counts {
     canteens: u64,
     children_homes: u64,
     social_work: u64,
+    neighbourhood_centres: u64,
     beds: u64,
     nursing_beds: u64,
 }
 
-/// Indicators of every unit of `level` (township or community; other levels get the
-/// indicators that make sense for them), in the order of `admin`.
+/// Indicators of every unit of `level`, in the order of `admin`.
+///
+/// Township and community rows check each unit against the plan. District and city rows
+/// are **roll-ups** computed from the same facility and coverage records: the share of
+/// townships with a hub canteen that delivers and with a social-work station, the share of
+/// communities with a meal point and with a children's home, the neighbourhood centres
+/// (city target 300 for 2025), the home-care walking shares, the nursing-bed share (target
+/// 60%) and beds per 1,000 elderly. Every value carries its numerator and denominator, and
+/// a district's are the sums of its townships' (a city's of its districts'), so the
+/// roll-up equals the sum of its parts by construction; `tests` check it.
 ///
 /// `facilities` are the facilities in force (a scenario's edits already applied); each
 /// counts for the unit named by its `admin_code` and all that unit's ancestors.
@@ -209,6 +247,7 @@ pub fn plan_indicators(
                 }
                 FacilityCategory::ChildrenHome => c.children_homes += 1,
                 FacilityCategory::SocialWorkStation => c.social_work += 1,
+                FacilityCategory::NeighbourhoodCentre => c.neighbourhood_centres += 1,
                 FacilityCategory::ElderCareInstitution => {
                     c.beds += u64::from(f.attributes.beds.unwrap_or(0));
                     c.nursing_beds += u64::from(f.attributes.nursing_beds.unwrap_or(0));
@@ -217,20 +256,33 @@ pub fn plan_indicators(
             }
         }
     }
-    // Communities with a meal point, per ancestor: [with, all].
-    let mut communities = vec![[0u64; 2]; admin.len()];
+    // Per ancestor: communities [with a meal point, with a children's home, all] and
+    // townships [with a hub canteen that delivers, with a social-work station, all].
+    let mut communities = vec![[0u64; 3]; admin.len()];
+    let mut townships = vec![[0u64; 3]; admin.len()];
     for (i, u) in admin.iter().enumerate() {
-        if u.level == AdminLevel::Community {
-            for a in chain(i).into_iter().skip(1) {
-                communities[a][1] += 1;
-                if counts[i].canteens > 0 {
-                    communities[a][0] += 1;
-                }
-            }
+        let (tally, has) = match u.level {
+            AdminLevel::Community => (
+                &mut communities,
+                [counts[i].canteens > 0, counts[i].children_homes > 0],
+            ),
+            AdminLevel::Township => (
+                &mut townships,
+                [counts[i].hub_delivery > 0, counts[i].social_work > 0],
+            ),
+            _ => continue,
+        };
+        for a in chain(i).into_iter().skip(1) {
+            tally[a][0] += u64::from(has[0]);
+            tally[a][1] += u64::from(has[1]);
+            tally[a][2] += 1;
         }
     }
     let (s15, s20) = (share_of(home_care_15), share_of(home_care_20));
-    let count = |n: u64| Some(n as f64);
+    let covered = |s: &HashMap<&AdminCode, (u64, u64)>, code: &AdminCode| {
+        let (n, d) = s.get(code).copied().unwrap_or((0, 0));
+        Measure::Share(n, d)
+    };
     admin
         .iter()
         .enumerate()
@@ -238,22 +290,59 @@ pub fn plan_indicators(
         .map(|(i, u)| {
             let c = counts[i];
             let mut list = Vec::new();
+            let roll_up = matches!(u.level, AdminLevel::District | AdminLevel::City);
             let township = u.level == AdminLevel::Township;
-            if township {
+            if roll_up {
+                let [hub, social, all_t] = townships[i];
+                let [meal, children, all_c] = communities[i];
                 list.push(indicator(
                     IndicatorId::HubCanteenWithDelivery,
-                    "乡镇（街道）中心食堂（含送餐）",
-                    "count",
-                    count(c.hub_delivery),
+                    "乡镇（街道）中心食堂（含送餐）覆盖率",
+                    Measure::Share(hub, all_t),
                     None,
                     Some(1.0),
                 ));
-                let [with, all] = communities[i];
                 list.push(indicator(
                     IndicatorId::MealPoint,
                     "社区（村）老年助餐点覆盖率",
-                    "share",
-                    (all > 0).then(|| with as f64 / all as f64),
+                    Measure::Share(meal, all_c),
+                    None,
+                    Some(1.0),
+                ));
+                list.push(indicator(
+                    IndicatorId::ChildrenHome,
+                    "儿童之家覆盖率（社区、村）",
+                    Measure::Share(children, all_c),
+                    None,
+                    Some(1.0),
+                ));
+                list.push(indicator(
+                    IndicatorId::SocialWorkStation,
+                    "乡镇（街道）社会工作站覆盖率",
+                    Measure::Share(social, all_t),
+                    None,
+                    Some(1.0),
+                ));
+                list.push(indicator(
+                    IndicatorId::NeighbourhoodCentre,
+                    "邻里中心",
+                    Measure::Count(c.neighbourhood_centres),
+                    None,
+                    (u.level == AdminLevel::City).then_some(NEIGHBOURHOOD_CENTRES_2025 as f64),
+                ));
+            } else if township {
+                list.push(indicator(
+                    IndicatorId::HubCanteenWithDelivery,
+                    "乡镇（街道）中心食堂（含送餐）",
+                    Measure::Count(c.hub_delivery),
+                    None,
+                    Some(1.0),
+                ));
+                let [with, _, all] = communities[i];
+                list.push(indicator(
+                    IndicatorId::MealPoint,
+                    "社区（村）老年助餐点覆盖率",
+                    Measure::Share(with, all),
                     None,
                     Some(1.0),
                 ));
@@ -261,26 +350,25 @@ pub fn plan_indicators(
                 list.push(indicator(
                     IndicatorId::MealPoint,
                     "社区（村）老年助餐点",
-                    "count",
-                    count(c.canteens),
+                    Measure::Count(c.canteens),
                     None,
                     Some(1.0),
                 ));
             }
-            list.push(indicator(
-                IndicatorId::ChildrenHome,
-                "儿童之家",
-                "count",
-                count(c.children_homes),
-                None,
-                Some(1.0),
-            ));
+            if !roll_up {
+                list.push(indicator(
+                    IndicatorId::ChildrenHome,
+                    "儿童之家",
+                    Measure::Count(c.children_homes),
+                    None,
+                    Some(1.0),
+                ));
+            }
             if township {
                 list.push(indicator(
                     IndicatorId::SocialWorkStation,
                     "乡镇（街道）社会工作站",
-                    "count",
-                    count(c.social_work),
+                    Measure::Count(c.social_work),
                     None,
                     Some(1.0),
                 ));
@@ -288,32 +376,28 @@ pub fn plan_indicators(
             list.push(indicator(
                 IndicatorId::HomeCare15MinShare,
                 "15分钟居家养老服务圈老年人覆盖率",
-                "share",
-                s15.get(&u.code).copied().flatten(),
+                covered(&s15, &u.code),
                 None,
                 None,
             ));
             list.push(indicator(
                 IndicatorId::HomeCare20MinShare,
                 "20分钟居家养老服务圈老年人覆盖率",
-                "share",
-                s20.get(&u.code).copied().flatten(),
+                covered(&s20, &u.code),
                 None,
                 None,
             ));
             list.push(indicator(
                 IndicatorId::NursingBedShare,
                 "养老机构护理型床位占比",
-                "share",
-                (c.beds > 0).then(|| c.nursing_beds as f64 / c.beds as f64),
+                Measure::Share(c.nursing_beds, c.beds),
                 None,
                 Some(NURSING_BED_SHARE_2025),
             ));
             list.push(indicator(
                 IndicatorId::BedsPer1000Elderly,
                 "每千名老年人养老机构床位数",
-                "per_1000",
-                (u.elderly > 0).then(|| c.beds as f64 * 1000.0 / u.elderly as f64),
+                Measure::Per1000(c.beds, u.elderly),
                 None,
                 None,
             ));

@@ -87,10 +87,14 @@ pub use error::CoverageError;
 pub use gaps::Gap;
 pub use graph::WalkGraph;
 pub use indicators::{
-    plan_indicators, Indicator, IndicatorId, UnitIndicators, NURSING_BED_SHARE_2025,
+    plan_indicators, Indicator, IndicatorId, UnitIndicators, NEIGHBOURHOOD_CENTRES_2025,
+    NURSING_BED_SHARE_2025,
 };
 pub use profile::WalkProfile;
 pub use report::{CoverageReport, CoverageTotals, UnitCoverage};
 pub use scenario::{Scenario, ScenarioCoverage};
-pub use siting::{candidate_sites, suggest_sites, suggest_sites_exact, Site, SitingProblem};
+pub use siting::{
+    candidate_sites, suggest_sites, suggest_sites_exact, suggest_sites_in_area, Site, SitingArea,
+    SitingProblem,
+};
 pub use snap::{metres_per_degree, Snap, Snapper};

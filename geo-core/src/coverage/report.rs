@@ -92,6 +92,18 @@ impl AdminRollup {
             .unwrap_or(u32::MAX)
     }
 
+    /// Whether doorplate `i` lies in one of the units flagged in `in_area` (indexed like
+    /// the dataset's admin units), through its community or any ancestor.
+    pub fn doorplate_in(&self, i: usize, in_area: &[bool]) -> bool {
+        let Some(&own) = self.doorplate_unit.get(i) else {
+            return false;
+        };
+        own != u32::MAX
+            && self.chains[own as usize]
+                .iter()
+                .any(|&u| in_area.get(u as usize).copied().unwrap_or(false))
+    }
+
     pub fn build(dataset: &Dataset) -> Self {
         let by_code: HashMap<&AdminCode, u32> = dataset
             .admin

@@ -9,12 +9,15 @@
 //! candidate on top of the heap, since gains can only shrink. [`SitingProblem::exact`]
 //! enumerates all `k`-subsets for small instances, to measure the actual ratio.
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
+
+use geo::{BoundingRect, Contains, MultiPolygon, Point, Rect};
 
 use super::dijkstra::{to_nm, Dijkstra, NO_SOURCE};
 use super::engine::limit_m;
 use super::error::check_lon_lat;
 use super::{CoverageEngine, CoverageError, CoverageMode, CoverageResult, WalkProfile};
+use crate::{AdminCode, AdminUnit};
 
 /// A suggested site.
 #[derive(Debug, Clone, PartialEq)]
@@ -282,4 +285,155 @@ fn problem(
         }
     };
     SitingProblem::new(engine, &base, candidates, minutes, profile)
+}
+
+/// An area siting is limited to: one or more admin units (a district, some townships, …)
+/// with everything below them.
+///
+/// Why both geometry and codes: a *site* must stand inside the area's polygons (that is
+/// what a planner promises a district), while a *resident* belongs to the area by the
+/// admin code of its doorplate, as in every coverage report, so that the elderly a site
+/// newly covers add up with the area's report rows.
+#[derive(Debug, Clone)]
+pub struct SitingArea {
+    codes: Vec<AdminCode>,
+    /// Per dataset admin unit: in the area (the unit or one of its ancestors is named).
+    in_area: Vec<bool>,
+    polygons: Vec<(Rect<f64>, MultiPolygon<f64>)>,
+}
+
+impl SitingArea {
+    /// The area made of the units `codes` (any level) of `admin` (the dataset's units, in
+    /// dataset order, as the engine was built from). Fails on an empty list or an unknown
+    /// code, naming it.
+    pub fn new(admin: &[AdminUnit], codes: &[AdminCode]) -> Result<Self, CoverageError> {
+        if codes.is_empty() {
+            return Err(CoverageError::UnknownArea {
+                code: String::new(),
+            });
+        }
+        let mut polygons = Vec::new();
+        let named: HashSet<&AdminCode> = codes.iter().collect();
+        for c in codes {
+            let unit =
+                admin
+                    .iter()
+                    .find(|u| &u.code == c)
+                    .ok_or_else(|| CoverageError::UnknownArea {
+                        code: c.to_string(),
+                    })?;
+            if let Some(r) = unit.geometry.bounding_rect() {
+                polygons.push((r, unit.geometry.clone()));
+            }
+        }
+        let by_code: std::collections::HashMap<&AdminCode, usize> = admin
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (&u.code, i))
+            .collect();
+        let in_area = (0..admin.len())
+            .map(|i| {
+                let mut cur = i;
+                for _ in 0..=admin.len() {
+                    if named.contains(&admin[cur].code) {
+                        return true;
+                    }
+                    match admin[cur].parent.as_ref().and_then(|p| by_code.get(p)) {
+                        Some(&p) => cur = p,
+                        None => return false,
+                    }
+                }
+                false
+            })
+            .collect();
+        Ok(Self {
+            codes: codes.to_vec(),
+            in_area,
+            polygons,
+        })
+    }
+
+    /// The codes the area was made of.
+    pub fn codes(&self) -> &[AdminCode] {
+        &self.codes
+    }
+
+    /// Whether `(lon, lat)` lies inside the area's polygons.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let p = Point::new(lon, lat);
+        self.polygons.iter().any(|(r, mp)| {
+            lon >= r.min().x
+                && lon <= r.max().x
+                && lat >= r.min().y
+                && lat <= r.max().y
+                && mp.contains(&p)
+        })
+    }
+
+    /// Whether the engine's doorplate `i` belongs to the area by its admin code.
+    pub fn has_doorplate(&self, engine: &CoverageEngine, i: usize) -> bool {
+        engine.rollup.doorplate_in(i, &self.in_area)
+    }
+}
+
+/// [`suggest_sites`] limited to `area`: every site stands inside the area's polygons, and
+/// a site's gain counts only the area's elderly (a district planner's objective; residents
+/// next door covered by the same site are not credited). Candidates given outside the
+/// area are dropped; by default they are [`candidate_sites`] of the area's uncovered
+/// doorplates (at most 2,000), keeping those inside its polygons.
+pub fn suggest_sites_in_area(
+    engine: &CoverageEngine,
+    area: &SitingArea,
+    sources: &[(u32, f64, f64)],
+    minutes: f64,
+    profile: &WalkProfile,
+    k: usize,
+    candidates: Option<&[(f64, f64)]>,
+) -> Result<Vec<Site>, CoverageError> {
+    let base = engine.coverage(sources, minutes, profile, CoverageMode::Walk)?;
+    let inside: Vec<(f64, f64)> = match candidates {
+        Some(c) => {
+            for &(lon, lat) in c {
+                check_lon_lat("candidate", lon, lat)?;
+            }
+            c.iter()
+                .copied()
+                .filter(|&(lon, lat)| area.contains(lon, lat))
+                .collect()
+        }
+        None => {
+            let p = &engine.points;
+            let mut nodes: Vec<u32> = (0..engine.doorplate_count())
+                .filter(|&i| {
+                    !base.covered[i]
+                        && p.edge[i] != u32::MAX
+                        && engine.elderly[i] > 0
+                        && area.has_doorplate(engine, i)
+                })
+                .flat_map(|i| [p.node_a[i], p.node_b[i]])
+                .filter(|&v| {
+                    let [lon, lat] = engine.nodes[v as usize];
+                    area.contains(lon, lat)
+                })
+                .collect();
+            nodes.sort_unstable();
+            nodes.dedup();
+            let stride = nodes.len().div_ceil(2000).max(1);
+            nodes
+                .iter()
+                .step_by(stride)
+                .map(|&v| {
+                    let [lon, lat] = engine.nodes[v as usize];
+                    (lon, lat)
+                })
+                .collect()
+        }
+    };
+    let mut problem = SitingProblem::new(engine, &base, &inside, minutes, profile)?;
+    for (i, w) in problem.weights.iter_mut().enumerate() {
+        if !area.has_doorplate(engine, i) {
+            *w = 0;
+        }
+    }
+    Ok(sites(&problem, &problem.greedy(k)))
 }
