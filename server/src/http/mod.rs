@@ -90,7 +90,17 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
                 utoipa::openapi::HttpMethod::Get,
                 utoipa::openapi::path::OperationBuilder::new()
                     .summary(Some("This document"))
-                    .response("200", utoipa::openapi::Response::new("OpenAPI 3.1")),
+                    .response(
+                        "200",
+                        utoipa::openapi::ResponseBuilder::new()
+                            .description("OpenAPI 3.1")
+                            .content(
+                                "application/json",
+                                utoipa::openapi::ContentBuilder::new()
+                                    .schema(Some(utoipa::openapi::ObjectBuilder::new()))
+                                    .build(),
+                            ),
+                    ),
             ),
         );
         doc

@@ -226,7 +226,7 @@ fn city() -> Dataset {
     }
 }
 
-fn state() -> SharedState {
+pub(super) fn state() -> SharedState {
     static STATE: OnceLock<SharedState> = OnceLock::new();
     STATE
         .get_or_init(|| Arc::new(AppState::new(city(), StoreKind::Embedded)))

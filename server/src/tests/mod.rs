@@ -1,4 +1,5 @@
 //! Route tests on the real default city, through the whole router (no server socket).
 
+mod contract;
 mod coverage_routes;
 mod routes;

@@ -1,0 +1,318 @@
+//! The contract test: a route-by-route crawl whose every response (successes and errors)
+//! must validate against the schema `/api/v1/openapi.json` gives for that path, method and
+//! status. The crawl must reach every documented path, so a route added without a crawl
+//! entry fails here too.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use super::coverage_routes::state;
+
+/// One request of the crawl.
+struct Call {
+    method: Method,
+    uri: String,
+    body: Option<Value>,
+}
+
+fn get(uri: impl Into<String>) -> Call {
+    Call {
+        method: Method::GET,
+        uri: uri.into(),
+        body: None,
+    }
+}
+
+fn post(uri: &str, body: Value) -> Call {
+    Call {
+        method: Method::POST,
+        uri: uri.to_owned(),
+        body: Some(body),
+    }
+}
+
+/// The document's path template matching a concrete path (`{x}` matches one segment).
+fn template<'a>(doc: &'a Value, path: &str) -> Option<&'a str> {
+    let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut best: Option<(&str, usize)> = None;
+    for t in doc["paths"].as_object()?.keys() {
+        let ts: Vec<&str> = t.split('/').collect();
+        if ts.len() != segs.len() {
+            continue;
+        }
+        let ok = ts
+            .iter()
+            .zip(&segs)
+            .all(|(a, b)| (a.starts_with('{') && a.ends_with('}')) || a == b);
+        let literal = ts.iter().filter(|a| !a.starts_with('{')).count();
+        if ok && best.is_none_or(|(_, l)| literal > l) {
+            best = Some((t, literal));
+        }
+    }
+    best.map(|(t, _)| t)
+}
+
+/// Validates one response against the document; returns the problems found.
+fn check(doc: &Value, call: &Call, status: StatusCode, ctype: &str, body: &[u8]) -> Vec<String> {
+    let path = call.uri.split('?').next().unwrap_or_default();
+    let where_ = format!("{} {} → {}", call.method, call.uri, status.as_u16());
+    let Some(t) = template(doc, path) else {
+        return vec![format!("{where_}: path not in the document")];
+    };
+    let op = &doc["paths"][t][call.method.as_str().to_ascii_lowercase()];
+    if op.is_null() {
+        return vec![format!("{where_}: method not documented for {t}")];
+    }
+    let resp = &op["responses"][status.as_str()];
+    if resp.is_null() {
+        return vec![format!("{where_}: status not documented for {t}")];
+    }
+    let Some(content) = resp["content"].as_object() else {
+        return if body.is_empty() {
+            vec![]
+        } else {
+            vec![format!("{where_}: a body where the document says none")]
+        };
+    };
+    let media = ctype.split(';').next().unwrap_or_default().trim();
+    let Some(schema) = content.get(media).map(|c| &c["schema"]) else {
+        return vec![format!(
+            "{where_}: content type {media:?} not documented ({:?})",
+            content.keys().collect::<Vec<_>>()
+        )];
+    };
+    if schema.is_null() || !media.contains("json") {
+        return vec![];
+    }
+    let instance: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{where_}: body is not JSON: {e}")],
+    };
+    let mut root = schema.clone();
+    if let Some(o) = root.as_object_mut() {
+        o.insert("components".into(), doc["components"].clone());
+    }
+    let validator = match jsonschema::validator_for(&root) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![format!(
+                "{where_}: the document's schema does not compile: {e}"
+            )]
+        }
+    };
+    validator
+        .iter_errors(&instance)
+        .take(5)
+        .map(|e| format!("{where_}: {} at {}", e, e.instance_path))
+        .collect()
+}
+
+async fn send(call: &Call) -> (StatusCode, String, Vec<u8>) {
+    let mut req = Request::builder()
+        .method(call.method.clone())
+        .uri(&call.uri);
+    let body = match &call.body {
+        Some(b) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(serde_json::to_vec(b).unwrap())
+        }
+        None => Body::empty(),
+    };
+    let resp = crate::http::router(state())
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, ctype, bytes)
+}
+
+/// Every documented route, with good and bad inputs.
+fn crawl(facility: &str, district: &str) -> Vec<Call> {
+    let cov = "category=elder_canteen&minutes=5";
+    let mut calls = vec![
+        get("/health"),
+        get("/api/v1/layers"),
+        get("/api/v1/categories"),
+        get("/api/v1/openapi.json"),
+        get("/api/v1/admin?level=township"),
+        get(format!("/api/v1/admin?parent={district}")),
+        get("/api/v1/admin?parent=999999999999"),
+        get("/api/v1/admin?level=galaxy"),
+        get("/api/v1/admin/at?lon=120.105&lat=30.205"),
+        get("/api/v1/admin/at?lon=200&lat=30"),
+        get("/api/v1/facilities?bbox=120,30,121,31&category=elder_canteen&limit=5"),
+        get("/api/v1/facilities?bbox=1,2,3"),
+        get("/api/v1/facilities?limit=1&limit=2"),
+        get("/api/v1/facilities/nearest?lon=120.105&lat=30.205&k=3"),
+        get("/api/v1/facilities/nearest?lon=120.105&lat=30.205&k=3&mode=walk"),
+        get("/api/v1/facilities/nearest?lon=120.105&lat=30.205&k=0"),
+        get("/api/v1/facilities/within?lon=120.105&lat=30.205&radius_m=500"),
+        get("/api/v1/facilities/within?lon=120.105&lat=30.205"),
+        get("/api/v1/search?q=%E6%96%87&limit=5"),
+        get("/api/v1/search?q="),
+        get("/api/v1/autocomplete?q=a"),
+        get("/api/v1/address/parse?q=%E6%96%87%E4%B8%89%E8%B7%AF12%E5%8F%B7"),
+        get("/api/v1/reverse?lon=120.105&lat=30.205"),
+        get("/api/v1/reverse?lon=abc&lat=1"),
+        get(format!("/api/v1/coverage?{cov}&level=community")),
+        get("/api/v1/coverage?category=nope"),
+        get(format!("/api/v1/coverage?{cov}&minutes=500")),
+        get(format!("/api/v1/coverage?{cov}&scenario=s999999")),
+        get(format!("/api/v1/coverage/area?{cov}&cell_m=100")),
+        get(format!("/api/v1/coverage/gaps?{cov}&cell_m=100&limit=3")),
+        get("/api/v1/indicators?level=township"),
+        get("/api/v1/indicators?level=moon"),
+        get("/tiles/all/12/3413/1688.mvt"),
+        get("/tiles/all/40/0/0.mvt"),
+        get("/tiles/all.json"),
+        get("/tiles/coverage.json?category=elder_canteen"),
+        get("/tiles/all.xml"),
+        get("/api/v1/scenarios/s999999"),
+        get("/api/v1/nowhere"),
+    ];
+    calls.push(post(
+        "/api/v1/scenarios",
+        json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]}),
+    ));
+    calls.push(post(
+        "/api/v1/scenarios",
+        json!({"add": [{"lon": 1000, "lat": 0}]}),
+    ));
+    calls.push(post("/api/v1/scenarios", json!({"close": ["no-such-id"]})));
+    calls.push(post(
+        "/api/v1/siting",
+        json!({"category": "elder_canteen", "minutes": 5, "k": 2}),
+    ));
+    calls.push(post(
+        "/api/v1/siting",
+        json!({"category": "elder_canteen", "k": 99}),
+    ));
+    calls.push(post("/api/v1/siting", json!({"k": "two"})));
+    calls
+}
+
+#[tokio::test]
+async fn every_response_of_a_route_crawl_validates_against_the_generated_document() {
+    let (_, _, doc) = send(&get("/api/v1/openapi.json")).await;
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    let facility = state().data.read().data.data().facilities[0].id.clone();
+    let district = state()
+        .data
+        .read()
+        .data
+        .data()
+        .admin
+        .iter()
+        .find(|u| u.level == civmap_geo_core::AdminLevel::District)
+        .map(|u| u.code.as_str().to_owned())
+        .unwrap();
+    let mut problems = Vec::new();
+    let mut reached = BTreeSet::new();
+    let mut statuses = BTreeSet::new();
+    let mut calls = crawl(&facility, &district);
+    // a scenario created by the crawl, then read, used and deleted
+    let (s, _, b) = send(&calls[calls.len() - 6]).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let id = serde_json::from_slice::<Value>(&b).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    calls.push(get(format!("/api/v1/scenarios/{id}")));
+    calls.push(get(format!(
+        "/api/v1/coverage?category=elder_canteen&minutes=5&scenario={id}"
+    )));
+    calls.push(Call {
+        method: Method::DELETE,
+        uri: format!("/api/v1/scenarios/{id}"),
+        body: None,
+    });
+    calls.push(Call {
+        method: Method::DELETE,
+        uri: "/api/v1/layers".into(),
+        body: None,
+    });
+    for call in &calls {
+        let (status, ctype, body) = send(call).await;
+        assert!(
+            status.as_u16() < 500,
+            "{} {} → {status}",
+            call.method,
+            call.uri
+        );
+        statuses.insert(status.as_u16());
+        if let Some(t) = template(&doc, call.uri.split('?').next().unwrap()) {
+            reached.insert(t.to_owned());
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED
+            || (status == StatusCode::NOT_FOUND && call.uri == "/api/v1/nowhere")
+        {
+            // not a documented operation: the body must still be the contract's error
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            assert!(
+                v["error"]["code"].is_string(),
+                "{} {}: {v}",
+                call.method,
+                call.uri
+            );
+            continue;
+        }
+        problems.extend(check(&doc, call, status, &ctype, &body));
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let missed: Vec<_> = documented.difference(&reached).collect();
+    assert!(
+        missed.is_empty(),
+        "documented paths the crawl never reached: {missed:?}"
+    );
+    for s in [200, 201, 204, 400, 404, 405, 422] {
+        assert!(
+            statuses.contains(&s),
+            "the crawl never saw a {s}: {statuses:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_contract_check_catches_a_body_that_breaks_the_schema() {
+    let (_, _, doc) = send(&get("/api/v1/openapi.json")).await;
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    let call = get("/api/v1/layers");
+    let bad = serde_json::to_vec(&json!([{"id": 3, "count": "many"}])).unwrap();
+    let problems = check(&doc, &call, StatusCode::OK, "application/json", &bad);
+    assert!(!problems.is_empty());
+    let undocumented = check(
+        &doc,
+        &call,
+        StatusCode::IM_A_TEAPOT,
+        "application/json",
+        b"{}",
+    );
+    assert!(
+        undocumented[0].contains("status not documented"),
+        "{undocumented:?}"
+    );
+}
