@@ -13,10 +13,14 @@
 //! (holes touching their exterior at most at a point, no overlapping parts) — on the same
 //! integer grid, so nothing needs rounding again.
 
+use std::cell::RefCell;
+
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::{IntOverlayOptions, Overlay, ShapeType};
 use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::solver::Solver;
 use i_overlay::i_float::int::point::IntPoint;
+use i_overlay::i_shape::int::shape::IntShapes;
 
 /// Polygons on the tile's integer grid: polygon → rings (exterior first) → points, without a
 /// closing point.
@@ -151,32 +155,69 @@ fn area2(ring: &[[i32; 2]]) -> i64 {
 /// assert!(!ring.contains(&[20, 0]));
 /// ```
 pub fn make_valid(polygons: &[Vec<Vec<[i32; 2]>>]) -> IntPolygons {
-    let options = IntOverlayOptions {
-        ogc: true,
-        ..IntOverlayOptions::default()
-    };
-    let points: usize = polygons.iter().flatten().map(Vec::len).sum();
-    let mut overlay = Overlay::new_custom(points, options, Default::default());
-    let mut contour: Vec<IntPoint> = Vec::new();
-    for polygon in polygons {
-        for (i, ring) in polygon.iter().enumerate() {
-            let a = if ring.len() < 3 { 0 } else { area2(ring) };
-            if a == 0 {
-                // no exterior, no polygon: its holes alone would fill with negative winding
-                if i == 0 {
-                    break;
-                }
-                continue;
-            }
-            contour.clear();
-            contour.extend(ring.iter().map(|p| IntPoint::new(p[0], p[1])));
-            if (i == 0) != (a > 0) {
-                contour.reverse();
-            }
-            overlay.add_contour(&contour, ShapeType::Subject);
+    if let [polygon] = polygons {
+        if let [ring] = polygon.as_slice() {
+            return make_valid_ring(ring);
         }
     }
-    let shapes = overlay.overlay(OverlayRule::Subject, FillRule::NonZero);
+    OVERLAY.with(|cell| {
+        let mut overlay = cell.borrow_mut();
+        overlay.clear();
+        let mut contour: Vec<IntPoint> = Vec::new();
+        for polygon in polygons {
+            for (i, ring) in polygon.iter().enumerate() {
+                let a = if ring.len() < 3 { 0 } else { area2(ring) };
+                if a == 0 {
+                    // no exterior, no polygon: its holes alone would fill with negative winding
+                    if i == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                contour.clear();
+                contour.extend(ring.iter().map(|p| IntPoint::new(p[0], p[1])));
+                if (i == 0) != (a > 0) {
+                    contour.reverse();
+                }
+                overlay.add_contour(&contour, ShapeType::Subject);
+            }
+        }
+        from_shapes(overlay.overlay(OverlayRule::Subject, FillRule::NonZero))
+    })
+}
+
+/// [`make_valid`] of one polygon without holes, the usual case: a rectangle (a unit covering
+/// the whole tile) is returned as it is, and otherwise i_overlay first checks whether the
+/// ring is already simple (no crossing, touching, repeated or collinear points) and rebuilds
+/// it only if not.
+fn make_valid_ring(ring: &[[i32; 2]]) -> IntPolygons {
+    let a = if ring.len() < 3 { 0 } else { area2(ring) };
+    if a == 0 {
+        return Vec::new();
+    }
+    let positive = || {
+        let mut r = ring.to_vec();
+        if a < 0 {
+            r.reverse();
+        }
+        vec![vec![r]]
+    };
+    if is_rectangle(ring) {
+        return positive();
+    }
+    let contour: Vec<IntPoint> = ring.iter().map(|p| IntPoint::new(p[0], p[1])).collect();
+    let shapes = OVERLAY.with(|cell| {
+        cell.borrow_mut()
+            .simplify_contour(&contour, FillRule::NonZero)
+    });
+    match shapes {
+        Some(shapes) => from_shapes(shapes),
+        None => positive(),
+    }
+}
+
+/// i_overlay's shapes as tile polygons, exteriors positive and holes negative.
+fn from_shapes(shapes: IntShapes) -> IntPolygons {
     let mut out: IntPolygons = Vec::with_capacity(shapes.len());
     for shape in shapes {
         let mut rings = Vec::with_capacity(shape.len());
@@ -196,6 +237,35 @@ pub fn make_valid(polygons: &[Vec<Vec<[i32; 2]>>]) -> IntPolygons {
         }
     }
     out
+}
+
+thread_local! {
+    /// One overlay per thread, cleared per feature, so its segment, split and graph buffers
+    /// are allocated once rather than for every feature of every tile.
+    static OVERLAY: RefCell<Overlay> = RefCell::new(Overlay::new_custom(
+        1024,
+        IntOverlayOptions {
+            ogc: true,
+            ..IntOverlayOptions::default()
+        },
+        Solver::default(),
+    ));
+}
+
+/// True for four distinct corners of an axis-aligned rectangle with non-zero area, in ring
+/// order (always a valid ring).
+fn is_rectangle(ring: &[[i32; 2]]) -> bool {
+    let [a, b, c, d] = ring else {
+        return false;
+    };
+    let axis_step = |p: &[i32; 2], q: &[i32; 2]| (p[0] == q[0]) != (p[1] == q[1]);
+    axis_step(a, b)
+        && axis_step(b, c)
+        && axis_step(c, d)
+        && axis_step(d, a)
+        && a[0] != c[0]
+        && a[1] != c[1]
+        && area2(ring) != 0
 }
 
 fn intersect(a: [f64; 2], b: [f64; 2], axis: usize, bound: f64) -> [f64; 2] {
