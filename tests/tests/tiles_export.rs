@@ -1,11 +1,15 @@
 //! `civmap tiles export` writes a PMTiles v3 file a reader can open by the spec (header
 //! fields, gzip directories of varint entries, metadata with vector_layers, tiles that
 //! decode with @mapbox/vector-tile) and an MBTiles file with its metadata table and TMS rows.
+//! The PMTiles archive reads back tile for tile identically — the same tiles as the MBTiles
+//! export of the same pyramid, none missing, none extra — with the `pmtiles` crate's reader
+//! and with the independent npm `pmtiles` reader (tests/decoder/read-pmtiles.mjs).
 
 mod common;
 
-use std::io::Read;
-use std::process::Command;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
 
 use common::{civmap, root};
 use serde_json::Value;
@@ -135,7 +139,10 @@ fn pmtiles_export_reads_back_by_the_spec_and_its_tiles_decode() {
         root_off + root_len <= 16384,
         "root directory in the first 16 KiB"
     );
-    assert_eq!(data_off + data_len, f.len() as u64);
+    assert!(
+        data_off + data_len <= f.len() as u64,
+        "tile data inside the file"
+    );
     assert_eq!(f[96], 1, "clustered");
     assert_eq!(f[97], 2, "gzip directories");
     assert_eq!(f[98], 2, "gzip tiles");
@@ -257,4 +264,121 @@ fn mbtiles_export_has_the_metadata_table_and_tms_rows() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `z/x/y` → decompressed tile of an MBTiles file (rows flipped from TMS to XYZ).
+fn mbtiles_tiles(path: &std::path::Path) -> BTreeMap<(u8, u32, u32), Vec<u8>> {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let mut q = db
+        .prepare("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")
+        .unwrap();
+    let rows = q
+        .query_map([], |r| {
+            let (z, x, row, data): (u8, u32, u32, Vec<u8>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(((z, x, (1u32 << z) - 1 - row), gunzip(&data)))
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn pmtiles_export_reads_back_identically_with_the_crate_and_the_npm_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pm, mb) = (dir.path().join("c.pmtiles"), dir.path().join("c.mbtiles"));
+    for (format, out) in [("pmtiles", &pm), ("mbtiles", &mb)] {
+        let o = civmap(&[
+            "tiles",
+            "export",
+            "--format",
+            format,
+            "--maxzoom",
+            "12",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let expected = mbtiles_tiles(&mb);
+    assert!(expected.len() > 300, "{} tiles", expected.len());
+    // tiles the export covers but left out (empty), and tiles far away: absent in both
+    let absent = [(12u8, 0u32, 0u32), (12, 4095, 4095), (5, 0, 31)];
+
+    // the pmtiles crate's reader (Martin's)
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let backend = pmtiles::MmapBackend::try_from(&pm).await.unwrap();
+        let reader = pmtiles::AsyncPmTilesReader::try_from_source(backend)
+            .await
+            .unwrap();
+        let h = reader.get_header();
+        assert_eq!((h.min_zoom, h.max_zoom), (0, 12));
+        assert_eq!(h.tile_type, pmtiles::TileType::Mvt);
+        assert_eq!(h.tile_compression, pmtiles::Compression::Gzip);
+        assert!(h.min_longitude > 118.0 && h.max_longitude < 121.0);
+        assert_eq!(
+            h.n_addressed_tiles().map(u64::from),
+            Some(expected.len() as u64)
+        );
+        let meta: Value = serde_json::from_str(&reader.get_metadata().await.unwrap()).unwrap();
+        assert_eq!(meta["vector_layers"][0]["id"], "admin");
+        for (&(z, x, y), want) in &expected {
+            let coord = pmtiles::TileCoord::new(z, x, y).unwrap();
+            let got = reader.get_tile_decompressed(coord).await.unwrap();
+            assert_eq!(got.as_deref(), Some(&want[..]), "crate reader, {z}/{x}/{y}");
+        }
+        for (z, x, y) in absent {
+            let coord = pmtiles::TileCoord::new(z, x, y).unwrap();
+            assert!(
+                reader.get_tile(coord).await.unwrap().is_none(),
+                "{z}/{x}/{y}"
+            );
+        }
+    });
+
+    // the npm `pmtiles` reader (Protomaps'), by byte ranges
+    let mut child = Command::new("node")
+        .arg(root_path("tests/decoder/read-pmtiles.mjs"))
+        .arg(&pm)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let coords: String = expected
+        .keys()
+        .chain(absent.iter())
+        .map(|(z, x, y)| format!("{z}/{x}/{y}\n"))
+        .collect();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(coords.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["header"]["minZoom"], 0);
+    assert_eq!(v["header"]["maxZoom"], 12);
+    assert_eq!(v["header"]["numAddressedTiles"], expected.len() as u64);
+    assert_eq!(v["metadata"]["vector_layers"][0]["id"], "admin");
+    for (&(z, x, y), want) in &expected {
+        let got = v["tiles"][format!("{z}/{x}/{y}")]
+            .as_str()
+            .unwrap_or_else(|| panic!("npm reader: {z}/{x}/{y} missing"));
+        assert!(hex(got) == *want, "npm reader, {z}/{x}/{y} differs");
+    }
+    for (z, x, y) in absent {
+        assert!(v["tiles"][format!("{z}/{x}/{y}")].is_null(), "{z}/{x}/{y}");
+    }
 }

@@ -22,7 +22,7 @@ pub struct CachedTile {
 impl CachedTile {
     /// Compresses and tags a rendered tile.
     pub fn new(raw: Vec<u8>) -> Self {
-        let etag = format!("\"{:016x}\"", crate::layers::string_feature_id_bytes(&raw));
+        let etag = format!("\"{:016x}\"", crate::hash::fnv1a_64(&raw));
         let gzip = gzip(&raw);
         Self {
             raw: raw.into(),

@@ -1,28 +1,30 @@
 //! Exporting a tile pyramid for static hosting: PMTiles v3 (one file, served by HTTP range
 //! requests) or MBTiles (SQLite).
 //!
-//! The PMTiles writer is ours rather than the `pmtiles` crate's: that crate's writer is
-//! built around its async readers and object-store backends, while what we need is small
-//! and fully specified — a 127-byte header, gzip-compressed directories of varint-encoded
-//! entries (delta tile ids, run lengths, lengths, offsets), leaf directories when the root
-//! would pass 16 KiB, gzip-compressed tiles in Hilbert (tile id) order with identical tiles
-//! stored once, and JSON metadata with `vector_layers`. The end-to-end test reads the file
-//! back field by field.
+//! PMTiles are written by the `pmtiles` crate (the one Martin reads them with), built with
+//! only its synchronous `write` feature: it streams tiles in tile-id (Hilbert) order, stores
+//! identical tiles once and as run lengths, and lays out the header, gzip directories (with
+//! leaves when the root would pass 16 KiB) and metadata by the spec. Our tiles arrive
+//! already gzipped (the same bytes the tile routes serve), so the writer is told they are
+//! precompressed. The end-to-end test reads the file back field by field, with the crate's
+//! reader and with the npm `pmtiles` reader.
 //!
-//! Tiles are rendered on `threads` threads in batches, in tile-id order, and written as
-//! they come, so memory holds a batch, not the pyramid.
+//! Tiles are rendered on a rayon pool of `threads` threads in batches, in tile-id order, and
+//! written as they come, so memory holds a batch, not the pyramid. Both containers are
+//! written to a temporary file next to the output and renamed into place when complete.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use pmtiles::{Compression, PmTilesStreamWriter, PmTilesWriter, TileCoord, TileType};
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::cache::gzip;
-use crate::layers::{render_tile, string_feature_id_bytes, TileInputs, TileSet};
+use crate::hash::fnv1a_64;
+use crate::layers::{render_tile, TileInputs, TileSet};
 use crate::TileId;
 
 /// An export that failed.
@@ -44,6 +46,22 @@ pub enum ExportError {
         path: PathBuf,
         /// What went wrong.
         source: rusqlite::Error,
+    },
+    /// The PMTiles writer refused a tile or could not complete the file.
+    #[error("{path}: pmtiles: {source}")]
+    PmTiles {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: pmtiles::PmtError,
+    },
+    /// The rendering thread pool could not be started.
+    #[error("starting {threads} rendering threads: {source}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// What went wrong.
+        source: rayon::ThreadPoolBuildError,
     },
     /// Zooms out of order or beyond the maximum.
     #[error("zooms {min}..={max}: need min <= max <= {}", TileId::MAX_ZOOM)]
@@ -107,25 +125,11 @@ pub struct ExportSummary {
 /// );
 /// ```
 pub fn pmtiles_tile_id(z: u8, x: u32, y: u32) -> u64 {
-    let base: u64 = ((1u64 << (2 * u32::from(z))) - 1) / 3;
-    let n: u64 = 1 << z;
-    let (mut x, mut y) = (u64::from(x), u64::from(y));
-    let mut d = 0u64;
-    let mut s = n / 2;
-    while s > 0 {
-        let rx = u64::from(x & s > 0);
-        let ry = u64::from(y & s > 0);
-        d += s * s * ((3 * rx) ^ ry);
-        if ry == 0 {
-            if rx == 1 {
-                x = n - 1 - x;
-                y = n - 1 - y;
-            }
-            std::mem::swap(&mut x, &mut y);
-        }
-        s /= 2;
+    match TileCoord::new(z, x, y) {
+        Ok(c) => pmtiles::TileId::from(c).value(),
+        // not a tile: sorts after every real one
+        Err(_) => u64::MAX,
     }
-    base + d
 }
 
 /// The tiles covering `bounds` at zooms `min..=max`, in PMTiles tile-id order.
@@ -167,6 +171,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     }
 }
 
+/// Tiles rendered per batch between writes (memory holds one batch of gzipped tiles).
+const BATCH: usize = 2048;
+
 /// Renders and writes the pyramid; `progress(done, total)` is called after each batch.
 pub fn export(
     inputs: &TileInputs<'_>,
@@ -185,46 +192,33 @@ pub fn export(
     let total = tiles.len() as u64;
     let tmp = path.with_extension("export-tmp");
     let mut sink: Box<dyn TileSink> = match opts.format {
-        ExportFormat::PmTiles => Box::new(PmTilesSink::new(&tmp)?),
+        ExportFormat::PmTiles => Box::new(PmTilesSink::new(&tmp, opts)?),
         ExportFormat::MbTiles => Box::new(MbTilesSink::new(&tmp, &metadata(opts.set, opts))?),
     };
     let threads = opts.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("civmap-export-{i}"))
+        .build()
+        .map_err(|source| ExportError::Threads { threads, source })?;
     let mut written = 0u64;
-    for (done, batch) in tiles.chunks(2048).enumerate() {
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<Vec<u8>>> = vec![None; batch.len()];
-        let parts: Vec<Vec<(usize, Vec<u8>)>> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(&tile) = batch.get(i) else { break };
-                            let raw = render_tile(opts.set, tile, inputs, &[]);
-                            if !raw.is_empty() {
-                                mine.push((i, gzip(&raw)));
-                            }
-                        }
-                        mine
-                    })
+    for (done, batch) in tiles.chunks(BATCH).enumerate() {
+        let results: Vec<Option<Vec<u8>>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&tile| {
+                    let raw = render_tile(opts.set, tile, inputs, &[]);
+                    (!raw.is_empty()).then(|| gzip(&raw))
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
-        for (i, gz) in parts.into_iter().flatten() {
-            results[i] = Some(gz);
-        }
         for (tile, gz) in batch.iter().zip(results) {
             if let Some(gz) = gz {
                 sink.add(*tile, &gz)?;
                 written += 1;
             }
         }
-        progress(((done * 2048 + batch.len()) as u64).min(total), total);
+        progress(((done * BATCH + batch.len()) as u64).min(total), total);
     }
     let contents = sink.finish(opts)?;
     std::fs::rename(&tmp, path).map_err(io(path))?;
@@ -244,203 +238,74 @@ trait TileSink {
     fn finish(self: Box<Self>, opts: &ExportOptions) -> Result<u64, ExportError>;
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    tile_id: u64,
-    offset: u64,
-    length: u32,
-    run_length: u32,
-}
-
 struct PmTilesSink {
     path: PathBuf,
-    data_path: PathBuf,
-    data: BufWriter<File>,
-    data_len: u64,
-    entries: Vec<Entry>,
-    seen: HashMap<(u64, usize), u64>,
+    writer: PmTilesStreamWriter<File>,
+    /// `(FNV-1a, length)` of each distinct tile, for the summary (the writer dedups by its
+    /// own content hash).
+    contents: HashSet<(u64, usize)>,
 }
 
 impl PmTilesSink {
-    fn new(path: &Path) -> Result<Self, ExportError> {
-        let data_path = path.with_extension("export-data");
-        let data = BufWriter::new(File::create(&data_path).map_err(io(&data_path))?);
+    fn new(path: &Path, opts: &ExportOptions) -> Result<Self, ExportError> {
+        let pmt = |source| ExportError::PmTiles {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::create(path).map_err(io(path))?;
+        let b = opts.bounds;
+        let meta = serde_json::to_string(&metadata(opts.set, opts)).unwrap_or_default();
+        let writer = PmTilesWriter::new(TileType::Mvt)
+            .precompressed(Compression::Gzip)
+            .internal_compression(Compression::Gzip)
+            .min_zoom(opts.min_zoom)
+            .max_zoom(opts.max_zoom)
+            .bounds(b[0], b[1], b[2], b[3])
+            .center((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
+            .center_zoom(center_zoom(opts))
+            .metadata(meta)
+            .create(file)
+            .map_err(pmt)?;
         Ok(Self {
             path: path.to_owned(),
-            data_path,
-            data,
-            data_len: 0,
-            entries: Vec::new(),
-            seen: HashMap::new(),
+            writer,
+            contents: HashSet::new(),
         })
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn directory(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.len() * 6);
-    put_varint(&mut out, entries.len() as u64);
-    let mut last = 0;
-    for e in entries {
-        put_varint(&mut out, e.tile_id - last);
-        last = e.tile_id;
-    }
-    for e in entries {
-        put_varint(&mut out, u64::from(e.run_length));
-    }
-    for e in entries {
-        put_varint(&mut out, u64::from(e.length));
-    }
-    for (i, e) in entries.iter().enumerate() {
-        if i > 0 && e.offset == entries[i - 1].offset + u64::from(entries[i - 1].length) {
-            put_varint(&mut out, 0);
-        } else {
-            put_varint(&mut out, e.offset + 1);
-        }
-    }
-    gzip(&out)
-}
-
-/// Root directory and leaves: leaves only when the root would not fit the first 16 KiB.
-fn directories(entries: &[Entry]) -> (Vec<u8>, Vec<u8>) {
-    let root = directory(entries);
-    if root.len() <= 16384 - 127 {
-        return (root, Vec::new());
-    }
-    let mut leaf_size = 4096;
-    loop {
-        let mut leaves = Vec::new();
-        let mut root_entries = Vec::new();
-        for chunk in entries.chunks(leaf_size) {
-            let leaf = directory(chunk);
-            root_entries.push(Entry {
-                tile_id: chunk[0].tile_id,
-                offset: leaves.len() as u64,
-                length: leaf.len() as u32,
-                run_length: 0,
-            });
-            leaves.extend_from_slice(&leaf);
-        }
-        let root = directory(&root_entries);
-        if root.len() <= 16384 - 127 {
-            return (root, leaves);
-        }
-        leaf_size *= 2;
-    }
-}
-
-fn e7(v: f64) -> i32 {
-    (v * 1e7).round() as i32
+/// The zoom a viewer opens at: z10 clamped to the exported zooms.
+fn center_zoom(opts: &ExportOptions) -> u8 {
+    opts.min_zoom.max(opts.max_zoom.min(10))
 }
 
 impl TileSink for PmTilesSink {
     fn add(&mut self, tile: TileId, gz: &[u8]) -> Result<(), ExportError> {
-        let tile_id = pmtiles_tile_id(tile.z, tile.x, tile.y);
-        let key = (string_feature_id_bytes(gz), gz.len());
-        let offset = match self.seen.get(&key) {
-            Some(&o) => o,
-            None => {
-                let o = self.data_len;
-                self.data.write_all(gz).map_err(io(&self.data_path))?;
-                self.data_len += gz.len() as u64;
-                self.seen.insert(key, o);
-                o
-            }
+        let pmt = |source| ExportError::PmTiles {
+            path: self.path.clone(),
+            source,
         };
-        if let Some(last) = self.entries.last_mut() {
-            if last.offset == offset && last.tile_id + u64::from(last.run_length) == tile_id {
-                last.run_length += 1;
-                return Ok(());
-            }
-        }
-        self.entries.push(Entry {
-            tile_id,
-            offset,
-            length: gz.len() as u32,
-            run_length: 1,
-        });
+        let coord = TileCoord::new(tile.z, tile.x, tile.y).map_err(pmt)?;
+        self.writer.add_tile(coord, gz).map_err(pmt)?;
+        self.contents.insert((fnv1a_64(gz), gz.len()));
         Ok(())
     }
 
-    fn finish(self: Box<Self>, opts: &ExportOptions) -> Result<u64, ExportError> {
+    fn finish(self: Box<Self>, _opts: &ExportOptions) -> Result<u64, ExportError> {
         let Self {
             path,
-            data_path,
-            data,
-            data_len,
-            entries,
-            seen,
+            writer,
+            contents,
         } = *self;
-        data.into_inner()
-            .map_err(|e| io(&data_path)(e.into_error()))?
-            .sync_all()
-            .map_err(io(&data_path))?;
-        let (root, leaves) = directories(&entries);
-        let meta = gzip(
-            serde_json::to_string(&metadata(opts.set, opts))
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-        let root_off = 127u64;
-        let meta_off = root_off + root.len() as u64;
-        let leaf_off = meta_off + meta.len() as u64;
-        let data_off = leaf_off + leaves.len() as u64;
-        let addressed: u64 = entries.iter().map(|e| u64::from(e.run_length)).sum();
-        let b = opts.bounds;
-        let mut h = Vec::with_capacity(127);
-        h.extend_from_slice(b"PMTiles");
-        h.push(3);
-        for v in [
-            root_off,
-            root.len() as u64,
-            meta_off,
-            meta.len() as u64,
-            leaf_off,
-            leaves.len() as u64,
-            data_off,
-            data_len,
-            addressed,
-            entries.len() as u64,
-            seen.len() as u64,
-        ] {
-            h.extend_from_slice(&v.to_le_bytes());
-        }
-        h.extend_from_slice(&[1, 2, 2, 1, opts.min_zoom, opts.max_zoom]);
-        for v in [b[0], b[1], b[2], b[3]] {
-            h.extend_from_slice(&e7(v).to_le_bytes());
-        }
-        h.push(opts.min_zoom.max(opts.max_zoom.min(10)));
-        h.extend_from_slice(&e7((b[0] + b[2]) / 2.0).to_le_bytes());
-        h.extend_from_slice(&e7((b[1] + b[3]) / 2.0).to_le_bytes());
-        debug_assert_eq!(h.len(), 127);
-        let mut out = BufWriter::new(File::create(&path).map_err(io(&path))?);
-        out.write_all(&h).map_err(io(&path))?;
-        out.write_all(&root).map_err(io(&path))?;
-        out.write_all(&meta).map_err(io(&path))?;
-        out.write_all(&leaves).map_err(io(&path))?;
-        let mut src = File::open(&data_path).map_err(io(&data_path))?;
-        src.seek(SeekFrom::Start(0)).map_err(io(&data_path))?;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = src.read(&mut buf).map_err(io(&data_path))?;
-            if n == 0 {
-                break;
-            }
-            out.write_all(&buf[..n]).map_err(io(&path))?;
-        }
-        out.into_inner()
-            .map_err(|e| io(&path)(e.into_error()))?
-            .sync_all()
+        writer.finalize().map_err(|source| ExportError::PmTiles {
+            path: path.clone(),
+            source,
+        })?;
+        // finalize flushed through its buffer; make the bytes durable before the rename
+        File::open(&path)
+            .and_then(|f| f.sync_all())
             .map_err(io(&path))?;
-        let _ = std::fs::remove_file(&data_path);
-        Ok(seen.len() as u64)
+        Ok(contents.len() as u64)
     }
 }
 
@@ -517,7 +382,7 @@ impl TileSink for MbTilesSink {
             path: self.path.clone(),
             source,
         };
-        let center_z = opts.min_zoom.max(opts.max_zoom.min(10));
+        let center_z = center_zoom(opts);
         for (k, v) in [
             ("bounds", format!("{},{},{},{}", b[0], b[1], b[2], b[3])),
             (
@@ -551,23 +416,5 @@ mod tests {
         assert_eq!(pmtiles_tile_id(3, 0, 0), 21);
         assert_eq!(pmtiles_tile_id(3, 7, 0), 84);
         assert_eq!(pmtiles_tile_id(20, 0, 0), 366_503_875_925);
-    }
-
-    #[test]
-    fn directory_offsets_use_zero_for_contiguous_entries() {
-        let e = |tile_id, offset, length| Entry {
-            tile_id,
-            offset,
-            length,
-            run_length: 1,
-        };
-        let raw = {
-            let gz = directory(&[e(5, 0, 10), e(7, 10, 4)]);
-            let mut d = flate2::read::GzDecoder::new(&gz[..]);
-            let mut v = Vec::new();
-            d.read_to_end(&mut v).unwrap();
-            v
-        };
-        assert_eq!(raw, vec![2, 5, 2, 1, 1, 10, 4, 1, 0]);
     }
 }

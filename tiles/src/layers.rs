@@ -9,7 +9,7 @@ use civmap_geo_core::index::SpatialIndex;
 use civmap_geo_core::{AdminLevel, Dataset, Facility, FacilityCategory};
 use geo::MultiPolygon;
 
-use crate::clip::{clip_ring, ClipBox};
+use crate::clip::{clip_ring, make_valid, ClipBox};
 use crate::mercator::{tile_world_box, world, world_box_lon_lat, TileTransform};
 use crate::mvt::{LayerBuilder, TileGeometry, Value, EXTENT};
 use crate::topology::{first_zoom, AdminTopology, WorldPolygons};
@@ -271,7 +271,9 @@ fn boxes_touch(a: [f64; 4], b: [f64; 4]) -> bool {
     a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
-/// Clips and quantises world polygons into tile geometry (empty polygons dropped).
+/// Clips and quantises world polygons into tile geometry: Sutherland–Hodgman against the
+/// buffered tile, rounding to the integer grid, then [`make_valid`] so every ring is
+/// OGC-valid as MVT 2.1 §4.3.4.4 requires (empty polygons dropped).
 pub fn tile_polygons(polys: &WorldPolygons, t: &TileTransform) -> TileGeometry {
     let clip = ClipBox::buffered(EXTENT, BUFFER);
     let mut out = Vec::with_capacity(polys.len());
@@ -288,18 +290,23 @@ pub fn tile_polygons(polys: &WorldPolygons, t: &TileTransform) -> TileGeometry {
                 }
                 continue;
             }
-            rings.push(
-                clipped
-                    .iter()
-                    .map(|p| [p[0].round() as i32, p[1].round() as i32])
-                    .collect(),
-            );
+            let mut q: Vec<[i32; 2]> = Vec::with_capacity(clipped.len());
+            for p in &clipped {
+                let p = [p[0].round() as i32, p[1].round() as i32];
+                if q.last() != Some(&p) {
+                    q.push(p);
+                }
+            }
+            rings.push(q);
         }
         if !rings.is_empty() {
             out.push(rings);
         }
     }
-    TileGeometry::Polygons(out)
+    if out.is_empty() {
+        return TileGeometry::Polygons(out);
+    }
+    TileGeometry::Polygons(make_valid(&out))
 }
 
 fn point_in_tile(p: [f64; 2], t: &TileTransform) -> Option<[i32; 2]> {
@@ -309,19 +316,16 @@ fn point_in_tile(p: [f64; 2], t: &TileTransform) -> Option<[i32; 2]> {
         .then(|| [q[0].round() as i32, q[1].round() as i32])
 }
 
-/// Stable 53-bit feature id of a string key (FNV-1a), safe as a JavaScript number.
+/// Stable 53-bit feature id of a string key ([`crate::hash::fnv1a_53`]), safe as a
+/// JavaScript number.
 pub fn string_feature_id(s: &str) -> u64 {
-    string_feature_id_bytes(s.as_bytes()) & ((1 << 53) - 1)
+    crate::hash::fnv1a_53(s.as_bytes())
 }
 
-/// FNV-1a 64 of bytes (tile ETags, string feature ids).
+/// [`crate::hash::fnv1a_64`] under its former name, kept so callers (the server's tile
+/// ETags) build unchanged; new code should call `hash::fnv1a_64`.
 pub fn string_feature_id_bytes(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::hash::fnv1a_64(bytes)
 }
 
 /// Renders one tile of a set; an empty vector means an empty tile. `coverage` supplies the

@@ -1,9 +1,11 @@
 //! # civmap-tiles
 //!
 //! Mapbox Vector Tiles for civmap's map: tile maths ([`TileId`], [`mercator`]), the MVT 2.1
-//! encoder ([`mvt`]), clipping ([`clip`]), shared-border generalisation of the admin units
-//! ([`topology`]), the layer contract ([`layers`]), TileJSON ([`tilejson`]), the byte-bounded
-//! cache ([`cache`]) and PMTiles/MBTiles export ([`export`]).
+//! encoder ([`mvt`]), clipping that leaves OGC-valid polygons ([`clip`]), shared-border
+//! generalisation of the admin units ([`topology`]), the layer contract ([`layers`]),
+//! TileJSON ([`tilejson`]), the byte-bounded cache ([`cache`]), PMTiles (through the
+//! `pmtiles` crate) and MBTiles export ([`export`]), and the one stable hash behind ETags
+//! and string feature ids ([`hash`]).
 //!
 //! ```
 //! use civmap_tiles::mvt::{LayerBuilder, TileGeometry, Value};
@@ -18,6 +20,7 @@
 pub mod cache;
 pub mod clip;
 pub mod export;
+pub mod hash;
 pub mod layers;
 pub mod mercator;
 pub mod mvt;
