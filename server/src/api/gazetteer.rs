@@ -4,7 +4,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use civmap_geo_core::gazetteer::{PlaceKind, SearchHit, SearchOptions};
+use civmap_geo_core::gazetteer::{PlaceKind, SearchHit, SearchOptions, REVERSE_MAX_DISTANCE_M};
 use serde_json::{json, Value};
 
 use super::{geojson_bytes, json_bytes, ApiError, Params};
@@ -53,6 +53,14 @@ fn feature(live: &LiveData, hit: &SearchHit) -> Value {
             "label": hit.label,
             "score": (hit.score * 1e4).round() / 1e4,
             "synthetic": synthetic_of(live, hit),
+            "match": hit.how,
+            "district": hit.district,
+            "township": hit.township,
+            "extent": hit.extent,
+            "numbers": hit.numbers,
+            "quality": hit.address.as_ref().map(|a| a.quality),
+            "matched": hit.address.as_ref().map(|a| &a.matched),
+            "unmatched": hit.address.as_ref().map(|a| &a.unmatched),
         }
     })
 }
@@ -118,11 +126,7 @@ pub async fn parse_address(
         .gazetteer
         .parse_address(&text)
         .map_err(|e| ApiError::bad("q", e.to_string()))?;
-    let components: Vec<Value> = parsed
-        .components
-        .iter()
-        .map(|c| json!({"level": c.level, "text": c.text, "code": c.code}))
-        .collect();
+    let components = &parsed.components;
     let matched = parsed
         .doorplate
         .and_then(|i| live.data.data().doorplates.get(i as usize))
@@ -135,7 +139,9 @@ pub async fn parse_address(
             })
         });
     Ok(json_bytes(body(
-        &json!({"components": components, "match": matched}),
+        &json!({"components": components, "match": matched, "quality": parsed.quality,
+                "matched": parsed.matched, "unmatched": parsed.unmatched,
+                "number": parsed.number, "sub_number": parsed.sub_number}),
     )?))
 }
 
@@ -152,12 +158,24 @@ pub async fn reverse(
     let d = live.data.data();
     let index = live.data.index();
     let chain = super::spatial::admin_chain_json(&live, lon, lat)?;
-    let doorplate = index
-        .doorplates()
-        .nearest(lon, lat, 1)
-        .map_err(|e| ApiError::range("lon", e.to_string()))?
-        .first()
-        .map(|&(i, dist)| {
+    // beyond the city's units or farther than REVERSE_MAX_DISTANCE_M from any doorplate:
+    // no address (a bounded search, fast from anywhere)
+    let nearest = if chain.is_empty() {
+        None
+    } else {
+        index
+            .doorplates()
+            .nearest_within(lon, lat, REVERSE_MAX_DISTANCE_M)
+            .map_err(|e| ApiError::range("lon", e.to_string()))?
+    };
+    let Some(nearest) = nearest else {
+        return Ok(json_bytes(body(
+            &json!({"lon": lon, "lat": lat, "chain": [],
+            "doorplate": null, "road": null, "outside": true}),
+        )?));
+    };
+    let doorplate = Some(nearest)
+        .map(|(i, dist)| {
             let x = &d.doorplates[i as usize];
             json!({"id": x.id, "address": x.address(), "road": x.road, "number": x.number,
                    "lon": x.location.x(), "lat": x.location.y(), "distance_m": (dist * 1000.0).round() / 1000.0,
@@ -168,6 +186,7 @@ pub async fn reverse(
         json!({"name": d.network.road_name(e), "distance_m": (snap.offset_m * 1000.0).round() / 1000.0})
     });
     Ok(json_bytes(body(
-        &json!({"lon": lon, "lat": lat, "chain": chain, "doorplate": doorplate, "road": road}),
+        &json!({"lon": lon, "lat": lat, "chain": chain, "doorplate": doorplate, "road": road,
+                "outside": false}),
     )?))
 }
