@@ -2,6 +2,8 @@
 //! house numbers (`8-1号`), category words (`养老`, `marriage registry`), and the limits of
 //! reverse geocoding.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 use crate::FacilityCategory;
@@ -443,15 +445,25 @@ pub(crate) fn category_of(f: &str) -> Vec<FacilityCategory> {
     if let Some((_, cats)) = CATEGORY_WORDS.iter().find(|(w, _)| *w == f) {
         return cats.to_vec();
     }
-    FacilityCategory::ALL
+    // folded once: this runs on every query
+    static NAMES: OnceLock<Vec<(String, FacilityCategory)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        FacilityCategory::ALL
+            .iter()
+            .flat_map(|&c| {
+                [c.name_zh(), c.name_en(), c.id()]
+                    .into_iter()
+                    .map(move |n| (super::text::fold(n), c))
+            })
+            .collect()
+    });
+    let mut out: Vec<FacilityCategory> = names
         .iter()
-        .copied()
-        .filter(|c| {
-            super::text::fold(c.name_zh()) == f
-                || super::text::fold(c.name_en()) == f
-                || super::text::fold(c.id()) == f
-        })
-        .collect()
+        .filter(|(n, _)| n == f)
+        .map(|&(_, c)| c)
+        .collect();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

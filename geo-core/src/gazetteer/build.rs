@@ -780,6 +780,7 @@ fn road_units<'a>(
         }
     }
     // edges: grow the road of their name they lie by, or make roads of their own
+    let n_placed = out.info.len();
     let net = &dataset.network;
     let mut orphans: Vec<u32> = Vec::new();
     for e in &net.edges {
@@ -848,8 +849,43 @@ fn road_units<'a>(
                 }
             }
         }
+        merge_orphans(&mut out, n_placed);
     }
     out
+}
+
+/// Edge-only roads of a name lying in a district and township where that name already has
+/// a road are parts of it (a street whose doorplates cover only part of its length): their
+/// extents join it and they are dropped. Edge-only roads come after every road with
+/// doorplates, so dropping them renumbers only them.
+fn merge_orphans(out: &mut RoadUnits<'_>, n_placed: usize) {
+    let n = out.info.len();
+    let mut keep = vec![true; n];
+    for r in n_placed..n {
+        let (name, district, township) = (out.names[r], out.info[r].district, out.info[r].township);
+        let target = (0..r).find(|&t| {
+            keep[t]
+                && out.names[t] == name
+                && out.info[t].district == district
+                && (out.info[t].township == township || out.info[t].townships.contains(&township))
+        });
+        if let Some(t) = target {
+            let ext = out.info[r].extent;
+            grow(&mut out.info[t].extent, ext[0], ext[1]);
+            grow(&mut out.info[t].extent, ext[2], ext[3]);
+            keep[r] = false;
+        }
+    }
+    fn kept<T>(v: &mut Vec<T>, keep: &[bool]) {
+        *v = std::mem::take(v)
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(x, &k)| k.then_some(x))
+            .collect();
+    }
+    kept(&mut out.names, &keep);
+    kept(&mut out.info, &keep);
+    kept(&mut out.points, &keep);
 }
 
 /// Characters in `s`, saturating at `u16::MAX`.
