@@ -678,6 +678,9 @@ fn near(a: &[f64; 4], b: &[f64; 4], gap: f64) -> bool {
     a[0] - gap <= b[2] && b[0] - gap <= a[2] && a[1] - gap <= b[3] && b[1] - gap <= a[3]
 }
 
+/// The doorplates of one road name in one township: (township entry, count, extent).
+type TownshipPart = (u32, usize, [f64; 4]);
+
 /// Splits road names into roads: the same name in two districts is two roads (富阳路 of
 /// 钱塘区 and of 建德市), and inside one district the townships holding it are joined when
 /// their doorplates lie within [`SAME_ROAD_GAP_DEG`] of each other. Edges join the road of
@@ -689,7 +692,7 @@ fn road_units<'a>(
     community_entry: &dyn Fn(Option<&crate::AdminCode>) -> u32,
 ) -> RoadUnits<'a> {
     // (name, district) → township → (doorplate count, extent)
-    let mut groups: HashMap<(&str, u32), Vec<(u32, usize, [f64; 4])>> = HashMap::new();
+    let mut groups: HashMap<(&str, u32), Vec<TownshipPart>> = HashMap::new();
     let mut order: Vec<(&str, u32)> = Vec::new();
     let mut dp_key: Vec<Option<(&str, u32, u32)>> = Vec::with_capacity(dataset.doorplates.len());
     for d in &dataset.doorplates {
