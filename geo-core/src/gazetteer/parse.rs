@@ -338,8 +338,10 @@ impl Gazetteer {
         let number_c = out.components.iter().find(|c| c.level == "number").cloned();
         if let (Some(num), Some(c)) = (out.number, number_c) {
             if out.roads.is_empty() {
-                out.unmatched
-                    .push(unmatched(c, "no road to number in".to_owned()));
+                out.unmatched.push(unmatched(
+                    c,
+                    "no road in scope to look the number up on".to_owned(),
+                ));
             } else {
                 self.doorplates_in_scope(out, num);
                 if out.doorplates.is_empty() {
