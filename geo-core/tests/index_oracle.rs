@@ -725,3 +725,41 @@ fn admin_chain_is_empty_outside_the_city() {
         );
     }
 }
+
+#[test]
+fn nearest_within_matches_a_brute_force_scan_inside_and_far_outside() {
+    let d = dataset();
+    let layer = index().doorplates();
+    let pts: Vec<Point> = d.doorplates.iter().map(|x| x.location).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(1205);
+    let (x0, y0) = (pts[0].x(), pts[0].y());
+    for i in 0..200 {
+        // near the data, a few km off, and far away (Shanghai-like distances, 0,0)
+        let q = match i % 4 {
+            0 => Point::new(
+                x0 + rng.gen_range(-0.05..0.05),
+                y0 + rng.gen_range(-0.05..0.05),
+            ),
+            1 => Point::new(x0 + rng.gen_range(-0.5..0.5), y0 + rng.gen_range(-0.5..0.5)),
+            2 => Point::new(x0 + rng.gen_range(1.0..2.0), y0 + rng.gen_range(-1.0..1.0)),
+            _ => Point::new(rng.gen_range(-180.0..180.0), rng.gen_range(-80.0..80.0)),
+        };
+        for max_m in [50.0, 1000.0, 20_000.0] {
+            let want = pts
+                .iter()
+                .enumerate()
+                .map(|(r, p)| (r as u32, geodesic_distance_m(q, *p)))
+                .filter(|h| h.1 <= max_m)
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            let got = layer.nearest_within(q.x(), q.y(), max_m).unwrap();
+            match (got, want) {
+                (None, None) => {}
+                (Some(g), Some(w)) => {
+                    assert!((g.1 - w.1).abs() < 1e-3, "{q:?} {max_m}: {g:?} vs {w:?}");
+                }
+                other => panic!("{q:?} {max_m}: {other:?}"),
+            }
+        }
+    }
+    assert!(layer.nearest_within(200.0, 0.0, 10.0).is_err());
+}

@@ -25,7 +25,7 @@ struct WebAsset {
     content_type: &'static str,
     cache_control: &'static str,
     bytes: &'static [u8],
-    /// A strong validator: the bytes' length and FNV-1a hash, quoted.
+    /// A strong validator: the bytes' length and FNV-1a hash (`civmap_tiles::hash`), quoted.
     etag: HeaderValue,
 }
 
@@ -36,7 +36,11 @@ impl WebAsset {
         cache_control: &'static str,
         bytes: &'static [u8],
     ) -> Self {
-        let etag = format!("\"{:x}-{:016x}\"", bytes.len(), fnv1a_64(bytes));
+        let etag = format!(
+            "\"{:x}-{:016x}\"",
+            bytes.len(),
+            civmap_tiles::hash::fnv1a_64(bytes)
+        );
         Self {
             name,
             content_type,
@@ -146,16 +150,6 @@ fn if_none_match_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
                     || candidate.strip_prefix("W/").unwrap_or(candidate).as_bytes() == ours
             })
         })
-    })
-}
-
-/// 64-bit FNV-1a: small, dependency-free and stable across Rust versions and builds (unlike
-/// `DefaultHasher`), which is all an ETag of embedded bytes needs.
-fn fnv1a_64(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
     })
 }
 
@@ -331,7 +325,7 @@ mod tests {
             }
         }
         // FNV-1a test vectors.
-        assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(civmap_tiles::hash::fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(civmap_tiles::hash::fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

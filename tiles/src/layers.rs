@@ -322,12 +322,6 @@ pub fn string_feature_id(s: &str) -> u64 {
     crate::hash::fnv1a_53(s.as_bytes())
 }
 
-/// [`crate::hash::fnv1a_64`] under its former name, kept so callers (the server's tile
-/// ETags) build unchanged; new code should call `hash::fnv1a_64`.
-pub fn string_feature_id_bytes(bytes: &[u8]) -> u64 {
-    crate::hash::fnv1a_64(bytes)
-}
-
 /// Renders one tile of a set; an empty vector means an empty tile. `coverage` supplies the
 /// features of the `coverage`/`gaps` sets (ignored by the others).
 pub fn render_tile(

@@ -2,13 +2,15 @@
 
 use std::collections::HashMap;
 
-use geo::{Centroid, InteriorPoint};
+use geo::{BoundingRect, Centroid, Contains, InteriorPoint, Point};
 
 use super::idhash::IdMap;
 use super::phonetic::{english_stem, initials, join_syllables, syllable_variants};
 use super::search::head_of;
 use super::text::{fold, short_forms};
-use super::{Alias, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, NONE};
+use super::{
+    Alias, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, RoadInfo, NONE, NO_ALIAS,
+};
 use crate::{AdminLevel, AdminUnit, Dataset, Facility, Landmark};
 
 /// Prefix ranges larger than this are served from precomputed top lists.
@@ -120,6 +122,7 @@ impl Builder {
         if !text.is_empty() {
             self.keys.push(Key {
                 chars: char_count(&text),
+                alias: NO_ALIAS,
                 text: text.into_boxed_str(),
                 entry,
                 kind,
@@ -244,10 +247,12 @@ impl Gazetteer {
                 b.by_code.insert(Box::from(u.code.district_prefix()), e);
             }
         }
+        let mut kept_aliases: Vec<Alias> = Vec::new();
         for a in aliases {
             let Some(&t) = code_index.get(a.target_code.as_str()) else {
                 continue;
             };
+            let first_key = b.keys.len();
             let (e, s) = (t as u32, a.strength as f32);
             b.chinese_keys(&a.name, e, KeyKind::Alias, s);
             if let Some(en) = alias_english(&a.name) {
@@ -264,90 +269,55 @@ impl Gazetteer {
                     }
                 }
             }
+            let id = kept_aliases.len().min(usize::from(NO_ALIAS - 1)) as u16;
+            for k in &mut b.keys[first_key..] {
+                k.alias = id;
+            }
+            kept_aliases.push(a.clone());
         }
 
-        // --- roads: distinct names from the network, then from doorplates
-        let mut road_ids: HashMap<&str, u32> = HashMap::new();
-        let mut road_names: Vec<&str> = Vec::new();
-        let names = dataset
-            .network
-            .road_names
-            .iter()
-            .chain(dataset.doorplates.iter().map(|d| &d.road));
-        for n in names {
-            if !n.is_empty() && !road_ids.contains_key(n.as_str()) {
-                road_ids.insert(n.as_str(), road_names.len() as u32);
-                road_names.push(n.as_str());
-            }
-        }
+        // --- roads: one per (name, district), split by township where the name repeats far
+        // apart inside a district; see `road_units`
         let community_entry = |code: Option<&crate::AdminCode>| -> u32 {
             code.and_then(|c| code_index.get(c.as_str()))
                 .map_or(NONE, |&i| i as u32)
         };
+        let units = road_units(dataset, &b.entries, &community_entry);
         let mut doorplates = Vec::with_capacity(dataset.doorplates.len());
-        let mut road_doorplates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); road_names.len()];
-        let mut road_first: Vec<u32> = vec![NONE; road_names.len()];
+        let mut road_doorplates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); units.info.len()];
         for (i, d) in dataset.doorplates.iter().enumerate() {
-            let road = road_ids.get(d.road.as_str()).copied().unwrap_or(NONE);
-            let community = community_entry(d.community.as_ref());
+            let road = units.of_doorplate[i];
             doorplates.push(DoorplateRec {
                 road,
                 number: d.number,
-                community,
+                community: community_entry(d.community.as_ref()),
                 lon: d.location.x(),
                 lat: d.location.y(),
             });
             if road != NONE {
                 road_doorplates[road as usize].push((d.number, i as u32));
-                if road_first[road as usize] == NONE {
-                    road_first[road as usize] = i as u32;
-                }
             }
         }
         for list in &mut road_doorplates {
             list.sort_unstable();
         }
-        // roads without doorplates are placed at the middle of their first edge
-        let mut road_point: Vec<Option<(f64, f64)>> = road_first
-            .iter()
-            .map(|&d| (d != NONE).then(|| (doorplates[d as usize].lon, doorplates[d as usize].lat)))
-            .collect();
-        for e in &dataset.network.edges {
-            let Some(name) = dataset.network.road_name(e) else {
-                continue;
-            };
-            let Some(&r) = road_ids.get(name) else {
-                continue;
-            };
-            if road_point[r as usize].is_none() {
-                let (a, c) = (
-                    dataset.network.nodes.get(e.from as usize),
-                    dataset.network.nodes.get(e.to as usize),
-                );
-                if let (Some(a), Some(c)) = (a, c) {
-                    road_point[r as usize] = Some(((a.x + c.x) / 2.0, (a.y + c.y) / 2.0));
-                }
-            }
-        }
-        let mut roads = Vec::with_capacity(road_names.len());
-        for (r, name) in road_names.iter().enumerate() {
-            // a road's label is the township of its first doorplate
-            let community = road_first[r];
-            let community = if community == NONE {
-                NONE
-            } else {
-                doorplates[community as usize].community
-            };
-            let township = if community == NONE {
-                NONE
-            } else {
-                b.entries[community as usize].parent
-            };
-            let (lon, lat) = road_point[r].unwrap_or((f64::NAN, f64::NAN));
-            let entry = road_entry(r as u32, name, township, (lon, lat), &b.entries);
-            let e = b.push(entry);
+        let mut roads = Vec::with_capacity(units.info.len());
+        let mut road_by_name: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for (r, info) in units.info.iter().enumerate() {
+            let name = units.names[r];
+            let e = b.push(road_entry(
+                r as u32,
+                name,
+                info,
+                units.points[r],
+                &b.entries,
+            ));
             roads.push(e);
             b.name_keys(name, e, road_english(name));
+            road_by_name
+                .entry(Box::from(name))
+                .or_default()
+                .push(r as u32);
         }
 
         // --- facilities and landmarks
@@ -365,11 +335,14 @@ impl Gazetteer {
             b.chinese_keys(&l.name, e, KeyKind::Name, 1.0);
             landmark_entries.push(e);
         }
-        let road_by_name = road_names
-            .iter()
-            .enumerate()
-            .map(|(r, n)| (Box::from(*n), r as u32))
-            .collect();
+        let mut categories: Vec<(crate::FacilityCategory, Vec<u32>)> = Vec::new();
+        for (i, f) in dataset.facilities.iter().enumerate() {
+            let e = facility_entries[i];
+            match categories.iter_mut().find(|c| c.0 == f.category) {
+                Some(c) => c.1.push(e),
+                None => categories.push((f.category, vec![e])),
+            }
+        }
 
         let mut gz = Self::finish(
             b.entries,
@@ -382,6 +355,9 @@ impl Gazetteer {
         gz.facility_entries = facility_entries;
         gz.landmark_entries = landmark_entries;
         gz.road_by_name = road_by_name;
+        gz.road_info = units.info;
+        gz.aliases = kept_aliases;
+        gz.categories = categories;
         gz
     }
 
@@ -498,6 +474,9 @@ impl Gazetteer {
             facility_entries: Vec::new(),
             landmark_entries: Vec::new(),
             road_by_name: HashMap::new(),
+            road_info: Vec::new(),
+            aliases: Vec::new(),
+            categories: Vec::new(),
             edits: 0,
         }
     }
@@ -620,18 +599,23 @@ pub(super) fn landmark_entry(record: u32, l: &Landmark) -> Entry {
     }
 }
 
-/// The entry of road id `road`, labelled by its township (entry `township`) when known.
+/// The entry of road id `road`, labelled by its township (else its district) when known.
 pub(super) fn road_entry(
     road: u32,
     name: &str,
-    township: u32,
+    info: &RoadInfo,
     (lon, lat): (f64, f64),
     entries: &[Entry],
 ) -> Entry {
-    let label = if township == NONE {
+    let unit = if info.township != NONE {
+        info.township
+    } else {
+        info.district
+    };
+    let label = if unit == NONE {
         name.to_owned()
     } else {
-        format!("{}{}", entries[township as usize].label, name)
+        format!("{}{}", entries[unit as usize].label, name)
     };
     Entry {
         kind: PlaceKind::Road,
@@ -640,13 +624,271 @@ pub(super) fn road_entry(
         label: label.into_boxed_str(),
         code: None,
         level: None,
-        parent: township,
+        parent: unit,
         lon,
         lat,
         weight: ROAD_WEIGHT,
         name_chars: char_count(name),
         dead: false,
     }
+}
+
+/// The admin entry of `level` at or above entry `e` (by parent links), or `NONE`.
+pub(super) fn ancestor(entries: &[Entry], mut e: u32, level: AdminLevel) -> u32 {
+    for _ in 0..8 {
+        if e == NONE {
+            return NONE;
+        }
+        let en = &entries[e as usize];
+        match en.level {
+            Some(l) if l == level => return e,
+            Some(l) if l < level => return NONE,
+            _ => e = en.parent,
+        }
+    }
+    NONE
+}
+
+/// Roads as people mean them, made by [`road_units`].
+struct RoadUnits<'a> {
+    names: Vec<&'a str>,
+    info: Vec<RoadInfo>,
+    /// Where the road's hit is placed: its first doorplate, else the middle of its first edge.
+    points: Vec<(f64, f64)>,
+    /// Doorplate record → road id (`NONE` without a road name).
+    of_doorplate: Vec<u32>,
+}
+
+/// Townships of one district holding one road name closer than this (degrees, ~1 km
+/// between their doorplates' boxes) are one road; farther apart, two roads of one name.
+const SAME_ROAD_GAP_DEG: f64 = 0.01;
+
+fn grow(ext: &mut [f64; 4], x: f64, y: f64) {
+    if ext[0].is_nan() {
+        *ext = [x, y, x, y];
+    } else {
+        ext[0] = ext[0].min(x);
+        ext[1] = ext[1].min(y);
+        ext[2] = ext[2].max(x);
+        ext[3] = ext[3].max(y);
+    }
+}
+
+fn near(a: &[f64; 4], b: &[f64; 4], gap: f64) -> bool {
+    a[0] - gap <= b[2] && b[0] - gap <= a[2] && a[1] - gap <= b[3] && b[1] - gap <= a[3]
+}
+
+/// The doorplates of one road name in one township: (township entry, count, extent).
+type TownshipPart = (u32, usize, [f64; 4]);
+
+/// Splits road names into roads: the same name in two districts is two roads (富阳路 of
+/// 钱塘区 and of 建德市), and inside one district the townships holding it are joined when
+/// their doorplates lie within [`SAME_ROAD_GAP_DEG`] of each other. Edges join the road of
+/// their name whose extent (grown by the gap) holds their middle; edges of a name with no
+/// road nearby make roads of their own, placed in the district and township holding them.
+fn road_units<'a>(
+    dataset: &'a Dataset,
+    entries: &[Entry],
+    community_entry: &dyn Fn(Option<&crate::AdminCode>) -> u32,
+) -> RoadUnits<'a> {
+    // (name, district) → township → (doorplate count, extent)
+    let mut groups: HashMap<(&str, u32), Vec<TownshipPart>> = HashMap::new();
+    let mut order: Vec<(&str, u32)> = Vec::new();
+    let mut dp_key: Vec<Option<(&str, u32, u32)>> = Vec::with_capacity(dataset.doorplates.len());
+    for d in &dataset.doorplates {
+        if d.road.is_empty() {
+            dp_key.push(None);
+            continue;
+        }
+        let c = community_entry(d.community.as_ref());
+        let township = ancestor(entries, c, AdminLevel::Township);
+        let district = ancestor(entries, c, AdminLevel::District);
+        let key = (d.road.as_str(), district);
+        let g = groups.entry(key).or_insert_with(|| {
+            order.push(key);
+            Vec::new()
+        });
+        let slot = match g.iter().position(|t| t.0 == township) {
+            Some(i) => i,
+            None => {
+                g.push((township, 0, [f64::NAN; 4]));
+                g.len() - 1
+            }
+        };
+        g[slot].1 += 1;
+        grow(&mut g[slot].2, d.location.x(), d.location.y());
+        dp_key.push(Some((d.road.as_str(), district, township)));
+    }
+    let mut out = RoadUnits {
+        names: Vec::new(),
+        info: Vec::new(),
+        points: Vec::new(),
+        of_doorplate: vec![NONE; dataset.doorplates.len()],
+    };
+    // (name, district, township) → road id
+    let mut road_of: HashMap<(&str, u32, u32), u32> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
+    for key in &order {
+        let towns = &groups[key];
+        // join townships whose doorplates are near each other (few per road: quadratic)
+        let mut cluster: Vec<usize> = (0..towns.len()).collect();
+        for i in 0..towns.len() {
+            for j in 0..i {
+                if near(&towns[i].2, &towns[j].2, SAME_ROAD_GAP_DEG) {
+                    let (a, c) = (cluster[i], cluster[j]);
+                    cluster.iter_mut().filter(|x| **x == a).for_each(|x| *x = c);
+                }
+            }
+        }
+        let mut seen: Vec<usize> = cluster.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        for c in seen {
+            let members: Vec<usize> = (0..towns.len()).filter(|&i| cluster[i] == c).collect();
+            let r = out.info.len() as u32;
+            let mut extent = [f64::NAN; 4];
+            let mut best = (0, NONE);
+            let mut townships = Vec::new();
+            for &i in &members {
+                let (t, n, ext) = towns[i];
+                grow(&mut extent, ext[0], ext[1]);
+                grow(&mut extent, ext[2], ext[3]);
+                if n > best.0 {
+                    best = (n, t);
+                }
+                if t != NONE {
+                    townships.push(t);
+                }
+                road_of.insert((key.0, key.1, t), r);
+            }
+            out.names.push(key.0);
+            out.info.push(RoadInfo {
+                district: key.1,
+                township: best.1,
+                townships: townships.into_boxed_slice(),
+                extent,
+            });
+            out.points.push((f64::NAN, f64::NAN));
+            by_name.entry(key.0).or_default().push(r);
+        }
+    }
+    for (i, k) in dp_key.iter().enumerate() {
+        if let Some(k) = k {
+            let r = road_of[k];
+            out.of_doorplate[i] = r;
+            if out.points[r as usize].0.is_nan() {
+                let l = dataset.doorplates[i].location;
+                out.points[r as usize] = (l.x(), l.y());
+            }
+        }
+    }
+    // edges: grow the road of their name they lie by, or make roads of their own
+    let n_placed = out.info.len();
+    let net = &dataset.network;
+    let mut orphans: Vec<u32> = Vec::new();
+    for e in &net.edges {
+        let Some(name) = net.road_name(e).filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let (Some(a), Some(c)) = (net.nodes.get(e.from as usize), net.nodes.get(e.to as usize))
+        else {
+            continue;
+        };
+        let mid = [(a.x + c.x) / 2.0, (a.y + c.y) / 2.0];
+        let point = [mid[0], mid[1], mid[0], mid[1]];
+        let list = by_name.entry(name).or_default();
+        let found = list
+            .iter()
+            .copied()
+            .find(|&r| near(&out.info[r as usize].extent, &point, SAME_ROAD_GAP_DEG));
+        let r = match found {
+            Some(r) => r,
+            None => {
+                let r = out.info.len() as u32;
+                list.push(r);
+                orphans.push(r);
+                out.names.push(name);
+                out.info.push(RoadInfo {
+                    district: NONE,
+                    township: NONE,
+                    townships: Box::new([]),
+                    extent: [f64::NAN; 4],
+                });
+                out.points.push((mid[0], mid[1]));
+                r
+            }
+        };
+        let ext = &mut out.info[r as usize].extent;
+        grow(ext, a.x, a.y);
+        grow(ext, c.x, c.y);
+    }
+    if !orphans.is_empty() {
+        // roads without doorplates: the district and township holding their first edge
+        let boxes: Vec<(u32, geo::Rect<f64>)> = dataset
+            .admin
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| matches!(u.level, AdminLevel::District | AdminLevel::Township))
+            .filter_map(|(i, u)| u.geometry.bounding_rect().map(|r| (i as u32, r)))
+            .collect();
+        for r in orphans {
+            let (x, y) = out.points[r as usize];
+            let p = Point::new(x, y);
+            for &(i, rect) in &boxes {
+                if rect.min().x <= x
+                    && x <= rect.max().x
+                    && rect.min().y <= y
+                    && y <= rect.max().y
+                    && dataset.admin[i as usize].geometry.contains(&p)
+                {
+                    let info = &mut out.info[r as usize];
+                    match dataset.admin[i as usize].level {
+                        AdminLevel::District => info.district = i,
+                        _ => {
+                            info.township = i;
+                            info.townships = Box::new([i]);
+                        }
+                    }
+                }
+            }
+        }
+        merge_orphans(&mut out, n_placed);
+    }
+    out
+}
+
+/// Edge-only roads of a name lying in a district and township where that name already has
+/// a road are parts of it (a street whose doorplates cover only part of its length): their
+/// extents join it and they are dropped. Edge-only roads come after every road with
+/// doorplates, so dropping them renumbers only them.
+fn merge_orphans(out: &mut RoadUnits<'_>, n_placed: usize) {
+    let n = out.info.len();
+    let mut keep = vec![true; n];
+    for r in n_placed..n {
+        let (name, district, township) = (out.names[r], out.info[r].district, out.info[r].township);
+        let target = (0..r).find(|&t| {
+            keep[t]
+                && out.names[t] == name
+                && out.info[t].district == district
+                && (out.info[t].township == township || out.info[t].townships.contains(&township))
+        });
+        if let Some(t) = target {
+            let ext = out.info[r].extent;
+            grow(&mut out.info[t].extent, ext[0], ext[1]);
+            grow(&mut out.info[t].extent, ext[2], ext[3]);
+            keep[r] = false;
+        }
+    }
+    fn kept<T>(v: &mut Vec<T>, keep: &[bool]) {
+        *v = std::mem::take(v)
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(x, &k)| k.then_some(x))
+            .collect();
+    }
+    kept(&mut out.names, &keep);
+    kept(&mut out.info, &keep);
+    kept(&mut out.points, &keep);
 }
 
 /// Characters in `s`, saturating at `u16::MAX`.

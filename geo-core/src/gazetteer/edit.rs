@@ -9,9 +9,11 @@
 //! worth it. Admin units are not edited here: a change to one relabels everything below it,
 //! which is a rebuild.
 
-use super::build::{bigram, facility_entry, landmark_entry, road_english, road_entry, Builder};
-use super::{DoorplateRec, Gazetteer, GazetteerError, Key, KeyKind, PlaceKind, NONE};
-use crate::{AdminCode, Doorplate, Facility, Landmark};
+use super::build::{
+    ancestor, bigram, facility_entry, landmark_entry, road_english, road_entry, Builder,
+};
+use super::{DoorplateRec, Gazetteer, GazetteerError, Key, KeyKind, PlaceKind, RoadInfo, NONE};
+use crate::{AdminCode, AdminLevel, Doorplate, Facility, Landmark};
 
 /// One record edit, addressed the way [`crate::live::IndexedDataset`] addresses records: by
 /// record index, where setting the index equal to the record count appends, and a removal
@@ -69,6 +71,12 @@ impl Gazetteer {
                 let entry = facility_entry(r, &f, admin, &self.entries);
                 let e = self.replace_entry(self.facility_entries.get(r as usize).copied(), entry);
                 set_slot(&mut self.facility_entries, r, e);
+                // dead entries are skipped when ranking; the live one joins its category
+                match self.categories.iter_mut().find(|c| c.0 == f.category) {
+                    Some(c) if !c.1.contains(&e) => c.1.push(e),
+                    Some(_) => {}
+                    None => self.categories.push((f.category, vec![e])),
+                }
             }
             PlaceEdit::RemoveFacility(r) => {
                 check(PlaceKind::Facility, r, self.facility_entries.len())?;
@@ -150,23 +158,49 @@ impl Gazetteer {
         }
     }
 
-    /// The road id of `name`, adding a road entry (with keys) for a new name.
+    /// The road id of `name` in the district of `community` (the one holding that
+    /// community's township when the name has several there), adding a road (entry and
+    /// keys) when the district has none of that name.
     fn road_id(&mut self, name: &str, community: u32, at: (f64, f64)) -> u32 {
-        if let Some(&r) = self.road_by_name.get(name) {
-            return r;
+        let township = ancestor(&self.entries, community, AdminLevel::Township);
+        let district = ancestor(&self.entries, community, AdminLevel::District);
+        if let Some(ids) = self.road_by_name.get(name) {
+            let in_district = ids
+                .iter()
+                .copied()
+                .filter(|&r| self.road_info[r as usize].district == district);
+            let mut first = None;
+            for r in in_district {
+                if self.road_info[r as usize].townships.contains(&township) {
+                    return r;
+                }
+                first.get_or_insert(r);
+            }
+            if let Some(r) = first {
+                return r;
+            }
         }
         let r = self.roads.len() as u32;
-        let township = if community == NONE {
-            NONE
-        } else {
-            self.entries[community as usize].parent
+        let info = RoadInfo {
+            district,
+            township,
+            townships: if township == NONE {
+                Box::new([])
+            } else {
+                Box::new([township])
+            },
+            extent: [at.0, at.1, at.0, at.1],
         };
         let e = self.entries.len() as u32;
-        let entry = road_entry(r, name, township, at, &self.entries);
+        let entry = road_entry(r, name, &info, at, &self.entries);
         self.entries.push(entry);
         self.roads.push(e);
+        self.road_info.push(info);
         self.road_doorplates.push(Vec::new());
-        self.road_by_name.insert(Box::from(name), r);
+        self.road_by_name
+            .entry(Box::from(name))
+            .or_default()
+            .push(r);
         let mut b = Builder::default();
         b.name_keys(name, e, road_english(name));
         self.add_keys(b.keys);

@@ -32,6 +32,7 @@
 //!     "浙江省杭州市西湖区");
 //! ```
 
+mod address;
 mod alias;
 mod build;
 mod edit;
@@ -54,10 +55,15 @@ pub use text::{
 
 use std::collections::HashMap;
 
+use serde::Serialize;
+
 use idhash::IdMap;
 
+pub use address::{AddressQuality, REVERSE_MAX_DISTANCE_M};
+
 /// What a hit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     /// An admin unit of any level (`record` indexes `Dataset::admin`).
     Admin,
@@ -122,8 +128,85 @@ impl Default for SearchOptions {
     }
 }
 
+/// How a hit matched the query: people need to see that `下城区` found 拱墅区 because it is
+/// its former name, and that `文三路` → 文安路 was a guess, not an exact hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The query is the name (or its short form: `西湖` for 西湖区).
+    Exact,
+    /// The query is the beginning of a name.
+    Prefix,
+    /// Full pinyin, typed or the reading of Chinese characters (homophones: `航州`).
+    Pinyin,
+    /// Pinyin initials (`xhq`).
+    Initials,
+    /// The English name (`West Lake District`).
+    English,
+    /// Within `distance` typos (Damerau–Levenshtein) of a pinyin or English name.
+    Fuzzy,
+    /// A former name of the place, with the event (`former`).
+    FormerName,
+    /// The query shares part of a Chinese name (`渚街道`).
+    Partial,
+    /// Found by reading the query as an address (components in `address`).
+    Address,
+    /// A facility of the category the query names (`养老`, `marriage registry`).
+    Category,
+    /// The 12-digit (or 6-digit district) code.
+    Code,
+}
+
+/// A former name and what happened to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormerName {
+    /// The former name, e.g. `下城区`.
+    pub name: String,
+    /// The unit it leads to today, e.g. `拱墅区`.
+    pub current: String,
+    /// Year of the change.
+    pub year: Option<u16>,
+    /// The event, e.g. `2021: 下城区 abolished and merged into 拱墅区 (国函〔2021〕21号)`.
+    pub event: String,
+}
+
+/// The explanation of one hit (serialised as the hit's `match`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchInfo {
+    /// Which way it matched.
+    pub kind: MatchKind,
+    /// Typos, for `fuzzy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u8>,
+    /// The event, for `former_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former: Option<FormerName>,
+}
+
+impl MatchInfo {
+    fn of(kind: MatchKind) -> Self {
+        Self {
+            kind,
+            distance: None,
+            former: None,
+        }
+    }
+}
+
+/// What an address query matched, on the hits found by reading it as an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressMatch {
+    /// `exact`, `partial` or `fuzzy`.
+    pub quality: AddressQuality,
+    /// Components that agree with the hit.
+    pub matched: Vec<Component>,
+    /// Components that do not (a road not in the named district, an unknown road, a
+    /// sub-number the data does not have): reported, never silently dropped or moved.
+    pub unmatched: Vec<Component>,
+}
+
 /// One ranked result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
     /// What it is.
     pub kind: PlaceKind,
@@ -141,26 +224,58 @@ pub struct SearchHit {
     pub lon: f64,
     /// WGS84 latitude.
     pub lat: f64,
+    /// How it matched.
+    #[serde(rename = "match")]
+    pub how: MatchInfo,
+    /// The district it lies in (for a road: the district of this road).
+    pub district: Option<String>,
+    /// The township it lies in (for a road spanning several: the one with most doorplates).
+    pub township: Option<String>,
+    /// Roads: `[min_lon, min_lat, max_lon, max_lat]` of its doorplates and edges.
+    pub extent: Option<[f64; 4]>,
+    /// Roads: the lowest and highest doorplate number.
+    pub numbers: Option<[u32; 2]>,
+    /// Hits found by reading the query as an address: what matched and what did not.
+    pub address: Option<AddressMatch>,
 }
 
 /// One recognised part of an address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Component {
-    /// `province`, `city`, `district`, `township`, `community`, `road` or `number`.
+    /// `province`, `city`, `district`, `township`, `community`, `road`, `number`,
+    /// `sub_number`, `building` (幢/栋), `unit` (单元) or `room` (室).
     pub level: &'static str,
-    /// The text as recognised (folded: digits in ASCII).
+    /// The text as recognised (folded: digits in ASCII, simplified characters).
     pub text: String,
     /// The code of the unit it links to (admin levels).
     pub code: Option<String>,
+    /// Why it is unmatched (`not in 钱塘区`, `unknown road`), for unmatched components.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The result of [`Gazetteer::parse_address`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ParsedAddress {
-    /// Components, top down.
+    /// Components, in the order written.
     pub components: Vec<Component>,
-    /// The doorplate (index into `Dataset::doorplates`) when road and number resolve to one.
+    /// The doorplate (index into `Dataset::doorplates`) when road and number resolve to one
+    /// inside the named units.
     pub doorplate: Option<u32>,
+    /// The road (the gazetteer's road id, per district) when it resolves inside the named
+    /// units.
+    pub road: Option<u32>,
+    /// The house number (`8` of `8-1号`).
+    pub number: Option<u32>,
+    /// The sub-number (`1` of `8-1号` or `8之1号`).
+    pub sub_number: Option<u32>,
+    /// `exact` when every component resolved together, `partial` when some did not,
+    /// `fuzzy` when the road was found by sound only; `None` when nothing was recognised.
+    pub quality: Option<AddressQuality>,
+    /// Components that agree with each other and the data.
+    pub matched: Vec<Component>,
+    /// Components that conflict with the others or are unknown.
+    pub unmatched: Vec<Component>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -225,9 +340,27 @@ struct Key {
     text: Box<str>,
     /// Characters in `text`.
     chars: u16,
+    /// The alias (index into `Gazetteer::aliases`) the key was made from, or `NO_ALIAS`.
+    alias: u16,
     entry: u32,
     kind: KeyKind,
     strength: f32,
+}
+
+const NO_ALIAS: u16 = u16::MAX;
+
+/// A road: one named street within one district (and one township cluster where the name
+/// repeats far apart inside a district).
+#[derive(Debug, Clone)]
+struct RoadInfo {
+    /// District admin entry, or `NONE`.
+    district: u32,
+    /// Township admin entry with most of its doorplates (or holding its first edge).
+    township: u32,
+    /// Every township entry it has doorplates in (scope checks).
+    townships: Box<[u32]>,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, NaN when unknown.
+    extent: [f64; 4],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -261,6 +394,12 @@ pub struct Gazetteer {
     by_code: HashMap<Box<str>, u32>,
     /// Road id → entry.
     roads: Vec<u32>,
+    /// Road id → district, townships, extent.
+    road_info: Vec<RoadInfo>,
+    /// The aliases indexed (keys point here by `Key::alias`).
+    aliases: Vec<Alias>,
+    /// Facility category → facility entries (category searches).
+    categories: Vec<(crate::FacilityCategory, Vec<u32>)>,
     /// Road id → (number, doorplate index), sorted.
     road_doorplates: Vec<Vec<(u32, u32)>>,
     doorplates: Vec<DoorplateRec>,
@@ -272,8 +411,8 @@ pub struct Gazetteer {
     facility_entries: Vec<u32>,
     /// Landmark record → entry.
     landmark_entries: Vec<u32>,
-    /// Road name → road id.
-    road_by_name: HashMap<Box<str>, u32>,
+    /// Road name → road ids (one per district / township cluster).
+    road_by_name: HashMap<Box<str>, Vec<u32>>,
     /// Live edits applied since the build.
     edits: usize,
 }

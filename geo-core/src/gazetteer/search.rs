@@ -3,19 +3,44 @@
 
 use std::cell::RefCell;
 
+use super::address::{category_of, AddressQuality};
+use super::build::ancestor;
 use super::build::{bigram, trigrams_of, BIG_RANGE, DOORPLATE_WEIGHT, MAX_WEIGHT};
 use super::idhash::IdMap;
+use super::parse::{fold_query, Parsed};
 use super::phonetic::query_pinyin;
-use super::text::{
-    bounded_damerau, convert_house_numerals, fold, is_han, split_house_number, validate,
+use super::text::{bounded_damerau, is_han, split_house_number, validate};
+use super::{
+    AddressMatch, FormerName, Gazetteer, GazetteerError, Key, KeyKind, MatchInfo, MatchKind,
+    PlaceKind, SearchHit, SearchOptions, NONE, NO_ALIAS,
 };
-use super::{Gazetteer, GazetteerError, Key, KeyKind, PlaceKind, SearchHit, SearchOptions, NONE};
+use crate::AdminLevel;
+
+/// How a candidate matched (the best-scoring way), turned into a [`super::MatchInfo`] for
+/// the hits returned only.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum How {
+    Key {
+        kind: KeyKind,
+        exact: bool,
+        alias: u16,
+    },
+    Fuzzy {
+        kind: KeyKind,
+        distance: u8,
+        alias: u16,
+    },
+    Partial,
+    Address,
+    Category,
+    Code,
+}
 
 /// Match quality per entry (and per doorplate, kept apart: they are not entries).
 #[derive(Debug, Default)]
-struct Candidates {
-    entries: IdMap<u32, f64>,
-    doorplates: IdMap<u32, f64>,
+pub(super) struct Candidates {
+    entries: IdMap<u32, (f64, How)>,
+    doorplates: IdMap<u32, (f64, How)>,
 }
 
 thread_local! {
@@ -35,22 +60,22 @@ impl Candidates {
         }
     }
 
-    fn add(&mut self, entry: u32, score: f64) {
-        let s = self.entries.entry(entry).or_insert(0.0);
-        if score > *s {
-            *s = score;
+    pub(super) fn add(&mut self, entry: u32, score: f64, how: How) {
+        let s = self.entries.entry(entry).or_insert((0.0, how));
+        if score > s.0 {
+            *s = (score, how);
         }
     }
 
-    fn add_doorplate(&mut self, dp: u32, score: f64) {
-        let s = self.doorplates.entry(dp).or_insert(0.0);
-        if score > *s {
-            *s = score;
+    pub(super) fn add_doorplate(&mut self, dp: u32, score: f64, how: How) {
+        let s = self.doorplates.entry(dp).or_insert((0.0, how));
+        if score > s.0 {
+            *s = (score, how);
         }
     }
 
     fn best(&self) -> f64 {
-        self.entries.values().copied().fold(0.0, f64::max)
+        self.entries.values().map(|v| v.0).fold(0.0, f64::max)
     }
 }
 
@@ -98,16 +123,21 @@ impl Gazetteer {
         let q_chars = q.chars().count();
         let score =
             |key: &Key| factor * prefix_score(key.kind, key.strength, q_chars, key.chars.into());
+        let how = |key: &Key| How::Key {
+            kind: key.kind,
+            exact: usize::from(key.chars) <= q_chars,
+            alias: key.alias,
+        };
         if !self.added_keys.is_empty() {
             let range = prefix_range(&self.added_keys, q);
             for key in self.added_keys[range].iter().take(BIG_RANGE) {
-                cands.add(key.entry, score(key));
+                cands.add(key.entry, score(key), how(key));
             }
         }
         let range = self.key_range(q);
         let mut score_key = |k: usize| {
             let key = &self.keys[k];
-            cands.add(key.entry, score(key));
+            cands.add(key.entry, score(key), how(key));
         };
         if range.len() <= BIG_RANGE {
             range.for_each(&mut score_key);
@@ -187,7 +217,7 @@ impl Gazetteer {
                 } else {
                     0.4 * (n as f64 / n_grams as f64) * cover
                 };
-                cands.add(e, score);
+                cands.add(e, score, How::Partial);
             }
         });
     }
@@ -205,7 +235,12 @@ impl Gazetteer {
             if let Some(d) = bounded_damerau(q.as_bytes(), key.text.as_bytes(), max) {
                 if d > 0 {
                     let s = key.kind.base() * f64::from(key.strength) * (0.8 - 0.12 * d as f64);
-                    cands.add(key.entry, factor * s);
+                    let how = How::Fuzzy {
+                        kind: key.kind,
+                        distance: d.min(255) as u8,
+                        alias: key.alias,
+                    };
+                    cands.add(key.entry, factor * s, how);
                 }
             }
         };
@@ -283,10 +318,12 @@ impl Gazetteer {
             .entries
             .into_iter()
             .filter(|(e, _)| self.entries[*e as usize].kind == PlaceKind::Road)
+            .map(|(e, (s, _))| (e, s))
             .collect();
         roads.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let digits = number.to_string();
-        for (e, score) in roads.into_iter().take(5) {
+        // a name is one road per district: every district's road of the best names
+        for (e, score) in roads.into_iter().take(32) {
             let road = self.entries[e as usize].record as usize;
             let list = &self.road_doorplates[road];
             if exact {
@@ -295,7 +332,7 @@ impl Gazetteer {
                     if n != number {
                         break;
                     }
-                    cands.add_doorplate(dp, score);
+                    cands.add_doorplate(dp, score, How::Address);
                 }
             } else {
                 // autocomplete: numbers that start with the typed digits, lowest first
@@ -303,7 +340,12 @@ impl Gazetteer {
                 for &(n, dp) in list {
                     if n == number || n.to_string().starts_with(&digits) {
                         let s = if n == number { score } else { score * 0.95 };
-                        cands.add_doorplate(dp, s);
+                        let how = How::Key {
+                            kind: KeyKind::Name,
+                            exact: n == number,
+                            alias: NO_ALIAS,
+                        };
+                        cands.add_doorplate(dp, s, how);
                         taken += 1;
                         if taken == 50 {
                             break;
@@ -320,14 +362,18 @@ impl Gazetteer {
     /// Errors: empty, over-long (> [`super::MAX_QUERY_CHARS`]) or control characters.
     pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<Vec<SearchHit>, GazetteerError> {
         validate(q)?;
-        let f = convert_house_numerals(&fold(q));
+        let f = fold_query(q);
         if f.is_empty() || opts.limit == 0 {
             return Ok(Vec::new());
+        }
+        let categories = category_of(&f);
+        if !categories.is_empty() {
+            return Ok(self.category_hits(&categories, opts));
         }
         let mut cands = Candidates::with_capacity(64);
         if f.bytes().all(|b| b.is_ascii_digit()) {
             if let Some(&e) = self.by_code.get(f.as_str()) {
-                cands.add(e, 1.0);
+                cands.add(e, 1.0, How::Code);
             }
         }
         self.match_keys(&f, 1.0, &mut cands);
@@ -362,20 +408,114 @@ impl Gazetteer {
             } else {
                 (1.0, max_typos(p.len()))
             };
-            self.match_typos(&p, max, factor, &mut cands);
+            // one typo first: its trigram bound is tight (few keys to verify); a second typo
+            // lets through every key sharing one trigram (`lu$` of every road), ~2 ms at the
+            // city's size, so it is searched only when nothing lies within one typo
+            let before = cands.entries.len();
+            self.match_typos(&p, max.min(1), factor, &mut cands);
+            if max >= 2 && cands.entries.len() == before {
+                self.match_typos(&p, max, factor, &mut cands);
+            }
         }
         if let Some((place, number, _)) = split_house_number(&f) {
             self.match_house_number(place, number, true, &mut cands);
         }
-        if has_han && f.chars().count() >= 4 && cands.best() < 1.0 {
+        let mut address = None;
+        if has_han && f.chars().count() >= 3 {
             let parsed = self.parse_folded(&f);
-            if let Some(dp) = parsed.doorplate {
-                cands.add_doorplate(dp, 1.0);
-            } else if parsed.admin_levels >= 2 && parsed.deepest != NONE {
-                cands.add(parsed.deepest, 0.98);
+            if self.add_address(&parsed, &mut cands) {
+                address = Some(AddressMatch {
+                    quality: parsed.quality.unwrap_or(AddressQuality::Partial),
+                    matched: parsed.matched,
+                    unmatched: parsed.unmatched,
+                });
             }
         }
-        Ok(self.rank(cands, opts))
+        Ok(self.rank(cands, opts, address.as_ref()))
+    }
+
+    /// Adds what an address reading of the query found; whether it found anything beyond
+    /// what the name keys find (a unit and a road, a number, or a conflict to report).
+    fn add_address(&self, p: &Parsed, cands: &mut Candidates) -> bool {
+        let has_road = p.components.iter().any(|c| c.level == "road");
+        let scoped = p.deepest != NONE;
+        if !has_road {
+            // several admin levels (`西湖区北山街道`): the deepest
+            if p.admin_levels >= 2 || !p.unmatched.is_empty() && scoped {
+                cands.add(p.deepest, 0.98, How::Address);
+                return true;
+            }
+            return false;
+        }
+        if !p.doorplates.is_empty() {
+            for &d in &p.doorplates {
+                cands.add_doorplate(d, 1.0, How::Address);
+            }
+            return true;
+        }
+        if !p.roads.is_empty() {
+            if !scoped && p.number.is_none() {
+                // a bare road name: the name keys find every district's road already
+                return false;
+            }
+            for &r in &p.roads {
+                cands.add(self.roads[r as usize], 1.0, How::Address);
+            }
+            return true;
+        }
+        // the road is unknown or not in the named unit: the unit, then the roads of that
+        // name elsewhere (labelled with their districts), never a silent move
+        if scoped {
+            cands.add(p.deepest, 0.9, How::Address);
+        }
+        for &r in &p.roads_elsewhere {
+            cands.add(self.roads[r as usize], 0.5, How::Address);
+        }
+        scoped || !p.roads_elsewhere.is_empty()
+    }
+
+    /// Facilities of `categories`, nearest first to `opts.near` (else in record order).
+    fn category_hits(
+        &self,
+        categories: &[crate::FacilityCategory],
+        opts: &SearchOptions,
+    ) -> Vec<SearchHit> {
+        if !opts.kinds.is_empty() && !opts.kinds.contains(&PlaceKind::Facility) {
+            return Vec::new();
+        }
+        let mut found: Vec<(f64, u32)> = self
+            .categories
+            .iter()
+            .filter(|(c, _)| categories.contains(c))
+            .flat_map(|(_, es)| es.iter().copied())
+            .filter(|&e| !self.entries[e as usize].dead)
+            .map(|e| {
+                let en = &self.entries[e as usize];
+                let d = opts.near.map_or(0.0, |near| {
+                    let d = distance_km(near, (en.lon, en.lat));
+                    if d.is_finite() {
+                        d
+                    } else {
+                        f64::MAX
+                    }
+                });
+                (d, e)
+            })
+            .collect();
+        let order = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if found.len() > opts.limit {
+            found.select_nth_unstable_by(opts.limit - 1, order);
+            found.truncate(opts.limit);
+        }
+        found.sort_unstable_by(order);
+        found
+            .into_iter()
+            .map(|(d, e)| {
+                // nearer is higher: 1 at the point, 1/2 at 5 km
+                let score = 1.0 / (1.0 + d / 5.0);
+                self.entry_hit(e, score, How::Category, None)
+            })
+            .collect()
     }
 
     /// Prefix completion for a search box: keys that start with what was typed (Chinese,
@@ -383,7 +523,7 @@ impl Gazetteer {
     /// (`文三路1` → 文三路1号, 10号…). No typo search: it has to be fast.
     pub fn autocomplete(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, GazetteerError> {
         validate(q)?;
-        let f = convert_house_numerals(&fold(q));
+        let f = fold_query(q);
         let opts = SearchOptions {
             limit,
             ..SearchOptions::default()
@@ -395,7 +535,7 @@ impl Gazetteer {
         if let Some((place, number, hao)) = split_house_number(&f) {
             self.match_house_number(place, number, hao, &mut cands);
             if !cands.doorplates.is_empty() {
-                return Ok(self.rank(cands, &opts));
+                return Ok(self.rank(cands, &opts, None));
             }
         }
         self.match_keys(&f, 1.0, &mut cands);
@@ -408,7 +548,7 @@ impl Gazetteer {
             };
             self.match_keys(&p, factor, &mut cands);
         }
-        Ok(self.rank(cands, &opts))
+        Ok(self.rank(cands, &opts, None))
     }
 
     /// Whether `opts.limit` candidates already rank above anything a further match of at
@@ -424,7 +564,7 @@ impl Gazetteer {
         let above = cands
             .entries
             .iter()
-            .filter(|(&e, &s)| {
+            .filter(|(&e, &(s, _))| {
                 let en = &self.entries[e as usize];
                 !en.dead && wanted(en.kind) && s * f64::from(en.weight) > bound
             })
@@ -432,7 +572,12 @@ impl Gazetteer {
         above >= opts.limit
     }
 
-    fn rank(&self, cands: Candidates, opts: &SearchOptions) -> Vec<SearchHit> {
+    fn rank(
+        &self,
+        cands: Candidates,
+        opts: &SearchOptions,
+        address: Option<&AddressMatch>,
+    ) -> Vec<SearchHit> {
         let wanted = |k: PlaceKind| opts.kinds.is_empty() || opts.kinds.contains(&k);
         let proximity = |lon: f64, lat: f64| match opts.near {
             Some(near) if lon.is_finite() && lat.is_finite() => {
@@ -440,33 +585,33 @@ impl Gazetteer {
             }
             _ => 1.0,
         };
-        // (rank, is_doorplate, id)
-        let mut ranked: Vec<(f64, f64, bool, u32)> =
+        // (rank, is_doorplate, id, how)
+        type Ranked = (f64, bool, u32, How);
+        let mut ranked: Vec<Ranked> =
             Vec::with_capacity(cands.entries.len() + cands.doorplates.len());
-        for (e, s) in cands.entries {
+        for (e, (s, how)) in cands.entries {
             let en = &self.entries[e as usize];
             if !en.dead && wanted(en.kind) {
                 ranked.push((
                     s * f64::from(en.weight) * proximity(en.lon, en.lat),
-                    s,
                     false,
                     e,
+                    how,
                 ));
             }
         }
         if wanted(PlaceKind::Doorplate) {
-            for (d, s) in cands.doorplates {
+            for (d, (s, how)) in cands.doorplates {
                 let dp = &self.doorplates[d as usize];
                 let r = s * f64::from(DOORPLATE_WEIGHT) * proximity(dp.lon, dp.lat)
                     // lower numbers first when completing
                     * (1.0 - f64::from(dp.number.min(100_000)) * 1e-9);
-                ranked.push((r, s, true, d));
+                ranked.push((r, true, d, how));
             }
         }
         // the best `limit` in order: a selection, then a sort of those only
-        let order = |a: &(f64, f64, bool, u32), b: &(f64, f64, bool, u32)| {
-            b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
-        };
+        let order =
+            |a: &Ranked, b: &Ranked| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
         if ranked.len() > opts.limit {
             ranked.select_nth_unstable_by(opts.limit - 1, order);
             ranked.truncate(opts.limit);
@@ -474,28 +619,113 @@ impl Gazetteer {
         ranked.sort_unstable_by(order);
         ranked
             .into_iter()
-            .map(|(r, _, is_dp, id)| {
+            .map(|(r, is_dp, id, how)| {
+                let address = (how == How::Address).then_some(address).flatten();
                 if is_dp {
-                    self.doorplate_hit(id, r)
+                    self.doorplate_hit(id, r, how, address)
                 } else {
-                    let e = &self.entries[id as usize];
-                    SearchHit {
-                        kind: e.kind,
-                        record: e.record,
-                        name: e.name.to_string(),
-                        label: e.label.to_string(),
-                        code: e.code.as_deref().map(str::to_owned),
-                        score: r,
-                        lon: e.lon,
-                        lat: e.lat,
-                    }
+                    self.entry_hit(id, r, how, address)
                 }
             })
             .collect()
     }
 
+    /// The explanation of a match.
+    fn match_info(&self, how: How, entry: u32) -> MatchInfo {
+        let former = |alias: u16| {
+            self.aliases.get(usize::from(alias)).map(|a| FormerName {
+                name: a.name.clone(),
+                current: self.entries[entry as usize].name.to_string(),
+                year: a.year,
+                event: a.note.clone(),
+            })
+        };
+        match how {
+            How::Key { alias, .. } | How::Fuzzy { alias, .. } if alias != NO_ALIAS => {
+                let mut m = MatchInfo::of(MatchKind::FormerName);
+                m.former = former(alias);
+                if let How::Fuzzy { distance, .. } = how {
+                    m.distance = Some(distance);
+                }
+                m
+            }
+            How::Fuzzy { distance, .. } => MatchInfo {
+                kind: MatchKind::Fuzzy,
+                distance: Some(distance),
+                former: None,
+            },
+            How::Key { kind, exact, .. } => MatchInfo::of(match kind {
+                KeyKind::Pinyin | KeyKind::PinyinShort => MatchKind::Pinyin,
+                KeyKind::Initials => MatchKind::Initials,
+                KeyKind::English => MatchKind::English,
+                KeyKind::Code => MatchKind::Code,
+                _ if exact => MatchKind::Exact,
+                _ => MatchKind::Prefix,
+            }),
+            How::Partial => MatchInfo::of(MatchKind::Partial),
+            How::Address => MatchInfo::of(MatchKind::Address),
+            How::Category => MatchInfo::of(MatchKind::Category),
+            How::Code => MatchInfo::of(MatchKind::Code),
+        }
+    }
+
+    /// The district and township names above admin entry `e` (itself included).
+    fn unit_names(&self, e: u32) -> (Option<String>, Option<String>) {
+        let name = |x: u32| (x != NONE).then(|| self.entries[x as usize].name.to_string());
+        (
+            name(ancestor(&self.entries, e, AdminLevel::District)),
+            name(ancestor(&self.entries, e, AdminLevel::Township)),
+        )
+    }
+
+    fn entry_hit(
+        &self,
+        id: u32,
+        score: f64,
+        how: How,
+        address: Option<&AddressMatch>,
+    ) -> SearchHit {
+        let e = &self.entries[id as usize];
+        let (mut district, mut township) = match e.kind {
+            PlaceKind::Admin => self.unit_names(id),
+            _ => self.unit_names(e.parent),
+        };
+        let (mut extent, mut numbers) = (None, None);
+        if e.kind == PlaceKind::Road {
+            let info = &self.road_info[e.record as usize];
+            let name = |x: u32| (x != NONE).then(|| self.entries[x as usize].name.to_string());
+            district = name(info.district);
+            township = name(info.township);
+            extent = (!info.extent[0].is_nan()).then_some(info.extent);
+            let list = &self.road_doorplates[e.record as usize];
+            numbers = list.first().zip(list.last()).map(|(a, b)| [a.0, b.0]);
+        }
+        SearchHit {
+            kind: e.kind,
+            record: e.record,
+            name: e.name.to_string(),
+            label: e.label.to_string(),
+            code: e.code.as_deref().map(str::to_owned),
+            score,
+            lon: e.lon,
+            lat: e.lat,
+            how: self.match_info(how, id),
+            district,
+            township,
+            extent,
+            numbers,
+            address: address.cloned(),
+        }
+    }
+
     /// The hit of a doorplate, its label built from its community's chain.
-    fn doorplate_hit(&self, dp: u32, score: f64) -> SearchHit {
+    fn doorplate_hit(
+        &self,
+        dp: u32,
+        score: f64,
+        how: How,
+        address: Option<&AddressMatch>,
+    ) -> SearchHit {
         let d = &self.doorplates[dp as usize];
         let road = if d.road == NONE {
             ""
@@ -508,6 +738,7 @@ impl Gazetteer {
         } else {
             format!("{}{name}", self.entries[d.community as usize].label)
         };
+        let (district, township) = self.unit_names(d.community);
         SearchHit {
             kind: PlaceKind::Doorplate,
             record: dp,
@@ -517,6 +748,12 @@ impl Gazetteer {
             score,
             lon: d.lon,
             lat: d.lat,
+            how: self.match_info(how, NONE),
+            district,
+            township,
+            extent: None,
+            numbers: None,
+            address: address.cloned(),
         }
     }
 }

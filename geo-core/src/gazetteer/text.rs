@@ -96,6 +96,15 @@ fn is_numeral(c: char) -> bool {
     digit_value(c).is_some() || unit_value(c).is_some()
 }
 
+/// Whether `c` is a Chinese numeral character (`三`, `十`, `两`…).
+pub(crate) fn is_numeral_char(c: char) -> bool {
+    is_numeral(c)
+}
+
+/// Characters after which a numeral is a number of an address part: 号 (house), 之 (the
+/// sub-number mark of `8之1号`), 幢/栋 (building), 单 (单元, unit), 室 (room).
+const NUMBER_MARKS: &[char] = &['号', '之', '幢', '栋', '单', '室'];
+
 /// The value of a Chinese numeral: `十二` → 12, `一百零三` → 103, `两百` → 200, and
 /// digit-by-digit forms such as `一二三` → 123. `None` when `s` is not a numeral.
 ///
@@ -156,7 +165,9 @@ pub fn convert_house_numerals(s: &str) -> String {
             while j < chars.len() && is_numeral(chars[j]) {
                 j += 1;
             }
-            let followed_by_hao = j < chars.len() && chars[j] == '号';
+            // a numeral before a mark, or after 之 (`八之一号`)
+            let followed_by_hao = (j < chars.len() && NUMBER_MARKS.contains(&chars[j]))
+                || (i > 0 && chars[i - 1] == '之');
             let trailing_after_road =
                 j == chars.len() && i > 0 && ROAD_ENDINGS.contains(&chars[i - 1]);
             let run: String = chars[i..j].iter().collect();

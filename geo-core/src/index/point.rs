@@ -171,6 +171,30 @@ impl PointIndex {
         hits
     }
 
+    /// The record nearest to `(lon, lat)` if one lies within `max_m` geodesic metres, else
+    /// `None`. Why not [`nearest`](Self::nearest) then a distance check: from far outside
+    /// the data (Shanghai, or 0,0) the first neighbour is 100+ km away and the exact second
+    /// step scans every record within that radius (0.3–1.4 s for 500k doorplates); bounding
+    /// the radius first keeps that query as cheap as one inside the city.
+    pub fn nearest_within(
+        &self,
+        lon: f64,
+        lat: f64,
+        max_m: f64,
+    ) -> Result<Option<Hit>, IndexError> {
+        check_point("point", lon, lat)?;
+        check_radius(max_m)?;
+        // the planar nearest bounds the geodesic one (as in `nearest_where`); the exact step
+        // then reads only records within the smaller of that bound and `max_m`
+        let Some(first) = self.tree.nearest_neighbor(&[lon, lat]) else {
+            return Ok(None);
+        };
+        let bound_m = distance_m(Point::new(lon, lat), first).min(max_m);
+        let mut hits = self.within_unchecked(lon, lat, bound_m, |_| true);
+        sort_hits(&mut hits);
+        Ok(hits.first().copied())
+    }
+
     /// The `k` records geodesically nearest to `(lon, lat)`, ordered by
     /// `(distance_m, record)`; fewer when the layer holds fewer than `k`.
     pub fn nearest(&self, lon: f64, lat: f64, k: usize) -> Result<Vec<Hit>, IndexError> {

@@ -197,6 +197,31 @@ for road, n, q in [("文三路", 12, "文三路十二号"), ("文三路", 103, "
                    ("莫干山路", 12, "莫干山路１２号")]:
     out.append(f"house_number_numerals\t{q}\tdoorplate\t{road}{n}号")
 
+# address styles (issue 12): a district or township restricting a road; numbers with
+# sub-numbers (8-1号, 8之1号), building/unit/room parts, spaces, traditional characters
+TRAD = str.maketrans({"区": "區", "号": "號", "县": "縣", "镇": "鎮", "乡": "鄉", "东": "東",
+                      "阳": "陽", "临": "臨", "萧": "蕭", "余": "餘", "桥": "橋", "钱": "錢",
+                      "滨": "濱", "庐": "廬", "兴": "興", "华": "華", "宁": "寧", "丰": "豐"})
+for i, road in enumerate(pick(ROADS, 24)):
+    d, t, _ = district_of[road]
+    style = i % 4
+    if style == 0: q = f"{d}{road}"
+    elif style == 1: q = f"{t}{road}"
+    elif style == 2: q = f"{d} {t} {road}"
+    else: q = f"杭州市{d}{road}".translate(TRAD)
+    out.append(f"address_road_in_unit\t{q}\troad\t{road}")
+for i, road in enumerate(pick(ROADS, 24)):
+    d, t, _ = district_of[road]
+    n = rng.randint(1, 150)
+    style = i % 6
+    if style == 0: q = f"{d}{road}{n}-1号"
+    elif style == 1: q = f"{t}{road}{cn(n)}之一号"
+    elif style == 2: q = f"{d}{road}{n}号3幢2单元501室"
+    elif style == 3: q = f"浙江省 杭州市 {d} {road} {n}号"
+    elif style == 4: q = f"{d}{t}{road}{str(n).translate(FW)}号".translate(TRAD)
+    else: q = f"{t}{road}{n}号1栋"
+    out.append(f"address_components\t{q}\tdoorplate\t{road}{n}号")
+
 # hand-written rows: admin names resolve to codes
 by_name = {}
 for r in rows:

@@ -2,7 +2,9 @@
 //! over the in-memory [`Gazetteer`](civmap_geo_core::gazetteer::Gazetteer) (Chinese,
 //! pinyin, initials, English, typos, homophones, old names, Chinese numerals).
 
-use civmap_geo_core::gazetteer::{PlaceKind, SearchHit, SearchOptions};
+use civmap_geo_core::gazetteer::{
+    Component, MatchInfo, PlaceKind, SearchHit, SearchOptions, REVERSE_MAX_DISTANCE_M,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,6 +31,88 @@ pub struct PlaceProperties {
     pub score: f64,
     /// Generated data.
     pub synthetic: bool,
+    /// How the query matched it.
+    #[serde(rename = "match")]
+    pub how: MatchBody,
+    /// The district it lies in (roads: the district of this road).
+    pub district: Option<String>,
+    /// The township it lies in.
+    pub township: Option<String>,
+    /// Roads: `[min_lon, min_lat, max_lon, max_lat]` of its doorplates and edges.
+    pub extent: Option<[f64; 4]>,
+    /// Roads: lowest and highest doorplate number.
+    pub numbers: Option<[u32; 2]>,
+    /// Hits read as an address: `exact`, `partial` or `fuzzy`.
+    pub quality: Option<String>,
+    /// Hits read as an address: components that agree with the hit.
+    pub matched: Option<Vec<AddressComponent>>,
+    /// Hits read as an address: components that do not (reported, never dropped).
+    pub unmatched: Option<Vec<AddressComponent>>,
+}
+
+/// A former name and what happened to it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormerNameBody {
+    /// The former name, e.g. `下城区`.
+    pub name: String,
+    /// The unit it leads to today, e.g. `拱墅区`.
+    pub current: String,
+    /// Year of the change.
+    pub year: Option<u16>,
+    /// The event.
+    pub event: String,
+}
+
+/// How a hit matched the query.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchBody {
+    /// `exact`, `prefix`, `pinyin`, `initials`, `english`, `fuzzy`, `former_name`,
+    /// `partial`, `address`, `category` or `code`.
+    pub kind: String,
+    /// Typos, for `fuzzy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance: Option<u8>,
+    /// The event, for `former_name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former: Option<FormerNameBody>,
+}
+
+/// A value's serde tag (`snake_case` enum → its name).
+fn tag<T: Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl From<&MatchInfo> for MatchBody {
+    fn from(m: &MatchInfo) -> Self {
+        Self {
+            kind: tag(&m.kind),
+            distance: m.distance,
+            former: m.former.as_ref().map(|f| FormerNameBody {
+                name: f.name.clone(),
+                current: f.current.clone(),
+                year: f.year,
+                event: f.event.clone(),
+            }),
+        }
+    }
+}
+
+impl From<&Component> for AddressComponent {
+    fn from(c: &Component) -> Self {
+        Self {
+            level: c.level.to_owned(),
+            text: c.text.clone(),
+            code: c.code.clone(),
+            reason: c.reason.clone(),
+        }
+    }
+}
+
+fn components(cs: &[Component]) -> Vec<AddressComponent> {
+    cs.iter().map(AddressComponent::from).collect()
 }
 
 /// A place found.
@@ -60,6 +144,9 @@ pub struct AddressComponent {
     pub text: String,
     /// The unit's code, where it resolved to one.
     pub code: Option<String>,
+    /// Why it is unmatched (`not in 钱塘区`, `unknown road`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Properties of the doorplate an address resolves to.
@@ -93,9 +180,20 @@ pub struct DoorplateMatch {
 pub struct ParsedAddressBody {
     /// Components, top down.
     pub components: Vec<AddressComponent>,
-    /// The doorplate, when road and number resolve to one.
+    /// The doorplate, when road and number resolve to one inside the named units.
     #[serde(rename = "match")]
-    pub matched: Option<DoorplateMatch>,
+    pub doorplate: Option<DoorplateMatch>,
+    /// `exact` when every component resolved together, `partial` when some did not,
+    /// `fuzzy` when the road was found by sound only; null when nothing was recognised.
+    pub quality: Option<String>,
+    /// Components that agree with each other and the data.
+    pub matched: Vec<AddressComponent>,
+    /// Components that conflict or are unknown, with the reason.
+    pub unmatched: Vec<AddressComponent>,
+    /// The house number (`8` of `8-1号`).
+    pub number: Option<u32>,
+    /// The sub-number (`1` of `8-1号` or `8之1号`).
+    pub sub_number: Option<u32>,
 }
 
 /// The nearest doorplate of a reverse lookup.
@@ -141,6 +239,9 @@ pub struct Reverse {
     pub doorplate: Option<ReverseDoorplate>,
     /// The nearest street.
     pub road: Option<ReverseRoad>,
+    /// True beyond the city's units or farther than 1 km from any doorplate (then the
+    /// chain is empty and there is no doorplate or road).
+    pub outside: bool,
 }
 
 impl LiveData {
@@ -171,6 +272,14 @@ impl LiveData {
                         label: hit.label.clone(),
                         score: (hit.score * 1e4).round() / 1e4,
                         synthetic: self.hit_synthetic(hit),
+                        how: MatchBody::from(&hit.how),
+                        district: hit.district.clone(),
+                        township: hit.township.clone(),
+                        extent: hit.extent,
+                        numbers: hit.numbers,
+                        quality: hit.address.as_ref().map(|a| tag(&a.quality)),
+                        matched: hit.address.as_ref().map(|a| components(&a.matched)),
+                        unmatched: hit.address.as_ref().map(|a| components(&a.unmatched)),
                     },
                 })
                 .collect(),
@@ -205,16 +314,7 @@ impl DataService {
     pub fn parse_address(&self, text: &str) -> Result<ParsedAddressBody, ServiceError> {
         let live = self.read();
         let parsed = live.gazetteer.parse_address(text)?;
-        let components = parsed
-            .components
-            .iter()
-            .map(|c| AddressComponent {
-                level: c.level.to_string(),
-                text: c.text.clone(),
-                code: c.code.clone(),
-            })
-            .collect();
-        let matched = parsed
+        let doorplate = parsed
             .doorplate
             .and_then(|i| live.data.data().doorplates.get(i as usize))
             .map(|d| DoorplateMatch {
@@ -229,35 +329,54 @@ impl DataService {
                 },
             });
         Ok(ParsedAddressBody {
-            components,
-            matched,
+            components: components(&parsed.components),
+            doorplate,
+            quality: parsed.quality.as_ref().map(tag),
+            matched: components(&parsed.matched),
+            unmatched: components(&parsed.unmatched),
+            number: parsed.number,
+            sub_number: parsed.sub_number,
         })
     }
 
-    /// The admin chain, nearest doorplate and nearest street of a point.
+    /// The admin chain, nearest doorplate and nearest street of a point; `outside` (and
+    /// nothing else) beyond the city's units or farther than
+    /// [`REVERSE_MAX_DISTANCE_M`] from any doorplate — a bounded search, fast from anywhere.
     pub fn reverse(&self, lon: f64, lat: f64) -> Result<Reverse, ServiceError> {
         let live = self.read();
         let d = live.data.data();
         let chain = live.admin_chain(lon, lat)?;
-        let doorplate = live
-            .data
-            .index()
-            .doorplates()
-            .nearest(lon, lat, 1)?
-            .first()
-            .map(|&(i, dist)| {
-                let x = &d.doorplates[i as usize];
-                ReverseDoorplate {
-                    id: x.id,
-                    address: x.address(),
-                    road: x.road.clone(),
-                    number: x.number,
-                    lon: x.location.x(),
-                    lat: x.location.y(),
-                    distance_m: round_mm(dist),
-                    synthetic: x.synthetic,
-                }
+        let nearest = if chain.is_empty() {
+            None
+        } else {
+            live.data
+                .index()
+                .doorplates()
+                .nearest_within(lon, lat, REVERSE_MAX_DISTANCE_M)?
+        };
+        let Some(nearest) = nearest else {
+            return Ok(Reverse {
+                lon,
+                lat,
+                chain: Vec::new(),
+                doorplate: None,
+                road: None,
+                outside: true,
             });
+        };
+        let doorplate = Some(nearest).map(|(i, dist)| {
+            let x = &d.doorplates[i as usize];
+            ReverseDoorplate {
+                id: x.id,
+                address: x.address(),
+                road: x.road.clone(),
+                number: x.number,
+                lon: x.location.x(),
+                lat: x.location.y(),
+                distance_m: round_mm(dist),
+                synthetic: x.synthetic,
+            }
+        });
         let road = live.snapper.snap(lon, lat).map(|snap| {
             let e = &d.network.edges[snap.edge as usize];
             ReverseRoad {
@@ -271,6 +390,7 @@ impl DataService {
             chain,
             doorplate,
             road,
+            outside: false,
         })
     }
 }

@@ -235,10 +235,7 @@ impl TileService {
         let mut cache = self.cache();
         if cache.max_bytes() == 0 {
             drop(cache);
-            let etag = format!(
-                "\"{:016x}\"",
-                civmap_tiles::layers::string_feature_id_bytes(&raw)
-            );
+            let etag = format!("\"{:016x}\"", civmap_tiles::hash::fnv1a_64(&raw));
             let gzip = if gzip_wanted && !raw.is_empty() {
                 civmap_tiles::cache::gzip(&raw)
             } else {

@@ -544,3 +544,31 @@ async fn bad_gazetteer_queries_are_clear_400s_never_500s() {
             .is_some_and(|m| !m.is_empty()));
     }
 }
+
+#[tokio::test]
+async fn reverse_outside_the_city_says_outside_with_no_address() {
+    for (lon, lat) in [(121.47, 31.23), (0.0, 0.0)] {
+        let (s, v) = get(&format!("/api/v1/reverse?lon={lon}&lat={lat}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["outside"], true, "{v}");
+        assert_eq!(v["chain"], serde_json::json!([]));
+        assert!(v["doorplate"].is_null() && v["road"].is_null(), "{v}");
+    }
+    let (_, v) = get("/api/v1/reverse?lon=120.16&lat=30.27").await;
+    assert_eq!(v["outside"], false, "{v}");
+    assert!(
+        v["doorplate"]["distance_m"].as_f64().unwrap() < 1000.0,
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn search_results_say_how_they_matched() {
+    let (_, v) = get("/api/v1/search?q=%E4%B8%8B%E5%9F%8E%E5%8C%BA&limit=1").await;
+    let m = &v["features"][0]["properties"]["match"];
+    assert_eq!(m["kind"], "former_name", "{v}");
+    assert!(
+        m["former"]["event"].as_str().unwrap().contains("2021"),
+        "{m}"
+    );
+}
