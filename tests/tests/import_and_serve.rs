@@ -129,10 +129,64 @@ fn bad_usage_exits_2_and_failures_exit_1_with_a_reason() {
         "{}",
         stderr(&o)
     );
-    let o = civmap(&["import", "shapefile", "x", "--data", "/tmp/civmap-none"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("shapefile"), "{}", stderr(&o));
+    // formats, layers, CRSs and zoom ranges are usage: exit 2, naming the argument
+    // (regression, issue 11: `import shapefile` exited 1)
+    for (args, needle) in [
+        (
+            &["import", "shapefile", "x", "--data", "/tmp/civmap-none"][..],
+            "shapefile",
+        ),
+        (
+            &[
+                "import",
+                "geojson",
+                "x",
+                "--layer",
+                "roads",
+                "--data",
+                "/tmp/civmap-none",
+            ][..],
+            "roads",
+        ),
+        (
+            &[
+                "import",
+                "csv",
+                "x",
+                "--crs",
+                "mars",
+                "--data",
+                "/tmp/civmap-none",
+            ][..],
+            "mars",
+        ),
+        (
+            &[
+                "tiles",
+                "export",
+                "--format",
+                "pmtiles",
+                "--minzoom",
+                "9",
+                "--maxzoom",
+                "3",
+                "-o",
+                "/tmp/x.pmtiles",
+            ][..],
+            "--minzoom",
+        ),
+        (
+            &["coverage", "report", "--category", "canteen"][..],
+            "canteen",
+        ),
+    ] {
+        let o = civmap(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
     let o = civmap(&["serve", "--data", "/nonexistent/dir"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("civmap import"), "{}", stderr(&o));
+    // stderr is a pipe here: no terminal colour codes in what a log file would get
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
 }

@@ -142,6 +142,7 @@ async fn json_client_errors(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
     let resp: Response<Body> = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -151,13 +152,8 @@ async fn json_client_errors(
     if !status.is_client_error() || is_json {
         return resp.into_response();
     }
-    let allow = resp.headers().get(header::ALLOW).cloned();
     let error = if status == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = allow
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let allowed = allowed_methods(&path);
         ApiError::MethodNotAllowed { method, allowed }
     } else {
         let (parts, body) = resp.into_parts();
@@ -167,9 +163,39 @@ async fn json_client_errors(
         *r.status_mut() = parts.status;
         return r;
     };
-    let mut r = error.into_response();
-    if let Some(a) = allow {
-        r.headers_mut().insert(header::ALLOW, a);
+    error.into_response()
+}
+
+/// The methods the document lists for a concrete path (`{x}` matches one segment).
+fn allowed_methods(path: &str) -> String {
+    let segs: Vec<&str> = path.split('/').collect();
+    let mut methods: Vec<String> = Vec::new();
+    for (template, item) in &openapi().paths.paths {
+        let ts: Vec<&str> = template.split('/').collect();
+        let fits = ts.len() == segs.len()
+            && ts
+                .iter()
+                .zip(&segs)
+                .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')));
+        if fits {
+            let ops = [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ];
+            methods.extend(
+                ops.iter()
+                    .filter(|(_, o)| o.is_some())
+                    .map(|(m, _)| (*m).to_owned()),
+            );
+        }
     }
-    r
+    if methods.contains(&"GET".to_owned()) {
+        methods.push("HEAD".to_owned());
+    }
+    methods.sort();
+    methods.dedup();
+    methods.join(", ")
 }

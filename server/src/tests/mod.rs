@@ -2,4 +2,5 @@
 
 mod contract;
 mod coverage_routes;
+mod layout;
 mod routes;

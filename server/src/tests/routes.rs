@@ -572,3 +572,69 @@ async fn search_results_say_how_they_matched() {
         "{m}"
     );
 }
+
+async fn raw(req: Request<Body>) -> axum::response::Response {
+    crate::http::router(state()).oneshot(req).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405_naming_the_allowed_ones() {
+    let resp = raw(Request::post("/api/v1/layers").body(Body::empty()).unwrap()).await;
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let allow = resp
+        .headers()
+        .get(header::ALLOW)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_else(|| format!("{:?}", resp.headers()));
+    assert!(allow.contains("GET"), "{allow}");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("POST"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn public_reads_allow_any_origin_and_scenarios_do_not() {
+    let with_origin = |method: &str, uri: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::ORIGIN, "https://example.org")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for uri in ["/api/v1/layers", "/api/v1/search?q=xihu", "/tiles/all.json"] {
+        let resp = raw(with_origin("GET", uri)).await;
+        assert_eq!(
+            resp.headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .map(|v| v.as_bytes()),
+            Some(&b"*"[..]),
+            "{uri}"
+        );
+    }
+    let resp = raw(with_origin("GET", "/api/v1/scenarios/s1")).await;
+    assert!(resp
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+    let resp = raw(with_origin("POST", "/api/v1/siting")).await;
+    assert!(resp
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_single_valued_parameter_given_twice_is_a_400() {
+    let (s, v) = get("/api/v1/search?q=a&q=b").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_error(&v, "q", "more than once");
+    // repeatable ones add up
+    let (s, _) =
+        get("/api/v1/facilities?category=elder_canteen&category=children_home&limit=1").await;
+    assert_eq!(s, StatusCode::OK);
+}
