@@ -18,6 +18,7 @@ APT_PACKAGES=(
   wrk bc                                   # benchmark harnesses (bench/)
   chromium fonts-noto-cjk                  # browser tests, Chinese text in screenshots
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # PostGIS store and oracles
+  python3 python3-venv curl                # schemathesis (PyPI) against the live server
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -73,3 +74,6 @@ echo "CIVMAP_TEST_PG_URL=$CIVMAP_TEST_PG_URL" >&2
 
 log "cargo test (all features)"
 cargo test --workspace --all-features --no-fail-fast 2>&1 | tee target/test-output.txt
+
+log "schemathesis: property-based run against the live server's OpenAPI document"
+bash scripts/schemathesis.sh target/debug/civmap

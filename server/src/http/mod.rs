@@ -10,6 +10,7 @@ pub mod error;
 pub mod params;
 pub mod render;
 pub mod routes;
+pub mod schema;
 
 use std::sync::LazyLock;
 
@@ -34,7 +35,16 @@ use crate::service::SharedState;
         description = "Hangzhou civil-affairs planning and place names: spatial core, coverage, gazetteer and vector tiles. Errors: `{\"error\": {\"code\", \"message\", \"param\"?}}`.",
         license(name = "MIT OR Apache-2.0")
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(
+        ErrorBody,
+        schema::CategoryId,
+        schema::LevelName,
+        schema::ModeName,
+        schema::ProfileName,
+        schema::PlaceKindName,
+        schema::TileSetName,
+        schema::CrsName
+    )),
     tags(
         (name = "service", description = "Health, layers, categories"),
         (name = "spatial", description = "Admin units and facilities"),

@@ -316,3 +316,29 @@ async fn the_contract_check_catches_a_body_that_breaks_the_schema() {
         "{undocumented:?}"
     );
 }
+
+#[tokio::test]
+async fn every_reference_in_the_document_resolves() {
+    let (_, _, doc) = send(&get("/api/v1/openapi.json")).await;
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    out.push(r);
+                }
+                o.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    let broken: Vec<_> = all
+        .into_iter()
+        .filter(|r| doc.pointer(r.trim_start_matches('#')).is_none())
+        .collect();
+    assert!(broken.is_empty(), "unresolvable references: {broken:?}");
+}

@@ -8,6 +8,7 @@ use civmap_geo_core::coverage::CoverageMode;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::{check_minutes, profile_named, Params};
 use crate::http::render;
+use crate::http::schema::{CategoryId, LevelName, ModeName, ProfileName};
 use crate::service::coverage::{
     AreaCollection, CoverageAnswer, CoverageQuery, GapCollection, IndicatorsAnswer, SitingAnswer,
     SitingRequest,
@@ -31,11 +32,11 @@ pub fn coverage_query(s: &AppState, p: &Params) -> Result<CoverageQuery, ApiErro
 /// Who lives within `minutes` of a category, per unit.
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "coverage",
     params(
-        ("category" = String, Query, description = "one category id"),
-        ("minutes" = Option<f64>, Query, description = "0 < m <= 120, default 15"),
-        ("mode" = Option<String>, Query, description = "walk (default) or straight"),
-        ("level" = Option<String>, Query, description = "city, district, township (default) or community"),
-        ("profile" = Option<String>, Query, description = "standard (1.0 m/s) or elderly (0.8 m/s)"),
+        ("category" = CategoryId, Query, description = "one category id"),
+        ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "0 < m <= 120, default 15"),
+        ("mode" = Option<ModeName>, Query, description = "walk (default) or straight"),
+        ("level" = Option<LevelName>, Query, description = "city, district, township (default) or community"),
+        ("profile" = Option<ProfileName>, Query, description = "standard (1.0 m/s) or elderly (0.8 m/s)"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
     ),
     responses((status = 200, description = "Coverage per unit", body = CoverageAnswer), ErrorResponses))]
@@ -54,12 +55,12 @@ pub async fn coverage(
 /// Service-area polygons of a category (walking).
 #[utoipa::path(get, path = "/api/v1/coverage/area", tag = "coverage",
     params(
-        ("category" = String, Query, description = "one category id"),
-        ("minutes" = Option<f64>, Query, description = "0 < m <= 120, default 15"),
-        ("mode" = Option<String>, Query, description = "walk only"),
-        ("profile" = Option<String>, Query, description = "standard or elderly"),
+        ("category" = CategoryId, Query, description = "one category id"),
+        ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "0 < m <= 120, default 15"),
+        ("mode" = Option<ModeName>, Query, description = "walk only"),
+        ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
-        ("cell_m" = Option<u64>, Query, description = "grid cell, 10..=500 m, default 50"),
+        ("cell_m" = Option<u64>, Query, minimum = 10, maximum = 500, description = "grid cell, 10..=500 m, default 50"),
     ),
     responses((status = 200, description = "Service areas", body = AreaCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn area(
@@ -81,14 +82,14 @@ pub async fn area(
 /// Uncovered areas within units, most uncovered elderly first.
 #[utoipa::path(get, path = "/api/v1/coverage/gaps", tag = "coverage",
     params(
-        ("category" = String, Query, description = "one category id"),
-        ("minutes" = Option<f64>, Query, description = "0 < m <= 120, default 15"),
-        ("mode" = Option<String>, Query, description = "walk (default) or straight"),
-        ("level" = Option<String>, Query, description = "gaps never cross a unit of this level (default township)"),
-        ("profile" = Option<String>, Query, description = "standard or elderly"),
+        ("category" = CategoryId, Query, description = "one category id"),
+        ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "0 < m <= 120, default 15"),
+        ("mode" = Option<ModeName>, Query, description = "walk (default) or straight"),
+        ("level" = Option<LevelName>, Query, description = "gaps never cross a unit of this level (default township)"),
+        ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
-        ("limit" = Option<u64>, Query, description = "1..=10000, default 100"),
-        ("cell_m" = Option<u64>, Query, description = "grid cell, 50..=2000 m, default 200"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "1..=10000, default 100"),
+        ("cell_m" = Option<u64>, Query, minimum = 50, maximum = 2000, description = "grid cell, 50..=2000 m, default 200"),
     ),
     responses((status = 200, description = "Gaps", body = GapCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn gaps(
@@ -112,9 +113,9 @@ pub async fn gaps(
 /// The plan indicators of every township or community.
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "coverage",
     params(
-        ("level" = Option<String>, Query, description = "township (default) or community"),
+        ("level" = Option<LevelName>, Query, description = "township (default) or community"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
-        ("profile" = Option<String>, Query, description = "standard or elderly"),
+        ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
     ),
     responses((status = 200, description = "Indicators per unit", body = IndicatorsAnswer), ErrorResponses))]
 pub async fn indicators(

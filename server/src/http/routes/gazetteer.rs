@@ -7,6 +7,7 @@ use civmap_geo_core::gazetteer::PlaceKind;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
+use crate::http::schema::{CrsName, PlaceKindName};
 use crate::service::gazetteer::{ParsedAddressBody, PlaceCollection, Reverse, MAX_LIMIT};
 use crate::service::SharedState;
 
@@ -29,10 +30,10 @@ fn query_text(p: &Params) -> Result<&str, ApiError> {
 #[utoipa::path(get, path = "/api/v1/search", tag = "gazetteer",
     params(
         ("q" = String, Query, description = "Chinese, pinyin, initials, English, an address or a code"),
-        ("limit" = Option<u64>, Query, description = "1..=50, default 10"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 50, description = "1..=50, default 10"),
         ("lon" = Option<f64>, Query, description = "bias point"), ("lat" = Option<f64>, Query, description = "bias point"),
-        ("crs" = Option<String>, Query, description = "CRS of the bias point"),
-        ("kind" = Option<Vec<String>>, Query, description = "admin, road, facility, doorplate, landmark"),
+        ("crs" = Option<CrsName>, Query, description = "CRS of the bias point"),
+        ("kind" = Option<Vec<PlaceKindName>>, Query, description = "admin, road, facility, doorplate, landmark"),
     ),
     responses((status = 200, description = "Places, best first", body = PlaceCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn search(
@@ -60,7 +61,7 @@ pub async fn search(
 #[utoipa::path(get, path = "/api/v1/autocomplete", tag = "gazetteer",
     params(
         ("q" = String, Query, description = "what has been typed"),
-        ("limit" = Option<u64>, Query, description = "1..=50, default 10"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 50, description = "1..=50, default 10"),
     ),
     responses((status = 200, description = "Places, best first", body = PlaceCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn autocomplete(
@@ -90,8 +91,8 @@ pub async fn parse_address(
 /// The admin chain, nearest doorplate and nearest street of a point.
 #[utoipa::path(get, path = "/api/v1/reverse", tag = "gazetteer",
     params(
-        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
+        ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
     ),
     responses((status = 200, description = "Where the point is", body = Reverse), ErrorResponses))]
 pub async fn reverse(

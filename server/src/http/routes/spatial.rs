@@ -9,6 +9,7 @@ use civmap_geo_core::AdminCode;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
+use crate::http::schema::{CategoryId, LevelName, ModeName, ProfileName, CrsName};
 use crate::service::catalog::MAX_FACILITIES;
 use crate::service::geojson::{AdminCollection, FacilityCollection};
 use crate::service::spatial::{AdminAt, MAX_K, MAX_RADIUS_M};
@@ -17,7 +18,7 @@ use crate::service::SharedState;
 /// Admin units of a level, or the children of a parent.
 #[utoipa::path(get, path = "/api/v1/admin", tag = "spatial",
     params(
-        ("level" = Option<String>, Query, description = "city, district, township or community"),
+        ("level" = Option<LevelName>, Query, description = "city, district, township or community"),
         ("parent" = Option<String>, Query, description = "12-digit code of the parent unit"),
     ),
     responses((status = 200, description = "Admin units", body = AdminCollection, content_type = "application/geo+json"), ErrorResponses))]
@@ -40,8 +41,8 @@ pub async fn admin(
 #[utoipa::path(get, path = "/api/v1/facilities", tag = "spatial",
     params(
         ("bbox" = Option<String>, Query, description = "minlon,minlat,maxlon,maxlat (WGS84)"),
-        ("category" = Option<Vec<String>>, Query, description = "category ids (repeatable or comma-separated)"),
-        ("limit" = Option<u64>, Query, description = "at most this many (1..=50000, default 1000)"),
+        ("category" = Option<Vec<CategoryId>>, Query, description = "category ids (repeatable or comma-separated)"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 50000, description = "at most this many (1..=50000, default 1000)"),
     ),
     responses((status = 200, description = "Facilities", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn facilities(
@@ -59,12 +60,12 @@ pub async fn facilities(
 /// The `k` nearest facilities, in a straight line or along the walking network.
 #[utoipa::path(get, path = "/api/v1/facilities/nearest", tag = "spatial",
     params(
-        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
-        ("category" = Option<Vec<String>>, Query, description = "category ids"),
-        ("k" = Option<u64>, Query, description = "1..=100, default 10"),
-        ("mode" = Option<String>, Query, description = "straight (default) or walk"),
-        ("profile" = Option<String>, Query, description = "walk mode: standard or elderly"),
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
+        ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("category" = Option<Vec<CategoryId>>, Query, description = "category ids"),
+        ("k" = Option<u64>, Query, minimum = 1, maximum = 100, description = "1..=100, default 10"),
+        ("mode" = Option<ModeName>, Query, description = "straight (default) or walk"),
+        ("profile" = Option<ProfileName>, Query, description = "walk mode: standard or elderly"),
     ),
     responses((status = 200, description = "Facilities, nearest first", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn nearest(
@@ -94,10 +95,10 @@ pub async fn nearest(
 /// Facilities within a radius, nearest first.
 #[utoipa::path(get, path = "/api/v1/facilities/within", tag = "spatial",
     params(
-        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
-        ("radius_m" = f64, Query, description = "metres, > 0 and <= 50000"),
-        ("category" = Option<Vec<String>>, Query, description = "category ids"),
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
+        ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("radius_m" = f64, Query, exclusive_minimum = 0, maximum = 50000, description = "metres, > 0 and <= 50000"),
+        ("category" = Option<Vec<CategoryId>>, Query, description = "category ids"),
     ),
     responses((status = 200, description = "Facilities, nearest first", body = FacilityCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn within(
@@ -121,8 +122,8 @@ pub async fn within(
 /// The admin units holding a point, city first.
 #[utoipa::path(get, path = "/api/v1/admin/at", tag = "spatial",
     params(
-        ("lon" = f64, Query, description = "longitude"), ("lat" = f64, Query, description = "latitude"),
-        ("crs" = Option<String>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
+        ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
     ),
     responses((status = 200, description = "The chain", body = AdminAt), ErrorResponses))]
 pub async fn admin_at(

@@ -10,6 +10,7 @@ use civmap_tiles::{TileError, TileId, TileSet};
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
+use crate::http::schema::{CategoryId, ProfileName, TileSetName};
 use crate::http::routes::coverage::coverage_query;
 use crate::service::tiles::{MVT_CONTENT_TYPE, TILE_CACHE_CONTROL};
 use crate::service::SharedState;
@@ -116,12 +117,12 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, hit: bool) -> Response {
 /// A Mapbox Vector Tile 2.1 (`{y}` is the row followed by `.mvt`).
 #[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}", tag = "tiles",
     params(
-        ("layer" = String, Path, description = "all, admin, facilities, doorplates, coverage or gaps"),
-        ("z" = u8, Path, description = "zoom"), ("x" = u32, Path, description = "column"),
+        ("layer" = TileSetName, Path, description = "all, admin, facilities, doorplates, coverage or gaps"),
+        ("z" = u8, Path, maximum = 22, description = "zoom"), ("x" = u32, Path, description = "column"),
         ("y" = String, Path, description = "row followed by .mvt, e.g. 420.mvt"),
-        ("category" = Option<String>, Query, description = "coverage/gaps: category id"),
-        ("minutes" = Option<f64>, Query, description = "coverage/gaps: minutes"),
-        ("profile" = Option<String>, Query, description = "coverage/gaps: profile"),
+        ("category" = Option<CategoryId>, Query, description = "coverage/gaps: category id"),
+        ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "coverage/gaps: minutes"),
+        ("profile" = Option<ProfileName>, Query, description = "coverage/gaps: profile"),
         ("scenario" = Option<String>, Query, description = "coverage/gaps: scenario id"),
     ),
     responses((status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile"),
@@ -160,9 +161,9 @@ pub async fn tile(
 #[utoipa::path(get, path = "/tiles/{file}", tag = "tiles",
     params(
         ("file" = String, Path, description = "tile set followed by .json, e.g. all.json"),
-        ("category" = Option<String>, Query, description = "coverage/gaps: category id"),
-        ("minutes" = Option<f64>, Query, description = "coverage/gaps: minutes"),
-        ("profile" = Option<String>, Query, description = "coverage/gaps: profile"),
+        ("category" = Option<CategoryId>, Query, description = "coverage/gaps: category id"),
+        ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "coverage/gaps: minutes"),
+        ("profile" = Option<ProfileName>, Query, description = "coverage/gaps: profile"),
         ("scenario" = Option<String>, Query, description = "coverage/gaps: scenario id"),
     ),
     responses((status = 200, description = "TileJSON 3.0.0", body = Object), ErrorResponses))]
