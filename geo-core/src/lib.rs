@@ -1,9 +1,14 @@
 //! # civmap-geo-core
 //!
-//! The spatial core of civmap: the data model shared by every other crate
-//! ([`AdminUnit`], [`Facility`], [`Doorplate`], [`WalkNetwork`], [`Dataset`]) and the
-//! coordinate-reference maths ([`crs`]) that turn Chinese map offsets and projected
-//! coordinates into WGS84 and metres.
+//! The spatial core of civmap:
+//! - the data model shared by every other crate ([`AdminUnit`], [`Facility`],
+//!   [`Doorplate`], [`WalkNetwork`], [`Dataset`]) and its layer registry ([`Layer`]);
+//! - the coordinate-reference maths ([`crs`]) that turn Chinese map offsets and projected
+//!   coordinates into WGS84 and metres;
+//! - R-tree indexes with exact geodesic queries ([`index`]) and their live edits ([`live`]);
+//! - the place-name index ([`gazetteer`]): Chinese, pinyin, initials, English, addresses;
+//! - the walking-network coverage engine, what-if scenarios, siting and the plan's
+//!   indicators ([`coverage`]).
 //!
 //! This crate does no IO and knows nothing of files, databases or async runtimes: the
 //! `civmap-data` crate reads and writes, the `civmap` server serves. Keeping the core

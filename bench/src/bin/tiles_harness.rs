@@ -5,7 +5,8 @@
 //!
 //! Run by hand (not in CI): `cargo build --release -p civmap -p civmap-bench` then
 //! `MARTIN=/work/tools/martin/bin/martin target/release/tiles_harness [SECONDS]`.
-//! Martin is built once as ../shared/docs/TOOLING.md says.
+//! Martin is built once, outside CI: `cargo install martin@1.14.0 --locked
+//! --no-default-features --features postgres` (its default features fetch maplibre-native).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
