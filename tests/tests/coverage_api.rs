@@ -142,7 +142,12 @@ fn coverage_totals_modes_scenarios_and_the_cli_agree() {
         .expect("request")
         .bytes()
         .unwrap();
-    assert_eq!(out.stdout, http.to_vec(), "CLI CSV = HTTP CSV");
+    assert!(
+        out.stdout == http.to_vec(),
+        "CLI CSV differs from the HTTP CSV:\n{}\n---\n{}",
+        String::from_utf8_lossy(&out.stdout[..out.stdout.len().min(400)]),
+        String::from_utf8_lossy(&http[..http.len().min(400)])
+    );
     assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM first");
     let mut r = csv::Reader::from_reader(&out.stdout[3..]);
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
