@@ -33,7 +33,7 @@ export function normaliseSites(body) {
 /**
  * Asks for sites and shows them in `box` and on the map.
  * @param {{ map: maplibregl.Map, box: HTMLElement, addFacility: (lonLat: [number, number]) => void }} ctx
- * @param {{ category: string, minutes: string, scenario: string | null }} params
+ * @param {{ category: string, minutes: string, scenario: string | null, area?: string | null }} params
  */
 export async function suggestSites({ map, box, addFacility }, params) {
   box.hidden = false;
@@ -42,6 +42,7 @@ export async function suggestSites({ map, box, addFacility }, params) {
   /** @type {Record<string, unknown>} */
   const body = { category: params.category, minutes: Number(params.minutes), k: SITING_K };
   if (params.scenario) body.scenario = params.scenario;
+  if (params.area) body.area = params.area;
   let sites;
   try {
     sites = normaliseSites(await postJson('/api/v1/siting', body));

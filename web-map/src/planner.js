@@ -55,6 +55,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   const gapList = byId('gap-list', HTMLElement);
   const indicatorsBox = byId('indicators', HTMLElement);
   const rollupsBox = byId('rollups', HTMLElement);
+  const sitingArea = byId('siting-area', HTMLSelectElement);
   const resetButton = byId('whatif-reset', HTMLButtonElement);
 
   for (const c of categories) {
@@ -73,7 +74,11 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   async function loadDistrictNames() {
     try {
       const body = await getJson('/api/v1/admin?level=district');
-      for (const f of body.features) state.districtNames.set(f.properties.code, f.properties.name);
+      for (const f of body.features) {
+        state.districtNames.set(f.properties.code, f.properties.name);
+        // Siting can be limited to one district (`area`): its sites never leave it.
+        sitingArea.append(el('option', { value: f.properties.code, text: f.properties.name }));
+      }
     } catch {
       // Groups then show district codes instead of names.
     }
@@ -182,7 +187,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   });
 
   byId('suggest-sites', HTMLButtonElement).addEventListener('click', () => {
-    suggestSites({ map, box: sitingBox, addFacility: whatIf.addFacility }, params());
+    suggestSites({ map, box: sitingBox, addFacility: whatIf.addFacility }, { ...params(), area: sitingArea.value || null });
   });
 
   // Each table's download is the server's CSV export of the same query (docs/API.md).
@@ -198,6 +203,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     });
   }
 
+  sitingArea.addEventListener('change', () => clearSites(map, sitingBox));
   for (const select of [categorySelect, minutesSelect, levelSelect]) {
     select.addEventListener('change', () => {
       clearSites(map, sitingBox);

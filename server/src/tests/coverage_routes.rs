@@ -759,6 +759,40 @@ async fn openapi_lists_the_coverage_routes() {
     assert!(v["paths"]["/api/v1/facilities/nearest"]["get"]["responses"]
         .get("501")
         .is_none());
+    // the CSV exports and the new parameters are in the generated document
+    for (path, method) in [
+        ("/api/v1/coverage", "get"),
+        ("/api/v1/coverage/gaps", "get"),
+        ("/api/v1/indicators", "get"),
+        ("/api/v1/siting", "post"),
+    ] {
+        let op = &v["paths"][path][method];
+        assert!(
+            op["responses"]["200"]["content"].get("text/csv").is_some(),
+            "{path}: {}",
+            op["responses"]["200"]
+        );
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(params.contains(&"format"), "{path}: {params:?}");
+    }
+    let gaps = v["paths"]["/api/v1/coverage/gaps"]["get"]["parameters"].to_string();
+    assert!(gaps.contains("\"offset\""), "{gaps}");
+    let schemas = &v["components"]["schemas"];
+    assert!(schemas["SitingRequest"]["properties"].get("area").is_some());
+    assert!(schemas["CoverageAnswer"]["properties"]
+        .get("delta")
+        .is_some());
+    assert!(schemas["IndicatorBody"]["properties"]
+        .get("numerator")
+        .is_some());
+    assert!(schemas["SiteProperties"]["properties"]
+        .get("nearest_address")
+        .is_some());
 }
 
 #[tokio::test]

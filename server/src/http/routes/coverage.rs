@@ -136,7 +136,7 @@ pub async fn gaps(
         "{}_{}min_{}_{}",
         q.category.id(),
         q.minutes,
-        p.get("mode").unwrap_or("walk"),
+        crate::service::coverage::mode_name(q.mode),
         level.as_str()
     );
     render_as(&s, format, &answer, true, |a, c| {
@@ -144,7 +144,7 @@ pub async fn gaps(
     })
 }
 
-/// The plan indicators of every township or community.
+/// The plan indicators of every unit of a level (district and city: roll-ups).
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "coverage",
     params(
         ("level" = Option<String>, Query, description = "township (default) or community; district or city for roll-ups of the same records"),

@@ -38,7 +38,7 @@ mod query;
 mod scenario;
 
 pub use answers::*;
-pub use query::{CoverageQuery, ResultKey, MAX_MINUTES};
+pub use query::{mode_name, CoverageQuery, ResultKey, MAX_MINUTES};
 pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario, MAX_OFF_NETWORK_M};
 
 /// How long a coverage request waits for the engine before answering 503.
