@@ -459,14 +459,20 @@ const SUITES = {
     check(sites.length > 0 && sites.length <= 5, `suggested ${sites.length} sites for k=5`);
     check(sites.every((v) => v > 0), `a suggested site covers no new elderly: ${sites}`);
 
-    // CSV export of the report on screen.
+    // CSV export of the report on screen: the server's export (BOM, unit chain, parameters in the name).
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT_MS }), page.click('#export-csv')]);
     const csv = (await (await download.createReadStream()).toArray()).join('');
-    const lines = csv.replace(/^\ufeff/, '').trim().split('\n');
+    check(csv.startsWith('\ufeff'), 'the CSV starts with a UTF-8 BOM');
+    const lines = csv.replace(/^\ufeff/, '').trim().split(/\r?\n/);
     report.csv = { file: download.suggestedFilename(), lines: lines.length };
-    check(lines[0].startsWith('category,minutes,scenario,code,name,level'), `CSV header: ${lines[0]}`);
+    check(lines[0].startsWith('category,minutes,mode,profile,scenario,level,code,name,district_code,district_name'), `CSV header: ${lines[0]}`);
     check(lines.length === afterClose.units.length + 1, `CSV has ${lines.length - 1} rows for ${afterClose.units.length} units`);
-    check(lines[1].split(',')[2] === closedId, `the CSV rows do not name scenario ${closedId}: ${lines[1]}`);
+    check(lines[1].split(',')[4] === closedId, `the CSV rows do not name scenario ${closedId}: ${lines[1]}`);
+    check(download.suggestedFilename().startsWith('coverage_') && download.suggestedFilename().includes(closedId), `CSV file name ${download.suggestedFilename()}`);
+    // The city card: the plan's city figures (roll-ups) against their targets.
+    const cityCard = await page.$eval('#rollups .rollup-card', (card) => card.textContent || '').catch(() => '');
+    report.city_card = cityCard;
+    check(cityCard.includes('邻里中心') && cityCard.includes('护理型床位'), `city card: ${cityCard}`);
     await context.close();
   },
 };

@@ -1,41 +1,43 @@
-// The CSV export of the coverage report on screen: one row per unit, with the category,
-// walking time and scenario it is for, UTF-8 with a BOM so that spreadsheet programs read the
-// Chinese names right.
+// Downloads of the planner's tables as the server's own CSV exports (`format=csv` on
+// /api/v1/coverage, /coverage/gaps, /indicators and POST /siting): UTF-8 with a BOM so that
+// spreadsheet programs read the Chinese names right, every unit's district/township/community
+// chain, and the query's parameters in the file name the server gives. Why not build the CSV
+// here: the report must hold the same numbers and columns as `civmap coverage report`.
+import { HttpError } from './api.js';
 
-const COLUMNS = ['code', 'name', 'level', 'population', 'covered_population', 'elderly', 'covered_elderly', 'share_elderly'];
-
-/** One CSV field, quoted when it holds a quote, comma or line break. */
-function quote(/** @type {unknown} */ value) {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * The file name of a `Content-Disposition` header, or `fallback`.
+ * @param {string | null} disposition
+ * @param {string} fallback
+ */
+export function fileNameOf(disposition, fallback) {
+  const match = disposition && /filename="([^"]+)"/.exec(disposition);
+  return match ? match[1] : fallback;
 }
 
 /**
- * The report as CSV text (header and one line per unit, `\n`-terminated).
- * @param {import('./planner-state.js').CoverageReport} report
- * @param {import('./planner-state.js').PlannerParams} params
+ * Fetches a CSV export (GET, or POST with a JSON `body`) and saves it as a file.
+ * @param {string} url with `format=csv` already in it (or in `body`)
+ * @param {unknown} [body]
  */
-export function coverageCsv(report, params) {
-  const lines = [
-    ['category', 'minutes', 'scenario', ...COLUMNS].join(','),
-    ...report.units.map((u) => {
-      const unit = /** @type {Record<string, unknown>} */ (u);
-      return [params.category, params.minutes, params.scenario || '', ...COLUMNS.map((c) => unit[c])].map(quote).join(',');
-    }),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Downloads the report as `civmap-coverage-CATEGORY-Nmin-LEVEL[-SCENARIO].csv`.
- * @param {import('./planner-state.js').CoverageReport} report
- * @param {import('./planner-state.js').PlannerParams} params
- */
-export function downloadCoverageCsv(report, params) {
-  const blob = new Blob([`\ufeff${coverageCsv(report, params)}`], { type: 'text/csv;charset=utf-8' });
+export async function downloadCsv(url, body) {
+  /** @type {RequestInit} */
+  const init = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  const response = await fetch(url, init);
+  if (!response.ok) {
+    let apiMessage = '';
+    try {
+      const error = await response.json();
+      apiMessage = error && error.error && error.error.message ? error.error.message : '';
+    } catch {
+      // Not a JSON error body; the status says enough.
+    }
+    throw new HttpError(url, response.status, apiMessage);
+  }
+  const blob = await response.blob();
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
-  link.download = `civmap-coverage-${params.category}-${params.minutes}min-${params.level}${params.scenario ? `-${params.scenario}` : ''}.csv`;
+  link.download = fileNameOf(response.headers.get('Content-Disposition'), 'civmap.csv');
   document.body.append(link);
   link.click();
   link.remove();

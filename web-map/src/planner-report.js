@@ -164,3 +164,61 @@ export function renderIndicators(box, state) {
   box.append(select, chartBox);
   draw();
 }
+
+/** The indicators the city and district cards show, in order, with short labels. */
+const ROLLUP_INDICATORS = [
+  ['home_care_15min_share', '15分钟居家养老 Home care 15 min'],
+  ['nursing_bed_share', '护理型床位 Nursing beds'],
+  ['beds_per_1000_elderly', '每千老人床位 Beds / 1,000 elderly'],
+  ['neighbourhood_centre', '邻里中心 Neighbourhood centres'],
+  ['hub_canteen_with_delivery', '中心食堂 Hub canteens (townships)'],
+  ['meal_point', '助餐点 Meal points (communities)'],
+];
+
+/**
+ * An indicator's value as text: a share in %, a count or per-1,000 as a number, with its
+ * numerator/denominator and the 2025 target.
+ * @param {import('./planner-state.js').Indicator | undefined} i
+ */
+function rollupText(i) {
+  if (!i) return '–';
+  const value = i.unit === 'share' ? percent(i.value) : typeof i.value === 'number' ? formatCount(Math.round(i.value * 10) / 10) : '–';
+  const parts = typeof i.denominator === 'number' ? ` (${formatCount(i.numerator ?? 0)}/${formatCount(i.denominator)})` : '';
+  const target = typeof i.target_2025 === 'number' ? ` → ${i.unit === 'share' ? percent(i.target_2025) : formatCount(i.target_2025)}` : '';
+  return `${value}${parts}${target}`;
+}
+
+/**
+ * The city card (the plan's city-level figures against their targets) and one row per
+ * district, from `GET /api/v1/indicators?level=city` and `level=district`.
+ * @param {HTMLElement} box
+ * @param {IndicatorUnit[]} city
+ * @param {IndicatorUnit[]} districts
+ */
+export function renderRollups(box, city, districts) {
+  box.textContent = '';
+  const find = (/** @type {IndicatorUnit} */ u, /** @type {string} */ id) => u.indicators.find((i) => i.id === id);
+  for (const c of city) {
+    const card = el('div', { class: 'card rollup-card', 'data-code': c.code });
+    card.append(el('p', { class: 'card-title', text: `${c.name} 全市 City` }));
+    const list = el('dl', { class: 'rollup-list' });
+    for (const [id, label] of ROLLUP_INDICATORS) {
+      const i = find(c, id);
+      const pass = i && typeof i.pass === 'boolean' ? (i.pass ? ' ✓' : ' ✗') : '';
+      list.append(el('dt', { text: label }), el('dd', { 'data-id': id, text: `${rollupText(i)}${pass}` }));
+    }
+    card.append(list);
+    box.append(card);
+  }
+  if (districts.length === 0) return;
+  const table = el('table', { class: 'rollup-table', id: 'district-cards' });
+  const head = el('tr', {}, el('th', { text: '区县 District' }));
+  for (const [, label] of ROLLUP_INDICATORS.slice(0, 4)) head.append(el('th', { text: label }));
+  table.append(head);
+  for (const d of districts) {
+    const row = el('tr', { 'data-code': d.code }, el('td', { text: d.name }));
+    for (const [id] of ROLLUP_INDICATORS.slice(0, 4)) row.append(el('td', { text: rollupText(find(d, id)) }));
+    table.append(row);
+  }
+  box.append(table);
+}

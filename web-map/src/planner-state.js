@@ -17,7 +17,7 @@
 /** @typedef {{ scenario?: string | null, total: CoverageTotal, units: CoverageUnit[] }} CoverageReport */
 /**
  * @typedef {{ id?: string, name: string, unit?: string, value?: number | null, target_2022?: number | null,
- *   target_2025?: number | null, pass?: boolean | null }} Indicator
+ *   target_2025?: number | null, pass?: boolean | null, numerator?: number, denominator?: number | null }} Indicator
  */
 /** @typedef {{ code: string, name: string, level: string, indicators: Indicator[] }} IndicatorUnit */
 /** @typedef {{ category: string, minutes: string, level: string, scenario: string | null }} PlannerParams */

@@ -13,9 +13,9 @@
 import { describeError, getJson, HttpError, withQuery } from './api.js';
 import { byId, el } from './dom.js';
 import { LAYER } from './layers.js';
-import { downloadCoverageCsv } from './planner-export.js';
+import { downloadCsv } from './planner-export.js';
 import { addPlannerLayers, EMPTY, geojsonSource, paintChoropleth, showPlannerLayers } from './planner-map.js';
-import { normaliseIndicators, renderGaps, renderIndicators, renderScenario, renderSummary, unavailable } from './planner-report.js';
+import { normaliseIndicators, renderGaps, renderIndicators, renderRollups, renderScenario, renderSummary, unavailable } from './planner-report.js';
 import { clearSites, suggestSites } from './planner-siting.js';
 import { createPlannerState, scenarioIsEmpty } from './planner-state.js';
 import { wireWhatIf } from './planner-whatif.js';
@@ -54,6 +54,8 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   const sitingBox = byId('siting', HTMLElement);
   const gapList = byId('gap-list', HTMLElement);
   const indicatorsBox = byId('indicators', HTMLElement);
+  const rollupsBox = byId('rollups', HTMLElement);
+  const sitingArea = byId('siting-area', HTMLSelectElement);
   const resetButton = byId('whatif-reset', HTMLButtonElement);
 
   for (const c of categories) {
@@ -72,7 +74,11 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   async function loadDistrictNames() {
     try {
       const body = await getJson('/api/v1/admin?level=district');
-      for (const f of body.features) state.districtNames.set(f.properties.code, f.properties.name);
+      for (const f of body.features) {
+        state.districtNames.set(f.properties.code, f.properties.name);
+        // Siting can be limited to one district (`area`): its sites never leave it.
+        sitingArea.append(el('option', { value: f.properties.code, text: f.properties.name }));
+      }
     } catch {
       // Groups then show district codes instead of names.
     }
@@ -97,9 +103,12 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     // The plan's indicators are per township (the route also serves communities).
     const indicators = getJson(withQuery('/api/v1/indicators', { level: 'township', scenario: p.scenario }));
     const baseline = p.scenario ? getJson(withQuery('/api/v1/coverage', { ...p, scenario: null, mode: 'walk' })) : coverage;
-    const settled = await Promise.allSettled([coverage, area, gaps, indicators, baseline]);
+    // District and city cards: roll-ups of the same records as the township rows.
+    const city = getJson(withQuery('/api/v1/indicators', { level: 'city', scenario: p.scenario }));
+    const districts = getJson(withQuery('/api/v1/indicators', { level: 'district', scenario: p.scenario }));
+    const settled = await Promise.allSettled([coverage, area, gaps, indicators, baseline, city, districts]);
     if (mine !== state.refreshing) return;
-    const [c, a, g, ind, base] = settled;
+    const [c, a, g, ind, base, cityInd, districtInd] = settled;
     summaryBox.removeAttribute('aria-busy');
     // 503 while the server builds its walking network on start-up: say so and ask again.
     if (c.status === 'rejected' && c.reason instanceof HttpError && c.reason.status === 503) {
@@ -142,6 +151,12 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
       indicatorsBox.textContent = '';
       indicatorsBox.append(unavailable('指标 Indicators', ind.reason));
     }
+    if (cityInd.status === 'fulfilled' && districtInd.status === 'fulfilled') {
+      renderRollups(rollupsBox, normaliseIndicators(cityInd.value), normaliseIndicators(districtInd.value));
+    } else {
+      rollupsBox.textContent = '';
+      rollupsBox.append(unavailable('汇总 Roll-ups', cityInd.status === 'rejected' ? cityInd.reason : districtInd.status === 'rejected' ? districtInd.reason : null));
+    }
     showScenario();
     // The baseline is the coverage request itself when there is no scenario: count it once.
     const failed = settled.slice(0, 4).filter((s) => s.status === 'rejected').length;
@@ -172,17 +187,23 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   });
 
   byId('suggest-sites', HTMLButtonElement).addEventListener('click', () => {
-    suggestSites({ map, box: sitingBox, addFacility: whatIf.addFacility }, params());
+    suggestSites({ map, box: sitingBox, addFacility: whatIf.addFacility }, { ...params(), area: sitingArea.value || null });
   });
 
-  byId('export-csv', HTMLButtonElement).addEventListener('click', () => {
-    if (!state.report) {
-      setStatus('无报告可导出 No report to export', true);
-      return;
-    }
-    downloadCoverageCsv(state.report, params());
-  });
+  // Each table's download is the server's CSV export of the same query (docs/API.md).
+  /** @type {[string, () => string][]} */
+  const exports = [
+    ['export-csv', () => withQuery('/api/v1/coverage', { ...params(), mode: 'walk', format: 'csv' })],
+    ['export-gaps-csv', () => withQuery('/api/v1/coverage/gaps', { ...params(), limit: 10000, format: 'csv' })],
+    ['export-indicators-csv', () => withQuery('/api/v1/indicators', { level: 'township', scenario: params().scenario, format: 'csv' })],
+  ];
+  for (const [id, url] of exports) {
+    byId(id, HTMLButtonElement).addEventListener('click', () => {
+      downloadCsv(url()).catch((error) => setStatus(`导出失败 Export failed: ${describeError(error)}`, true));
+    });
+  }
 
+  sitingArea.addEventListener('change', () => clearSites(map, sitingBox));
   for (const select of [categorySelect, minutesSelect, levelSelect]) {
     select.addEventListener('change', () => {
       clearSites(map, sitingBox);

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::dataset::{load, runtime};
 use super::{progress, CityArgs};
+use crate::service::coverage::export::{coverage_csv, CsvFile};
 use crate::service::coverage::{CoverageAnswer, CoverageQuery, CoverageService};
 use crate::service::geojson::AdminFeature;
 use crate::service::{DataService, StoreKind};
@@ -62,19 +63,6 @@ pub struct ReportArgs {
     city: CityArgs,
 }
 
-/// The CSV columns, in order.
-const COLUMNS: [&str; 9] = [
-    "code",
-    "name",
-    "level",
-    "population",
-    "covered_population",
-    "elderly",
-    "covered_elderly",
-    "share_elderly",
-    "share_population",
-];
-
 /// Computes the report through the coverage service and writes it to stdout.
 pub fn report(a: ReportArgs) -> anyhow::Result<()> {
     let bar = progress::spinner();
@@ -107,30 +95,21 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {
-        ReportFormat::Csv => write_csv(&mut out, &answer)?,
+        ReportFormat::Csv => write_csv(&mut out, &answer, &data)?,
         ReportFormat::Geojson => write_geojson(&mut out, &answer, &data, a.level)?,
     }
     out.flush()?;
     Ok(())
 }
 
-fn write_csv(out: &mut impl Write, answer: &CoverageAnswer) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS)?;
-    for u in &answer.units {
-        w.write_record([
-            u.code.clone(),
-            u.name.clone(),
-            u.level.clone(),
-            u.population.to_string(),
-            u.covered_population.to_string(),
-            u.elderly.to_string(),
-            u.covered_elderly.to_string(),
-            u.share_elderly.to_string(),
-            u.share_population.to_string(),
-        ])?;
-    }
-    w.flush()?;
+/// The same file as `GET /api/v1/coverage?format=csv`: BOM, unit chain columns.
+fn write_csv(
+    out: &mut impl Write,
+    answer: &CoverageAnswer,
+    data: &DataService,
+) -> anyhow::Result<()> {
+    let file = CsvFile::of(answer, &data.read().data.data().admin, coverage_csv)?;
+    out.write_all(&file.bytes)?;
     Ok(())
 }
 

@@ -43,7 +43,8 @@ use crate::service::SharedState;
         schema::ProfileName,
         schema::PlaceKindName,
         schema::TileSetName,
-        schema::CrsName
+        schema::CrsName,
+        schema::FormatName
     )),
     tags(
         (name = "service", description = "Health, layers, categories"),

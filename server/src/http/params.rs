@@ -258,6 +258,34 @@ impl Params {
     }
 }
 
+/// How an answer is rendered: JSON (or GeoJSON) or a CSV export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The typed answer as JSON or GeoJSON (the default).
+    Json,
+    /// UTF-8 CSV with a BOM (`text/csv`).
+    Csv,
+}
+
+/// `format=json|csv` (default json), naming `param` when unknown.
+pub fn format_named(v: Option<&str>, param: &str) -> Result<Format, ApiError> {
+    match v.map(str::trim).unwrap_or("json") {
+        "json" | "geojson" => Ok(Format::Json),
+        "csv" => Ok(Format::Csv),
+        other => Err(ApiError::bad(
+            param,
+            format!("expected json or csv, got {other:?}"),
+        )),
+    }
+}
+
+impl Params {
+    /// `format=json|csv`, default json.
+    pub fn format(&self) -> Result<Format, ApiError> {
+        format_named(self.get("format"), "format")
+    }
+}
+
 /// A time limit in (0, 120] minutes.
 pub fn check_minutes(m: f64) -> Result<f64, ApiError> {
     use crate::service::coverage::MAX_MINUTES;

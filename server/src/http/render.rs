@@ -17,6 +17,22 @@ pub const JSON: &str = "application/json";
 /// `application/geo+json`.
 pub const GEOJSON: &str = "application/geo+json";
 
+/// `text/csv; charset=utf-8`.
+pub const CSV: &str = "text/csv; charset=utf-8";
+
+/// A CSV export, as an attachment named with the query's parameters.
+pub fn csv(file: crate::service::coverage::export::CsvFile) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", file.filename);
+    (
+        [
+            (header::CONTENT_TYPE, CSV.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}
+
 /// Bytes already serialised, with a media type.
 pub fn bytes(content_type: &'static str, body: impl Into<Body>) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body.into()).into_response()

@@ -38,12 +38,18 @@ macro_rules! value_set {
 value_set!(
     CategoryId,
     "A facility category id.",
-    FacilityCategory::ids().into_iter().map(str::to_owned).collect()
+    FacilityCategory::ids()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 );
 value_set!(
     LevelName,
     "An administrative level.",
-    AdminLevel::ALL.iter().map(|l| l.as_str().to_owned()).collect()
+    AdminLevel::ALL
+        .iter()
+        .map(|l| l.as_str().to_owned())
+        .collect()
 );
 value_set!(
     ModeName,
@@ -73,5 +79,12 @@ value_set!(
 value_set!(
     CrsName,
     "CRS of lon/lat.",
-    ["wgs84", "cgcs2000", "gcj02", "bd09"].map(str::to_owned).to_vec()
+    ["wgs84", "cgcs2000", "gcj02", "bd09"]
+        .map(str::to_owned)
+        .to_vec()
+);
+value_set!(
+    FormatName,
+    "`json` (default) or `csv` (UTF-8 with BOM).",
+    vec!["json".into(), "csv".into()]
 );

@@ -99,6 +99,7 @@ impl From<CoverageError> for ServiceError {
             CoverageError::BadCellSize { .. } => "cell_m",
             CoverageError::CoordinateOutOfRange { param, .. } => param,
             CoverageError::UnknownSource { .. } => "scenario",
+            CoverageError::UnknownArea { .. } => "area",
             CoverageError::EmptyNetwork => return Self::out_of_range("category", e.to_string()),
             _ => "query",
         };

@@ -31,6 +31,18 @@ pub struct ChainLink {
     pub synthetic: bool,
 }
 
+impl ChainLink {
+    /// The link of one admin unit.
+    pub fn of(u: &civmap_geo_core::AdminUnit) -> Self {
+        Self {
+            code: u.code.as_str().to_owned(),
+            name: u.name.clone(),
+            level: u.level.as_str().to_owned(),
+            synthetic: u.synthetic,
+        }
+    }
+}
+
 /// `GET /api/v1/admin/at`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AdminAt {

@@ -735,8 +735,11 @@ async fn indicators_follow_the_facilities_and_scenarios() {
         true
     );
     assert_eq!(indicator(&c2, "330102001001", "meal_point")["pass"], false);
-    let (s, _) = get("/api/v1/indicators?level=district").await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = get("/api/v1/indicators?level=district").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["units"][0]["code"], "330102000000");
+    let (s, v) = get("/api/v1/indicators?level=planet").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
 }
 
 #[tokio::test]
@@ -756,6 +759,40 @@ async fn openapi_lists_the_coverage_routes() {
     assert!(v["paths"]["/api/v1/facilities/nearest"]["get"]["responses"]
         .get("501")
         .is_none());
+    // the CSV exports and the new parameters are in the generated document
+    for (path, method) in [
+        ("/api/v1/coverage", "get"),
+        ("/api/v1/coverage/gaps", "get"),
+        ("/api/v1/indicators", "get"),
+        ("/api/v1/siting", "post"),
+    ] {
+        let op = &v["paths"][path][method];
+        assert!(
+            op["responses"]["200"]["content"].get("text/csv").is_some(),
+            "{path}: {}",
+            op["responses"]["200"]
+        );
+        let params: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert!(params.contains(&"format"), "{path}: {params:?}");
+    }
+    let gaps = v["paths"]["/api/v1/coverage/gaps"]["get"]["parameters"].to_string();
+    assert!(gaps.contains("\"offset\""), "{gaps}");
+    let schemas = &v["components"]["schemas"];
+    assert!(schemas["SitingRequest"]["properties"].get("area").is_some());
+    assert!(schemas["CoverageAnswer"]["properties"]
+        .get("delta")
+        .is_some());
+    assert!(schemas["IndicatorBody"]["properties"]
+        .get("numerator")
+        .is_some());
+    assert!(schemas["SiteProperties"]["properties"]
+        .get("nearest_address")
+        .is_some());
 }
 
 #[tokio::test]
@@ -804,4 +841,404 @@ async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
         fewer["covered_elderly"].as_u64() < more["covered_elderly"].as_u64(),
         "{fewer} vs {more}"
     );
+}
+
+/// Status, headers and raw body bytes.
+async fn raw(req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let resp = crate::http::router(state()).oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+/// A CSV export: checks the media type, the file name, the BOM; the parsed table.
+fn parse_csv(
+    status: StatusCode,
+    h: &axum::http::HeaderMap,
+    body: &[u8],
+    name_has: &[&str],
+) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(body));
+    assert_eq!(h[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let cd = h[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(cd.starts_with("attachment; filename=\""), "{cd}");
+    for n in name_has {
+        assert!(cd.contains(n), "{cd} lacks {n}");
+    }
+    assert_eq!(&body[..3], b"\xEF\xBB\xBF", "UTF-8 BOM first");
+    assert_ne!(body[3], 0xEF, "one BOM only");
+    let mut r = csv::Reader::from_reader(&body[3..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            assert_eq!(rec.len(), header.len());
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn csv_exports_carry_a_bom_the_unit_chain_and_parse_back() {
+    // coverage per community: the same numbers as the JSON, names in Chinese intact
+    let q = "/api/v1/coverage?category=elder_canteen&minutes=5&level=community";
+    let (_, json) = get(q).await;
+    let (s, h, b) = raw(Request::get(format!("{q}&format=csv"))
+        .body(Body::empty())
+        .unwrap())
+    .await;
+    let (header, rows) = parse_csv(
+        s,
+        &h,
+        &b,
+        &["coverage_elder_canteen_5min_walk_standard_community"],
+    );
+    for k in [
+        "district_code",
+        "district_name",
+        "township_code",
+        "township_name",
+        "community_code",
+        "community_name",
+        "covered_elderly",
+    ] {
+        assert!(header.iter().any(|x| x == k), "{k} in {header:?}");
+    }
+    let units = json["units"].as_array().unwrap();
+    assert_eq!(rows.len(), units.len());
+    for (row, u) in rows.iter().zip(units) {
+        assert_eq!(row["community_code"], u["code"].as_str().unwrap());
+        assert_eq!(row["community_name"], u["name"].as_str().unwrap());
+        assert_eq!(row["district_name"], "上城区");
+        assert_eq!(row["township_name"], "测试街道");
+        assert_eq!(row["covered_elderly"], u["covered_elderly"].to_string());
+        assert_eq!(row["population"], u["population"].to_string());
+    }
+    assert!(rows.iter().any(|r| r["name"] == "西社区"));
+
+    // gaps: one row per gap of the page, ranks as in the JSON
+    let q = "/api/v1/coverage/gaps?category=elder_canteen&minutes=3&level=community&limit=5";
+    let (_, gj) = get(q).await;
+    let (s, h, b) = raw(Request::get(format!("{q}&format=csv"))
+        .body(Body::empty())
+        .unwrap())
+    .await;
+    let (_, rows) = parse_csv(s, &h, &b, &["gaps_elder_canteen_3min", "_offset0_"]);
+    let f = gj["features"].as_array().unwrap();
+    assert_eq!(rows.len(), f.len());
+    for (row, g) in rows.iter().zip(f) {
+        assert_eq!(row["rank"], g["properties"]["rank"].to_string());
+        assert_eq!(row["elderly"], g["properties"]["elderly"].to_string());
+        assert_eq!(
+            row["community_code"],
+            g["properties"]["admin"]["code"].as_str().unwrap()
+        );
+        assert_eq!(row["township_code"], "330102001000");
+    }
+
+    // indicators: one row per unit and indicator, with numerator and denominator
+    let (_, ij) = get("/api/v1/indicators?level=township").await;
+    let (s, h, b) = raw(Request::get("/api/v1/indicators?level=township&format=csv")
+        .body(Body::empty())
+        .unwrap())
+    .await;
+    let (_, rows) = parse_csv(s, &h, &b, &["indicators_township_standard"]);
+    let n: usize = ij["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["indicators"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(rows.len(), n);
+    let nursing = rows
+        .iter()
+        .find(|r| r["indicator"] == "nursing_bed_share")
+        .unwrap();
+    assert_eq!(
+        (
+            nursing["numerator"].as_str(),
+            nursing["denominator"].as_str()
+        ),
+        ("70", "100")
+    );
+    assert_eq!(
+        nursing["indicator_name"],
+        indicator(&ij, "330102001000", "nursing_bed_share")["name_zh"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(nursing["district_name"], "上城区");
+
+    // siting: format as a query parameter on the POST, or in the body
+    let body = json!({"category": "elder_canteen", "minutes": 4, "k": 2}).to_string();
+    let (_, sj) = post("/api/v1/siting", body.clone()).await;
+    for (uri, body) in [
+        ("/api/v1/siting?format=csv", body.clone()),
+        (
+            "/api/v1/siting",
+            json!({"category": "elder_canteen", "minutes": 4, "k": 2, "format": "csv"}).to_string(),
+        ),
+    ] {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let (s, h, b) = raw(req).await;
+        let (_, rows) = parse_csv(s, &h, &b, &["siting_elder_canteen_4min_k2"]);
+        assert_eq!(rows.len(), 2);
+        for (row, f) in rows.iter().zip(sj["features"].as_array().unwrap()) {
+            let p = &f["properties"];
+            assert_eq!(
+                row["newly_covered_elderly"],
+                p["newly_covered_elderly"].to_string()
+            );
+            assert_eq!(
+                row["nearest_address"],
+                p["nearest_address"].as_str().unwrap()
+            );
+            assert!(row["nearest_address"].starts_with("测试路"), "{row:?}");
+            assert_eq!(
+                row["community_code"],
+                p["community"]["code"].as_str().unwrap()
+            );
+        }
+    }
+    let (s, v) = get("/api/v1/indicators?format=xlsx").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["error"]["param"], "format");
+}
+
+fn sum_of(units: &[Value], key: &str) -> u64 {
+    units.iter().map(|u| u[key].as_u64().unwrap()).sum()
+}
+
+#[tokio::test]
+async fn coverage_and_indicator_rollups_equal_the_sum_of_their_parts() {
+    let q = "/api/v1/coverage?category=home_care_centre&minutes=15";
+    let mut by_level = HashMap::new();
+    for level in ["community", "township", "district", "city"] {
+        let (s, v) = get(&format!("{q}&level={level}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        by_level.insert(level, v["units"].as_array().unwrap().clone());
+    }
+    for key in [
+        "population",
+        "covered_population",
+        "elderly",
+        "covered_elderly",
+    ] {
+        let c = sum_of(&by_level["community"], key);
+        assert!(c > 0, "{key}");
+        assert_eq!(sum_of(&by_level["township"], key), c, "{key}");
+        assert_eq!(sum_of(&by_level["district"], key), c, "{key}");
+        assert_eq!(sum_of(&by_level["city"], key), c, "{key}");
+    }
+    // indicators: the district's numerators and denominators are the townships' sums
+    let (_, t) = get("/api/v1/indicators?level=township").await;
+    let (_, d) = get("/api/v1/indicators?level=district").await;
+    let (_, c) = get("/api/v1/indicators?level=city").await;
+    let (_, comm) = get("/api/v1/indicators?level=community").await;
+    let parts = |v: &Value, code: &str, id: &str| {
+        let i = indicator(v, code, id);
+        (i["numerator"].as_u64().unwrap(), i["denominator"].as_u64())
+    };
+    let (town, dist, city) = ("330102001000", "330102000000", "330100000000");
+    for id in [
+        "home_care_15min_share",
+        "home_care_20min_share",
+        "nursing_bed_share",
+        "beds_per_1000_elderly",
+        "meal_point",
+    ] {
+        assert_eq!(parts(&d, dist, id), parts(&t, town, id), "{id}");
+        assert_eq!(parts(&c, city, id), parts(&d, dist, id), "{id}");
+        let i = indicator(&c, city, id);
+        let (n, den) = parts(&c, city, id);
+        let scale = if i["unit"] == "per_1000" { 1000.0 } else { 1.0 };
+        assert_eq!(
+            i["value"].as_f64().unwrap(),
+            n as f64 * scale / den.unwrap() as f64,
+            "{id}"
+        );
+    }
+    // the home-care share's parts are the coverage answer's elderly figures
+    let hc = parts(&c, city, "home_care_15min_share");
+    assert_eq!(
+        hc,
+        (
+            sum_of(&by_level["community"], "covered_elderly"),
+            Some(sum_of(&by_level["community"], "elderly"))
+        )
+    );
+    // meal points: communities with one over communities
+    let with_meal = ["330102001001", "330102001002"]
+        .iter()
+        .filter(|k| indicator(&comm, k, "meal_point")["value"].as_f64().unwrap() >= 1.0)
+        .count() as u64;
+    assert_eq!(parts(&c, city, "meal_point"), (with_meal, Some(2)));
+    let nc = indicator(&c, city, "neighbourhood_centre");
+    assert_eq!(
+        (nc["numerator"].as_u64(), nc["target_2025"].as_f64()),
+        (Some(0), Some(300.0))
+    );
+    assert_eq!(indicator(&c, city, "nursing_bed_share")["target_2025"], 0.6);
+}
+
+#[tokio::test]
+async fn siting_within_an_area_never_leaves_it() {
+    let west = "330102001001";
+    let (s, v) = post(
+        "/api/v1/siting",
+        json!({"category": "elder_canteen", "minutes": 3, "k": 4, "area": west}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["area"], west);
+    let f = v["features"].as_array().unwrap();
+    assert!(!f.is_empty());
+    let xm = LON0 + DLON * 5.5;
+    for site in f {
+        let p = &site["properties"];
+        assert!(p["lon"].as_f64().unwrap() < xm, "{p}");
+        assert_eq!(p["community"]["code"], west, "{p}");
+        assert_eq!(p["township"]["code"], "330102001000");
+        assert_eq!(p["district"]["name"], "上城区");
+        assert!(p["nearest_doorplate_m"].as_f64().unwrap() < 80.0, "{p}");
+        assert!(p["nearest_address"].as_str().unwrap().starts_with("测试路"));
+    }
+    // the area's own figures: before + newly covered = after, all within the community
+    let (_, c) = get("/api/v1/coverage?category=elder_canteen&minutes=3&level=community").await;
+    let row = c["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == west)
+        .unwrap()
+        .clone();
+    assert_eq!(v["covered_elderly_before"], row["covered_elderly"]);
+    assert_eq!(v["elderly"], row["elderly"]);
+    let (s, v) = post(
+        "/api/v1/siting",
+        json!({"category": "elder_canteen", "k": 2, "area": "330102009999"}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["param"], "area");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("330102009999"));
+    let (s, v) = post(
+        "/api/v1/siting",
+        json!({"category": "elder_canteen", "k": 2, "area": "west"}).to_string(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["param"], "area");
+}
+
+#[tokio::test]
+async fn a_scenario_answer_carries_its_delta_against_the_base() {
+    let q = "/api/v1/coverage?category=elder_canteen&minutes=4&level=community";
+    let (_, base) = get(q).await;
+    assert!(base["delta"].is_null());
+    assert!(base["units"][0]["covered_elderly_delta"].is_null());
+    let (x, y) = node_xy(9, 9);
+    let (_, sc) = post(
+        "/api/v1/scenarios",
+        json!({"add": [{"category": "elder_canteen", "lon": x, "lat": y}]}).to_string(),
+    )
+    .await;
+    let (_, with) = get(&format!("{q}&scenario={}", sc["id"].as_str().unwrap())).await;
+    let d = &with["delta"];
+    let gain = with["total"]["covered_elderly"].as_i64().unwrap()
+        - base["total"]["covered_elderly"].as_i64().unwrap();
+    assert!(gain > 0);
+    assert_eq!(d["covered_elderly"], gain);
+    assert_eq!(d["base_covered_elderly"], base["total"]["covered_elderly"]);
+    let mut per_unit = 0;
+    for (u, b) in with["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(base["units"].as_array().unwrap())
+    {
+        assert_eq!(u["code"], b["code"]);
+        let du = u["covered_elderly"].as_i64().unwrap() - b["covered_elderly"].as_i64().unwrap();
+        assert_eq!(u["covered_elderly_delta"], du);
+        per_unit += du;
+    }
+    assert_eq!(per_unit, gain);
+}
+
+#[tokio::test]
+async fn facilities_placed_outside_the_city_or_off_the_network_are_refused() {
+    let cases = [
+        (
+            json!({"add": [{"category": "elder_canteen", "lon": 0.0, "lat": 0.0}]}),
+            "add[0].lon",
+            "outside every admin unit",
+        ),
+        (
+            json!({"move": [{"id": "c1", "lon": 0.0, "lat": 0.0}]}),
+            "move[0].lon",
+            "outside every admin unit",
+        ),
+        (
+            json!({"add": [{"category": "elder_canteen", "lon": node_xy(1, 1).0, "lat": node_xy(1, 1).1},
+                        {"category": "elder_canteen", "lon": 121.0, "lat": 30.2}]}),
+            "add[1].lon",
+            "outside every admin unit",
+        ),
+    ];
+    for (body, param, needle) in cases {
+        let (s, v) = post("/api/v1/scenarios", body.to_string()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["param"], param, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(needle),
+            "{v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn gap_pages_are_disjoint_and_together_the_first_n() {
+    let q = "/api/v1/coverage/gaps?category=elder_canteen&minutes=3&level=community&cell_m=50";
+    let (_, all) = get(&format!("{q}&limit=10000")).await;
+    let total = all["numberMatched"].as_u64().unwrap() as usize;
+    assert!(total >= 4, "{total} gaps");
+    let n = total.min(9);
+    let page = 2;
+    let mut ranks = Vec::new();
+    let mut offset = 0;
+    while offset < n {
+        let (s, v) = get(&format!(
+            "{q}&offset={offset}&limit={}",
+            page.min(n - offset)
+        ))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["numberMatched"].as_u64().unwrap() as usize, total);
+        assert_eq!(v["offset"].as_u64().unwrap() as usize, offset);
+        for f in v["features"].as_array().unwrap() {
+            ranks.push(f["properties"]["rank"].as_u64().unwrap());
+            let i = f["properties"]["rank"].as_u64().unwrap() as usize - 1;
+            assert_eq!(f, &all["features"][i]);
+        }
+        offset += page;
+    }
+    assert_eq!(
+        ranks,
+        (1..=n as u64).collect::<Vec<_>>(),
+        "disjoint, in order, the first {n}"
+    );
+    let (_, past) = get(&format!("{q}&offset={total}")).await;
+    assert_eq!(past["numberReturned"], 0);
 }

@@ -638,3 +638,186 @@ async fn a_single_valued_parameter_given_twice_is_a_400() {
         get("/api/v1/facilities?category=elder_canteen&category=children_home&limit=1").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// GET, retrying while the coverage engine warms up (503).
+async fn get_ready(uri: &str) -> (StatusCode, Value) {
+    for _ in 0..12 {
+        let (s, v) = get(uri).await;
+        if s != StatusCode::SERVICE_UNAVAILABLE {
+            return (s, v);
+        }
+    }
+    get(uri).await
+}
+
+/// Issue 18 on the real city: each district's coverage and indicator figures are the sums
+/// of its townships', and the city's the sums of its districts' (over HTTP).
+#[tokio::test]
+async fn district_and_city_rollups_equal_the_sum_of_their_parts_over_http() {
+    use std::collections::HashMap;
+    let district_of = |code: &str| format!("{}000000", &code[..6]);
+    // coverage: townships → districts → city
+    let q = "/api/v1/coverage?category=home_care_centre&minutes=15";
+    let units = |v: &Value| v["units"].as_array().unwrap().clone();
+    let (s, t) = get_ready(&format!("{q}&level=township")).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    let (_, d) = get_ready(&format!("{q}&level=district")).await;
+    let (_, c) = get_ready(&format!("{q}&level=city")).await;
+    let (t, d, c) = (units(&t), units(&d), units(&c));
+    assert_eq!((d.len(), c.len()), (13, 1));
+    for key in [
+        "population",
+        "covered_population",
+        "elderly",
+        "covered_elderly",
+    ] {
+        let mut sums: HashMap<String, u64> = HashMap::new();
+        for u in &t {
+            *sums
+                .entry(district_of(u["code"].as_str().unwrap()))
+                .or_default() += u[key].as_u64().unwrap();
+        }
+        for u in &d {
+            assert_eq!(
+                sums[u["code"].as_str().unwrap()],
+                u[key].as_u64().unwrap(),
+                "{key} {u}"
+            );
+        }
+        let all: u64 = d.iter().map(|u| u[key].as_u64().unwrap()).sum();
+        assert_eq!(c[0][key].as_u64().unwrap(), all, "{key}");
+    }
+    // indicators: numerators and denominators of the additive shares
+    let ind = |level: &'static str| async move {
+        let (s, v) = get_ready(&format!("/api/v1/indicators?level={level}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["units"].as_array().unwrap().clone()
+    };
+    let (ti, di, ci) = (
+        ind("township").await,
+        ind("district").await,
+        ind("city").await,
+    );
+    let parts = |u: &Value, id: &str| {
+        let i = u["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {u}"))
+            .clone();
+        (
+            i["numerator"].as_u64().unwrap(),
+            i["denominator"].as_u64().unwrap_or(0),
+        )
+    };
+    for id in [
+        "home_care_15min_share",
+        "home_care_20min_share",
+        "nursing_bed_share",
+        "beds_per_1000_elderly",
+        "meal_point",
+    ] {
+        let mut sums: HashMap<String, (u64, u64)> = HashMap::new();
+        for u in &ti {
+            let (n, den) = parts(u, id);
+            let e = sums
+                .entry(district_of(u["code"].as_str().unwrap()))
+                .or_default();
+            e.0 += n;
+            e.1 += den;
+        }
+        let mut city = (0, 0);
+        for u in &di {
+            let p = parts(u, id);
+            assert_eq!(sums[u["code"].as_str().unwrap()], p, "{id} {}", u["name"]);
+            city = (city.0 + p.0, city.1 + p.1);
+        }
+        assert_eq!(parts(&ci[0], id), city, "{id}");
+    }
+    // the home-care share's parts are the coverage answer's elderly
+    assert_eq!(
+        parts(&ci[0], "home_care_15min_share"),
+        (
+            c[0]["covered_elderly"].as_u64().unwrap(),
+            c[0]["elderly"].as_u64().unwrap()
+        )
+    );
+    // the city's neighbourhood centres against the plan's 300
+    let nc = ci[0]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "neighbourhood_centre")
+        .unwrap();
+    assert_eq!(nc["target_2025"], 300.0);
+    assert!(nc["numerator"].as_u64().unwrap() > 0);
+}
+
+/// A what-if facility farther than 2 km from the walking network (here: a point of the
+/// city found by search, e.g. out in Qiandao Lake) is refused naming the field; one a few
+/// metres from a street is accepted.
+#[tokio::test]
+async fn a_facility_far_from_the_walking_network_is_refused() {
+    use crate::service::coverage::MAX_OFF_NETWORK_M;
+    let s = state();
+    let mut tries = 0;
+    let snap = loop {
+        match s.coverage.engine().await {
+            Ok(e) => break e,
+            Err(e) if tries == 12 => panic!("{e}"),
+            Err(_) => tries += 1,
+        }
+    };
+    let far = {
+        let live = s.data.read();
+        let index = live.data.index();
+        let mut found = None;
+        'search: for i in 0..240 {
+            for j in 0..140 {
+                let (lon, lat) = (118.3 + 0.01 * i as f64, 29.2 + 0.01 * j as f64);
+                if index.admin_chain(lon, lat).unwrap_or_default().is_empty() {
+                    continue;
+                }
+                let off = snap.engine.snapper().snap(lon, lat).unwrap().offset_m;
+                if off > MAX_OFF_NETWORK_M + 500.0 {
+                    found = Some((lon, lat));
+                    break 'search;
+                }
+            }
+        }
+        found.expect("a point of the city more than 2.5 km from any street")
+    };
+    let post = |body: String| async move {
+        let resp = crate::http::router(state())
+            .oneshot(
+                Request::post("/api/v1/scenarios")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    };
+    let (st, v) = post(
+        serde_json::json!({"add": [{"category": "elder_canteen", "lon": far.0, "lat": far.1}]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_error(&v, "add[0].lon", "from the walking network");
+    // next to a doorplate (which stands on the network's edge): accepted
+    let d = s.data.read().data.data().doorplates[0].location;
+    let (st, v) = post(
+        serde_json::json!({"add": [{"category": "elder_canteen", "lon": d.x(), "lat": d.y()}]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+}

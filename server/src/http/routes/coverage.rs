@@ -6,13 +6,15 @@ use axum::response::Response;
 use civmap_geo_core::coverage::CoverageMode;
 
 use crate::http::error::{ApiError, ErrorResponses};
-use crate::http::params::{check_minutes, profile_named, Params};
+use crate::http::params::{check_minutes, format_named, profile_named, Format, Params};
 use crate::http::render;
-use crate::http::schema::{CategoryId, LevelName, ModeName, ProfileName};
+use crate::http::schema::{CategoryId, FormatName, LevelName, ModeName, ProfileName};
+use crate::service::coverage::export::{self, Chains, CsvFile};
 use crate::service::coverage::{
     AreaCollection, CoverageAnswer, CoverageQuery, GapCollection, IndicatorsAnswer, SitingAnswer,
     SitingRequest,
 };
+use crate::service::ServiceError;
 use crate::service::{AppState, SharedState};
 
 /// The parameters every coverage route takes (scenario looked up: 404 when unknown).
@@ -29,6 +31,24 @@ pub fn coverage_query(s: &AppState, p: &Params) -> Result<CoverageQuery, ApiErro
     })
 }
 
+/// Renders an answer as JSON (`json`: plain or GeoJSON) or as its CSV export.
+fn render_as<T: serde::Serialize>(
+    s: &AppState,
+    format: Format,
+    answer: &T,
+    geojson: bool,
+    to_csv: impl FnOnce(&T, &Chains<'_>) -> Result<CsvFile, ServiceError>,
+) -> Result<Response, ApiError> {
+    match format {
+        Format::Csv => {
+            let file = CsvFile::of(answer, &s.data.read().data.data().admin, to_csv)?;
+            Ok(render::csv(file))
+        }
+        Format::Json if geojson => render::geojson(answer),
+        Format::Json => render::json(answer),
+    }
+}
+
 /// Who lives within `minutes` of a category, per unit.
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "coverage",
     params(
@@ -37,19 +57,22 @@ pub fn coverage_query(s: &AppState, p: &Params) -> Result<CoverageQuery, ApiErro
         ("mode" = Option<ModeName>, Query, description = "walk (default) or straight"),
         ("level" = Option<LevelName>, Query, description = "city, district, township (default) or community"),
         ("profile" = Option<ProfileName>, Query, description = "standard (1.0 m/s) or elderly (0.8 m/s)"),
-        ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
+        ("scenario" = Option<String>, Query, description = "a what-if scenario id; the answer then carries its delta against the base"),
+        ("format" = Option<FormatName>, Query, description = "json (default) or csv (UTF-8 with BOM, unit chain columns, parameters in the file name)"),
     ),
-    responses((status = 200, description = "Coverage per unit", body = CoverageAnswer), ErrorResponses))]
+    responses((status = 200, description = "Coverage per unit", content((CoverageAnswer = "application/json"), (String = "text/csv"))), ErrorResponses))]
 pub async fn coverage(
     State(s): State<SharedState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
-        "category", "minutes", "mode", "level", "profile", "scenario",
+        "category", "minutes", "mode", "level", "profile", "scenario", "format",
     ])?;
     let q = coverage_query(&s, &p)?;
-    render::json(&s.coverage.coverage(&q, p.level_or_township()?).await?)
+    let format = p.format()?;
+    let answer = s.coverage.coverage(&q, p.level_or_township()?).await?;
+    render_as(&s, format, &answer, false, export::coverage_csv)
 }
 
 /// Service-area polygons of a category (walking).
@@ -88,58 +111,83 @@ pub async fn area(
         ("level" = Option<LevelName>, Query, description = "gaps never cross a unit of this level (default township)"),
         ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
+        ("offset" = Option<u64>, Query, description = "gaps to skip (paging), default 0; numberMatched is the total"),
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "1..=10000, default 100"),
         ("cell_m" = Option<u64>, Query, minimum = 50, maximum = 2000, description = "grid cell, 50..=2000 m, default 200"),
+        ("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv (one row per gap of the page, centroid instead of outline)"),
     ),
-    responses((status = 200, description = "Gaps", body = GapCollection, content_type = "application/geo+json"), ErrorResponses))]
+    responses((status = 200, description = "Gaps", content((GapCollection = "application/geo+json"), (String = "text/csv"))), ErrorResponses))]
 pub async fn gaps(
     State(s): State<SharedState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
-        "category", "minutes", "mode", "level", "profile", "scenario", "limit", "cell_m",
+        "category", "minutes", "mode", "level", "profile", "scenario", "offset", "limit", "cell_m",
+        "format",
     ])?;
     let q = coverage_query(&s, &p)?;
     let level = p.level_or_township()?;
+    let offset = p.int("offset", 0, 0, u32::MAX as u64)? as usize;
     let limit = p.int("limit", 100, 1, 10_000)? as usize;
     let cell_m = p.int("cell_m", 200, 50, 2_000)? as f64;
-    Ok(render::bytes(
-        render::GEOJSON,
-        s.coverage.gaps(&q, level, limit, cell_m).await?,
-    ))
+    let format = p.format()?;
+    let answer = s.coverage.gaps(&q, level, offset, limit, cell_m).await?;
+    let name = format!(
+        "{}_{}min_{}_{}",
+        q.category.id(),
+        q.minutes,
+        crate::service::coverage::mode_name(q.mode),
+        level.as_str()
+    );
+    render_as(&s, format, &answer, true, |a, c| {
+        export::gaps_csv(a, &name, c)
+    })
 }
 
-/// The plan indicators of every township or community.
+/// The plan indicators of every unit of a level (district and city: roll-ups).
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "coverage",
     params(
-        ("level" = Option<LevelName>, Query, description = "township (default) or community"),
+        ("level" = Option<LevelName>, Query, description = "township (default) or community; district or city for roll-ups of the same records"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
         ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
+        ("format" = Option<FormatName>, Query, description = "json (default) or csv (one row per unit and indicator)"),
     ),
-    responses((status = 200, description = "Indicators per unit", body = IndicatorsAnswer), ErrorResponses))]
+    responses((status = 200, description = "Indicators per unit", content((IndicatorsAnswer = "application/json"), (String = "text/csv"))), ErrorResponses))]
 pub async fn indicators(
     State(s): State<SharedState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
-    p.only(&["level", "scenario", "profile"])?;
+    p.only(&["level", "scenario", "profile", "format"])?;
     let level = p.level_or_township()?;
     let scenario = p
         .get("scenario")
         .map(|id| s.coverage.scenario(id))
         .transpose()?;
-    let profile = p.profile()?;
-    render::json(&s.coverage.indicators(level, scenario, profile).await?)
+    let (profile, format) = (p.profile()?, p.format()?);
+    let answer = s.coverage.indicators(level, scenario, profile).await?;
+    render_as(&s, format, &answer, false, export::indicators_csv)
 }
 
 /// `k` suggested sites that newly cover the most elderly (greedy maximal covering).
 #[utoipa::path(post, path = "/api/v1/siting", tag = "coverage",
     request_body = SitingRequest,
-    responses((status = 200, description = "Sites in the order chosen", body = SitingAnswer, content_type = "application/geo+json"),
+    params(("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv; the body's format does the same")),
+    responses((status = 200, description = "Sites in the order chosen", content((SitingAnswer = "application/geo+json"), (String = "text/csv"))),
         (status = 413, description = "Body over 1 MiB", body = crate::http::error::ErrorBody), ErrorResponses))]
-pub async fn siting(State(s): State<SharedState>, body: Body) -> Result<Response, ApiError> {
+pub async fn siting(
+    State(s): State<SharedState>,
+    RawQuery(raw): RawQuery,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(raw.as_deref())?;
+    p.only(&["format"])?;
     let b: SitingRequest = render::json_body(body).await?;
+    let format = match b.format.as_deref() {
+        Some(f) => format_named(Some(f), "format")?,
+        None => p.format()?,
+    };
     let q = CoverageQuery {
         category: b.category,
         minutes: check_minutes(b.minutes)?,
@@ -152,5 +200,6 @@ pub async fn siting(State(s): State<SharedState>, body: Body) -> Result<Response
             .transpose()?,
     };
     let k = usize::try_from(b.k).unwrap_or(usize::MAX);
-    render::geojson(&s.coverage.siting(&q, k).await?)
+    let answer = s.coverage.siting(&q, k, b.area.as_deref()).await?;
+    render_as(&s, format, &answer, true, export::siting_csv)
 }

@@ -18,7 +18,7 @@ use crate::service::SharedState;
         (status = 413, description = "Body over 1 MiB", body = ErrorBody), ErrorResponses))]
 pub async fn create(State(s): State<SharedState>, body: Body) -> Result<Response, ApiError> {
     let request: ScenarioRequest = render::json_body(body).await?;
-    let summary = s.coverage.create_scenario(request)?;
+    let summary = s.coverage.create_scenario(request).await?;
     let mut resp = render::json(&summary)?;
     *resp.status_mut() = StatusCode::CREATED;
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/scenarios/{}", summary.id)) {

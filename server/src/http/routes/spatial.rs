@@ -9,7 +9,7 @@ use civmap_geo_core::AdminCode;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
-use crate::http::schema::{CategoryId, LevelName, ModeName, ProfileName, CrsName};
+use crate::http::schema::{CategoryId, CrsName, LevelName, ModeName, ProfileName};
 use crate::service::catalog::MAX_FACILITIES;
 use crate::service::geojson::{AdminCollection, FacilityCollection};
 use crate::service::spatial::{AdminAt, MAX_K, MAX_RADIUS_M};

@@ -10,8 +10,8 @@ use civmap_tiles::{TileError, TileId, TileSet};
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
-use crate::http::schema::{CategoryId, ProfileName, TileSetName};
 use crate::http::routes::coverage::coverage_query;
+use crate::http::schema::{CategoryId, ProfileName, TileSetName};
 use crate::service::tiles::{MVT_CONTENT_TYPE, TILE_CACHE_CONTROL};
 use crate::service::SharedState;
 

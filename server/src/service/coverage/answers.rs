@@ -5,14 +5,16 @@
 use std::sync::Arc;
 
 use civmap_geo_core::coverage::{
-    plan_indicators, suggest_sites, CoverageMode, CoverageReport, CoverageResult, WalkProfile,
+    plan_indicators, suggest_sites, suggest_sites_in_area, CoverageMode, CoverageReport,
+    CoverageResult, SitingArea, WalkProfile,
 };
-use civmap_geo_core::{AdminLevel, FacilityCategory};
+use civmap_geo_core::{AdminCode, AdminLevel, FacilityCategory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::query::{base_sources, mode_name, profile_name};
 use super::{CoverageQuery, CoverageService, EngineSnapshot, WalkState};
+use crate::service::data::LiveData;
 use crate::service::error::blocking;
 use crate::service::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::service::spatial::ChainLink;
@@ -50,6 +52,24 @@ pub struct UnitCoverageBody {
     pub share_elderly: f64,
     /// `covered_population / population`.
     pub share_population: f64,
+    /// With a scenario: `covered_elderly` minus the base's (null without a scenario).
+    pub covered_elderly_delta: Option<i64>,
+    /// With a scenario: `covered_population` minus the base's (null without a scenario).
+    pub covered_population_delta: Option<i64>,
+}
+
+/// A scenario's difference against the base data, so that a what-if answer needs no second
+/// request and no subtraction by hand.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageDeltaBody {
+    /// Elderly covered without the scenario.
+    pub base_covered_elderly: u64,
+    /// Residents covered without the scenario.
+    pub base_covered_population: u64,
+    /// `total.covered_elderly - base_covered_elderly`.
+    pub covered_elderly: i64,
+    /// `total.covered_population - base_covered_population`.
+    pub covered_population: i64,
 }
 
 /// Totals over every doorplate.
@@ -92,6 +112,8 @@ pub struct CoverageAnswer {
     pub units: Vec<UnitCoverageBody>,
     /// Over every doorplate.
     pub total: CoverageTotalsBody,
+    /// With a scenario: the difference against the base (per unit in `units[].*_delta`).
+    pub delta: Option<CoverageDeltaBody>,
 }
 
 impl CoverageAnswer {
@@ -120,6 +142,8 @@ impl CoverageAnswer {
                     covered_elderly: u.covered_elderly,
                     share_elderly: u.share_elderly,
                     share_population: share(u.covered_population, u.population),
+                    covered_elderly_delta: None,
+                    covered_population_delta: None,
                 })
                 .collect(),
             total: CoverageTotalsBody {
@@ -130,7 +154,31 @@ impl CoverageAnswer {
                 share_elderly: t.share_elderly,
                 share_population: share(t.covered_population, t.population),
             },
+            delta: None,
         }
+    }
+
+    /// Adds the difference against `base` (the same query without the scenario).
+    pub fn with_base(mut self, base: &CoverageReport) -> Self {
+        let diff = |a: u64, b: u64| a as i64 - b as i64;
+        let by_code: std::collections::HashMap<&str, (u64, u64)> = base
+            .units
+            .iter()
+            .map(|u| (u.code.as_str(), (u.covered_elderly, u.covered_population)))
+            .collect();
+        for u in &mut self.units {
+            let (e, p) = by_code.get(u.code.as_str()).copied().unwrap_or((0, 0));
+            u.covered_elderly_delta = Some(diff(u.covered_elderly, e));
+            u.covered_population_delta = Some(diff(u.covered_population, p));
+        }
+        let b = &base.total;
+        self.delta = Some(CoverageDeltaBody {
+            base_covered_elderly: b.covered_elderly,
+            base_covered_population: b.covered_population,
+            covered_elderly: diff(self.total.covered_elderly, b.covered_elderly),
+            covered_population: diff(self.total.covered_population, b.covered_population),
+        });
+        self
     }
 }
 
@@ -186,6 +234,10 @@ pub struct GapProperties {
     pub cells: usize,
     /// The unit of `level` it lies in.
     pub admin: Option<ChainLink>,
+    /// Longitude of the outline's centroid (where to look on the map).
+    pub centroid_lon: f64,
+    /// Latitude of the outline's centroid.
+    pub centroid_lat: f64,
     /// Category id.
     pub category: String,
     /// Time limit.
@@ -214,9 +266,11 @@ pub struct GapCollection {
     tag: CollectionTag,
     /// Gaps, largest first.
     pub features: Vec<GapFeature>,
-    /// Gaps in all.
+    /// Gaps in all (every page together).
     #[serde(rename = "numberMatched")]
     pub number_matched: usize,
+    /// Gaps skipped before this page (`rank` of the first is `offset + 1`).
+    pub offset: usize,
     /// Gaps returned.
     #[serde(rename = "numberReturned")]
     pub number_returned: usize,
@@ -235,6 +289,11 @@ pub struct IndicatorBody {
     pub unit: String,
     /// Value; null when undefined.
     pub value: Option<f64>,
+    /// What the value is made of: the count, a share's numerator or the beds of
+    /// `per_1000`; a roll-up's is the sum of its parts'.
+    pub numerator: u64,
+    /// A share's or `per_1000`'s denominator; null for a count.
+    pub denominator: Option<u64>,
     /// 2022 target.
     pub target_2022: Option<f64>,
     /// 2025 target.
@@ -289,6 +348,11 @@ pub struct SitingRequest {
     pub scenario: Option<String>,
     /// `standard` or `elderly`.
     pub profile: Option<String>,
+    /// Limit the sites to this admin unit (any level, 12-digit code): every site stands
+    /// inside it, and only its elderly count.
+    pub area: Option<String>,
+    /// `json` (default, GeoJSON) or `csv`; the query parameter `format` does the same.
+    pub format: Option<String>,
 }
 
 fn fifteen() -> f64 {
@@ -304,6 +368,20 @@ pub struct SiteProperties {
     pub newly_covered_elderly: u64,
     /// Running total.
     pub cumulative_newly_covered_elderly: u64,
+    /// Longitude (as the geometry).
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Address of the nearest doorplate, e.g. `文三路12号`.
+    pub nearest_address: Option<String>,
+    /// Metres to that doorplate.
+    pub nearest_doorplate_m: Option<f64>,
+    /// The district the site stands in.
+    pub district: Option<ChainLink>,
+    /// The township.
+    pub township: Option<ChainLink>,
+    /// The community.
+    pub community: Option<ChainLink>,
     /// Category id.
     pub category: String,
     /// Time limit.
@@ -340,6 +418,8 @@ pub struct SitingAnswer {
     pub profile: String,
     /// Scenario started from.
     pub scenario: Option<String>,
+    /// The area the sites are limited to (then the elderly figures are the area's).
+    pub area: Option<String>,
     /// Elderly covered before.
     pub covered_elderly_before: u64,
     /// Elderly in all.
@@ -435,7 +515,16 @@ impl CoverageService {
         let snap = self.engine().await?;
         let r = self.result(&snap, q).await?;
         let report = snap.engine.report(&r, Some(level));
-        Ok(CoverageAnswer::new(&report, q, level))
+        let answer = CoverageAnswer::new(&report, q, level);
+        if q.scenario.is_none() {
+            return Ok(answer);
+        }
+        let base_q = CoverageQuery {
+            scenario: None,
+            ..q.clone()
+        };
+        let base = self.result(&snap, &base_q).await?;
+        Ok(answer.with_base(&snap.engine.report(&base, Some(level))))
     }
 
     /// Service-area polygons on a grid of `cell_m`, serialised; cached.
@@ -485,33 +574,60 @@ impl CoverageService {
         Ok(body)
     }
 
-    /// Uncovered areas within units of `level`, most uncovered elderly first, at most
-    /// `limit`, serialised; cached.
+    /// Uncovered areas within units of `level`, most uncovered elderly first: the page of
+    /// at most `limit` after `offset`, with the number of gaps in all. The whole list is
+    /// cached, so paging through it computes it once.
     pub async fn gaps(
         self: &Arc<Self>,
         q: &CoverageQuery,
         level: AdminLevel,
+        offset: usize,
         limit: usize,
         cell_m: f64,
-    ) -> Result<axum::body::Bytes, ServiceError> {
+    ) -> Result<GapCollection, ServiceError> {
         let snap = self.engine().await?;
-        let body_key = format!("gaps|{:?}|{cell_m}|{level:?}|{limit}", q.key(true));
-        if let Some(b) = self.cached_body(&body_key, snap.generation) {
-            return Ok(b);
-        }
-        let version = self.version();
-        let r = self.result(&snap, q).await?;
+        let list_key = format!("gaps|{:?}|{cell_m}|{level:?}", q.key(true));
+        let all = match self.cached_gaps(&list_key, snap.generation) {
+            Some(all) => all,
+            None => {
+                let version = self.version();
+                let all = Arc::new(self.gap_features(&snap, q, level, cell_m).await?);
+                self.put_gaps(list_key, all.clone(), snap.generation, version);
+                all
+            }
+        };
+        let features: Vec<GapFeature> = all.iter().skip(offset).take(limit).cloned().collect();
+        Ok(GapCollection {
+            tag: CollectionTag::FeatureCollection,
+            number_matched: all.len(),
+            number_returned: features.len(),
+            offset,
+            features,
+            scenario: q.scenario_id(),
+        })
+    }
+
+    async fn gap_features(
+        self: &Arc<Self>,
+        snap: &EngineSnapshot,
+        q: &CoverageQuery,
+        level: AdminLevel,
+        cell_m: f64,
+    ) -> Result<Vec<GapFeature>, ServiceError> {
+        use geo::Centroid;
+        let r = self.result(snap, q).await?;
         let engine = snap.engine.clone();
         let all = blocking(move || Ok(engine.gaps_by_unit(&r, cell_m, Some(level))?)).await?;
-        let fc = {
-            let live = self.data().read();
-            let synthetic = live.doorplates_synthetic();
-            let admin = &live.data.data().admin;
-            let features: Vec<GapFeature> = all
-                .iter()
-                .take(limit)
-                .enumerate()
-                .map(|(rank, g)| GapFeature {
+        let live = self.data().read();
+        let synthetic = live.doorplates_synthetic();
+        let admin = &live.data.data().admin;
+        Ok(all
+            .iter()
+            .enumerate()
+            .map(|(rank, g)| {
+                let c = g.outline.centroid().map(|p| (p.x(), p.y()));
+                let (centroid_lon, centroid_lat) = c.unwrap_or((f64::NAN, f64::NAN));
+                GapFeature {
                     tag: FeatureTag::Feature,
                     geometry: Geometry(geojson::Geometry::from(&g.outline)),
                     properties: GapProperties {
@@ -523,46 +639,28 @@ impl CoverageService {
                         admin: g
                             .unit
                             .and_then(|u| admin.get(u as usize))
-                            .map(|a| ChainLink {
-                                code: a.code.as_str().to_owned(),
-                                name: a.name.clone(),
-                                level: a.level.as_str().to_owned(),
-                                synthetic: a.synthetic,
-                            }),
+                            .map(ChainLink::of),
+                        centroid_lon,
+                        centroid_lat,
                         category: q.category.id().to_owned(),
                         minutes: q.minutes,
                         mode: mode_name(q.mode).to_owned(),
                         synthetic,
                     },
-                })
-                .collect();
-            GapCollection {
-                tag: CollectionTag::FeatureCollection,
-                number_matched: all.len(),
-                number_returned: features.len(),
-                features,
-                scenario: q.scenario_id(),
-            }
-        };
-        let body =
-            axum::body::Bytes::from(serde_json::to_vec(&fc).map_err(ServiceError::internal)?);
-        self.put_body(body_key, body.clone(), snap.generation, version);
-        Ok(body)
+                }
+            })
+            .collect())
     }
 
-    /// The plan indicators of every unit of `level` (township or community).
+    /// The plan indicators of every unit of `level`: townships and communities checked
+    /// against the plan, districts and the city as roll-ups of the same records (each
+    /// value with its numerator and denominator, the sums of its parts').
     pub async fn indicators(
         self: &Arc<Self>,
         level: AdminLevel,
         scenario: Option<Arc<super::StoredScenario>>,
         profile: WalkProfile,
     ) -> Result<IndicatorsAnswer, ServiceError> {
-        if !matches!(level, AdminLevel::Township | AdminLevel::Community) {
-            return Err(ServiceError::invalid(
-                "level",
-                "indicators are per township or community",
-            ));
-        }
         let snap = self.engine().await?;
         let mut reports = Vec::new();
         for minutes in [15.0, 20.0] {
@@ -617,6 +715,8 @@ impl CoverageService {
                             name_zh: i.name_zh.to_owned(),
                             unit: i.unit.to_owned(),
                             value: i.value,
+                            numerator: i.numerator,
+                            denominator: i.denominator,
                             target_2022: i.target_2022,
                             target_2025: i.target_2025,
                             pass: i.pass,
@@ -628,11 +728,14 @@ impl CoverageService {
         })
     }
 
-    /// `k` suggested sites (greedy maximal covering) for a walking query.
+    /// `k` suggested sites (greedy maximal covering) for a walking query, limited to the
+    /// admin unit `area` when given; each site with its nearest doorplate's address and
+    /// the units it stands in.
     pub async fn siting(
         self: &Arc<Self>,
         q: &CoverageQuery,
         k: usize,
+        area: Option<&str>,
     ) -> Result<SitingAnswer, ServiceError> {
         if !(1..=MAX_SITING_K).contains(&k) {
             return Err(ServiceError::out_of_range(
@@ -640,25 +743,64 @@ impl CoverageService {
                 format!("must be between 1 and {MAX_SITING_K}, got {k}"),
             ));
         }
+        let area_code = area
+            .map(|a| {
+                AdminCode::parse(a.trim()).map_err(|e| ServiceError::invalid("area", e.to_string()))
+            })
+            .transpose()?;
         let snap = self.engine().await?;
         let base = self.result(&snap, q).await?;
-        let before = snap.engine.report(&base, None).total;
-        let sources = q.sources(&self.data().read())?;
+        let (sources, area) = {
+            let live = self.data().read();
+            let area = area_code
+                .as_ref()
+                .map(|c| SitingArea::new(&live.data.data().admin, std::slice::from_ref(c)))
+                .transpose()?;
+            (q.sources(&live)?, area)
+        };
+        let (covered_before, elderly) = match &area_code {
+            None => {
+                let t = snap.engine.report(&base, None).total;
+                (t.covered_elderly, t.elderly)
+            }
+            Some(c) => {
+                let level = self
+                    .data()
+                    .read()
+                    .data
+                    .data()
+                    .admin
+                    .iter()
+                    .find(|u| &u.code == c)
+                    .map(|u| u.level);
+                let report = snap.engine.report(&base, level);
+                report
+                    .units
+                    .iter()
+                    .find(|u| &u.code == c)
+                    .map(|u| (u.covered_elderly, u.elderly))
+                    .unwrap_or((0, 0))
+            }
+        };
         let engine = snap.engine.clone();
         let (minutes, profile) = (q.minutes, q.profile.clone());
         let sites = blocking(move || {
-            Ok(suggest_sites(
-                &engine, &sources, minutes, &profile, k, None,
-            )?)
+            Ok(match &area {
+                None => suggest_sites(&engine, &sources, minutes, &profile, k, None)?,
+                Some(a) => suggest_sites_in_area(&engine, a, &sources, minutes, &profile, k, None)?,
+            })
         })
         .await?;
-        let synthetic = self.data().read().doorplates_synthetic();
+        let live = self.data().read();
+        let synthetic = live.doorplates_synthetic();
         let mut cumulative = 0;
         let features: Vec<SiteFeature> = sites
             .iter()
             .enumerate()
             .map(|(i, site)| {
                 cumulative += site.newly_covered_elderly;
+                let (district, township, community) = units_at(&live, site.lon, site.lat);
+                let nearest = nearest_doorplate(&live, site.lon, site.lat);
                 SiteFeature {
                     tag: FeatureTag::Feature,
                     geometry: Geometry::point(site.lon, site.lat),
@@ -666,6 +808,13 @@ impl CoverageService {
                         rank: i + 1,
                         newly_covered_elderly: site.newly_covered_elderly,
                         cumulative_newly_covered_elderly: cumulative,
+                        lon: site.lon,
+                        lat: site.lat,
+                        nearest_address: nearest.as_ref().map(|n| n.0.clone()),
+                        nearest_doorplate_m: nearest.map(|n| (n.1 * 10.0).round() / 10.0),
+                        district,
+                        township,
+                        community,
                         category: q.category.id().to_owned(),
                         minutes: q.minutes,
                         synthetic,
@@ -681,10 +830,41 @@ impl CoverageService {
             k: k as u64,
             profile: profile_name(&q.profile).to_owned(),
             scenario: q.scenario_id(),
-            covered_elderly_before: before.covered_elderly,
-            elderly: before.elderly,
+            area: area_code.map(|c| c.as_str().to_owned()),
+            covered_elderly_before: covered_before,
+            elderly,
             total_newly_covered_elderly: cumulative,
-            covered_elderly_after: before.covered_elderly + cumulative,
+            covered_elderly_after: covered_before + cumulative,
         })
     }
+}
+
+/// The district, township and community holding a point (by their polygons).
+fn units_at(
+    live: &LiveData,
+    lon: f64,
+    lat: f64,
+) -> (Option<ChainLink>, Option<ChainLink>, Option<ChainLink>) {
+    let admin = &live.data.data().admin;
+    let chain = live.data.index().admin_chain(lon, lat).unwrap_or_default();
+    let at = |level: AdminLevel| {
+        chain
+            .iter()
+            .filter_map(|&u| admin.get(u as usize))
+            .find(|u| u.level == level)
+            .map(ChainLink::of)
+    };
+    (
+        at(AdminLevel::District),
+        at(AdminLevel::Township),
+        at(AdminLevel::Community),
+    )
+}
+
+/// The address of the doorplate nearest a point and its distance, metres.
+fn nearest_doorplate(live: &LiveData, lon: f64, lat: f64) -> Option<(String, f64)> {
+    let hit = live.data.index().doorplates().nearest(lon, lat, 1).ok()?;
+    let &(record, distance_m) = hit.first()?;
+    let d = live.data.data().doorplates.get(record as usize)?;
+    Some((d.address(), distance_m))
 }

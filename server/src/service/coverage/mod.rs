@@ -33,12 +33,13 @@ use crate::service::data::DataService;
 use crate::service::ServiceError;
 
 mod answers;
+pub mod export;
 mod query;
 mod scenario;
 
 pub use answers::*;
-pub use query::{CoverageQuery, ResultKey, MAX_MINUTES};
-pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario};
+pub use query::{mode_name, CoverageQuery, ResultKey, MAX_MINUTES};
+pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario, MAX_OFF_NETWORK_M};
 
 /// How long a coverage request waits for the engine before answering 503.
 pub const ENGINE_WAIT: Duration = Duration::from_secs(15);
@@ -152,6 +153,8 @@ pub struct CoverageService {
     results: Mutex<Lru<ResultKey, Arc<CoverageResult>>>,
     states: Mutex<Lru<ResultKey, Arc<WalkState>>>,
     bodies: Mutex<Lru<String, axum::body::Bytes>>,
+    /// Whole gap lists (paged by the gaps route).
+    gap_lists: Mutex<Lru<String, Arc<Vec<GapFeature>>>>,
     scenarios: Mutex<Scenarios>,
 }
 
@@ -181,6 +184,7 @@ impl CoverageService {
             results: Mutex::new(Lru::new(CACHE_RESULTS)),
             states: Mutex::new(Lru::new(CACHE_STATES)),
             bodies: Mutex::new(Lru::new(CACHE_BODIES)),
+            gap_lists: Mutex::new(Lru::new(CACHE_BODIES)),
             scenarios: Mutex::new(Scenarios::default()),
         }
     }
@@ -243,6 +247,7 @@ impl CoverageService {
         lock(&self.results).clear();
         lock(&self.states).clear();
         lock(&self.bodies).clear();
+        lock(&self.gap_lists).clear();
         if change == DataChange::Structure {
             self.wanted.fetch_add(1, Ordering::SeqCst);
             if self.started.load(Ordering::SeqCst) {
@@ -352,6 +357,23 @@ impl CoverageService {
         }
     }
 
+    /// A cached whole gap list under `key`.
+    pub fn cached_gaps(&self, key: &str, generation: u64) -> Option<Arc<Vec<GapFeature>>> {
+        let stamp = self.stamp(generation);
+        lock(&self.gap_lists).get(&key.to_owned(), stamp)
+    }
+
+    /// Caches a whole gap list computed at data `version`.
+    pub fn put_gaps(&self, key: String, gaps: Arc<Vec<GapFeature>>, generation: u64, version: u64) {
+        let stamp = Stamp {
+            generation,
+            version,
+        };
+        if stamp == self.stamp(generation) {
+            lock(&self.gap_lists).put(key, gaps, stamp);
+        }
+    }
+
     /// Stores a scenario, evicting the oldest beyond [`MAX_SCENARIOS`]; returns its id and
     /// the evicted one.
     pub fn insert_scenario(
@@ -385,11 +407,29 @@ impl CoverageService {
     }
 
     /// Validates and stores a scenario; its summary names the scenario evicted for it.
-    pub fn create_scenario(
-        &self,
+    /// Every facility it places must stand inside the city and within
+    /// [`MAX_OFF_NETWORK_M`] of the walking network (which needs the engine's snapper).
+    pub async fn create_scenario(
+        self: &Arc<Self>,
         request: ScenarioRequest,
     ) -> Result<ScenarioSummary, ServiceError> {
         request.validate(&self.data.read())?;
+        let placed = request.placed();
+        if !placed.is_empty() {
+            let snap = self.engine().await?;
+            for (param, lon, lat) in placed {
+                let off_m = snap.engine.snapper().snap(lon, lat).map(|s| s.offset_m);
+                if !matches!(off_m, Some(m) if m <= MAX_OFF_NETWORK_M) {
+                    return Err(ServiceError::out_of_range(
+                        format!("{param}.lon"),
+                        format!(
+                            "({lon}, {lat}) is {} from the walking network; a facility must stand within {MAX_OFF_NETWORK_M} m of it",
+                            off_m.map(|m| format!("{m:.0} m")).unwrap_or_else(|| "unreachable".into())
+                        ),
+                    ));
+                }
+            }
+        }
         let created_unix_s = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -412,6 +452,7 @@ impl CoverageService {
             lock(&self.states).map.retain(|k, _| !drop_id(k));
             let tag = format!("scenario: Some({id:?})");
             lock(&self.bodies).map.retain(|k, _| !k.contains(&tag));
+            lock(&self.gap_lists).map.retain(|k, _| !k.contains(&tag));
         }
         removed
     }

@@ -15,6 +15,12 @@ use crate::service::ServiceError;
 /// Most edits in one scenario.
 pub const MAX_EDITS: usize = 10_000;
 
+/// Farthest a facility may be placed from the walking network, metres. Why: coverage
+/// walks from where a facility meets the network, so a point kilometres from any street
+/// (in a lake, on a mountain, a typo in a coordinate) would silently be credited with the
+/// coverage of a street it cannot reach.
+pub const MAX_OFF_NETWORK_M: f64 = 2_000.0;
+
 /// A facility a scenario adds.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AddedFacility {
@@ -318,7 +324,39 @@ pub fn check_point(param: &str, lon: f64, lat: f64) -> Result<(), ServiceError> 
     Ok(())
 }
 
+/// Checks that a point lies inside one of the city's admin units, naming `param.lon`.
+/// A dataset without admin units (an import of facilities and streets only) has no city
+/// outline to check against; the network-distance check still applies.
+pub fn check_in_city(live: &LiveData, param: &str, lon: f64, lat: f64) -> Result<(), ServiceError> {
+    if live.data.data().admin.is_empty() {
+        return Ok(());
+    }
+    let chain = live.data.index().admin_chain(lon, lat).unwrap_or_default();
+    if chain.is_empty() {
+        return Err(ServiceError::out_of_range(
+            format!("{param}.lon"),
+            format!("({lon}, {lat}) lies outside every admin unit of the city"),
+        ));
+    }
+    Ok(())
+}
+
 impl ScenarioRequest {
+    /// The points the request places, with the body path naming each (`add[0]`, `move[1]`).
+    pub fn placed(&self) -> Vec<(String, f64, f64)> {
+        let adds = self
+            .add
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("add[{i}]"), a.lon, a.lat));
+        let moves = self
+            .moves
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("move[{i}]"), m.lon, m.lat));
+        adds.chain(moves).collect()
+    }
+
     /// Checks the request against the live data: sizes, ids, coordinates, beds.
     pub fn validate(&self, live: &LiveData) -> Result<(), ServiceError> {
         if self.add.len() + self.moves.len() + self.close.len() > MAX_EDITS {
@@ -345,6 +383,7 @@ impl ScenarioRequest {
         for (i, m) in self.moves.iter().enumerate() {
             exists(&format!("move[{i}].id"), &m.id)?;
             check_point(&format!("move[{i}]"), m.lon, m.lat)?;
+            check_in_city(live, &format!("move[{i}]"), m.lon, m.lat)?;
             if !seen.insert(m.id.as_str()) {
                 return Err(ServiceError::out_of_range(
                     format!("move[{i}].id"),
@@ -370,6 +409,7 @@ impl ScenarioRequest {
         add_ids: &mut HashSet<&'a str>,
     ) -> Result<(), ServiceError> {
         check_point(&format!("add[{i}]"), a.lon, a.lat)?;
+        check_in_city(live, &format!("add[{i}]"), a.lon, a.lat)?;
         if a.category.or(self.category).is_none() {
             return Err(ServiceError::invalid(
                 format!("add[{i}].category"),
