@@ -153,6 +153,27 @@ fn addresses_and_roads_sampled_across_the_city() {
     assert!(rate(sub_ok, n) >= 0.99, "8-1号");
 }
 
+/// Whether some walking edge named `road` has its midpoint inside the district named
+/// `district` (an independent point-in-polygon check on the district's boundary).
+fn street_in_district(ds: &Dataset, road: &str, district: &str) -> bool {
+    use geo::Contains;
+    let Some(unit) = ds
+        .admin
+        .iter()
+        .find(|u| u.level == AdminLevel::District && u.name == district)
+    else {
+        return false;
+    };
+    let net = &ds.network;
+    net.edges.iter().any(|e| {
+        net.road_name(e) == Some(road) && {
+            let (a, b) = (net.nodes[e.from as usize], net.nodes[e.to as usize]);
+            let mid = geo::Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+            unit.geometry.contains(&mid)
+        }
+    })
+}
+
 #[test]
 fn a_name_in_k_districts_is_k_roads_and_a_wrong_district_is_reported() {
     let c = city();
@@ -197,7 +218,12 @@ fn a_name_in_k_districts_is_k_roads_and_a_wrong_district_is_reported() {
             .filter_map(|h| h.district.as_deref())
             .collect();
         let exact = hits.iter().filter(|h| h.name == *name).count();
-        if &got == *ds && exact >= ds.len() {
+        // a district beyond those with doorplates of the name is right only when a street
+        // of that name runs there (a stretch whose doorplates all stood in water, say)
+        let extra_ok = got
+            .difference(ds)
+            .all(|extra| street_in_district(&c.ds, name, extra));
+        if got.is_superset(ds) && extra_ok && exact >= got.len() {
             k_ok += 1;
         } else {
             println!("  {name}: want {ds:?}, got {got:?}");

@@ -247,7 +247,7 @@ mod tests {
             assert_eq!(l.id().parse::<ImportLayer>().unwrap(), l);
         }
         let e = "roads".parse::<ImportLayer>().unwrap_err().to_string();
-        assert!(e.contains("--layer") && e.contains("doorplates"), "{e}");
+        assert!(e.contains("roads") && e.contains("doorplates"), "{e}");
     }
 
     #[test]
