@@ -63,3 +63,29 @@ fn a_corrupt_cache_is_regenerated_not_fatal() {
         .contains("ignoring unreadable cache"));
     assert_eq!(again.json("/health").1["data"]["admin"], 3530);
 }
+
+#[test]
+fn sigterm_drains_and_exits_0_and_livez_readyz_answer() {
+    let mut server = common::Server::start(&[], &[]);
+    let (s, _) = server.json("/livez");
+    assert_eq!(s, 200);
+    // readyz turns 200 once the coverage engine is built
+    let t = std::time::Instant::now();
+    while server.json("/readyz").0 != 200 {
+        assert!(t.elapsed().as_secs() < 120, "never ready");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let status = server
+        .terminate(std::time::Duration::from_secs(15))
+        .expect("exits within 15 s of SIGTERM");
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        server.log.lock().unwrap()
+    );
+    assert!(
+        server.log.lock().unwrap().contains("SIGTERM"),
+        "{}",
+        server.log.lock().unwrap()
+    );
+}

@@ -80,11 +80,42 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             listener.local_addr()?,
             t.elapsed().as_secs_f64()
         );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let mut rx = stop_rx;
+            let _ = rx.wait_for(|stop| *stop).await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        let signal = shutdown_signal().await;
+        tracing::info!("{signal}: draining in-flight requests (at most {DRAIN:?})");
+        let _ = stop_tx.send(true);
+        match tokio::time::timeout(DRAIN, server).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!("requests still running after {DRAIN:?}; exiting anyway"),
+        }
         Ok(())
     })
+}
+
+/// Longest wait for in-flight requests after SIGTERM or SIGINT.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container runtimes send);
+/// names the one that came.
+async fn shutdown_signal() -> &'static str {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = term => "SIGTERM",
+    }
 }

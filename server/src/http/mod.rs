@@ -7,12 +7,13 @@
 //! documented, nor documented at a path it is not served on.
 
 pub mod error;
+pub mod limits;
 pub mod params;
 pub mod render;
 pub mod routes;
 pub mod schema;
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::body::Body;
 use axum::http::{header, Method, Response, StatusCode};
@@ -59,6 +60,8 @@ struct ApiDoc;
 /// Routes anyone may read, from any origin (CORS `*`).
 fn public_routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
+        .routes(routes!(service::livez))
+        .routes(routes!(service::readyz))
         .routes(routes!(service::health))
         .routes(routes!(service::layers))
         .routes(routes!(service::categories))
@@ -71,12 +74,17 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::autocomplete))
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
+        .routes(routes!(tiles::tile))
+        .routes(routes!(tiles::tilejson))
+}
+
+/// Public reads that run the coverage engine: seconds of CPU each when not cached.
+fn heavy_public_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .routes(routes!(coverage::coverage))
         .routes(routes!(coverage::area))
         .routes(routes!(coverage::gaps))
         .routes(routes!(coverage::indicators))
-        .routes(routes!(tiles::tile))
-        .routes(routes!(tiles::tilejson))
 }
 
 /// Routes that create, read or delete a user's work: same origin only.
@@ -84,17 +92,25 @@ fn private_routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(scenarios::create))
         .routes(routes!(scenarios::get, scenarios::delete))
-        .routes(routes!(coverage::siting))
+}
+
+/// Private routes that run the coverage engine.
+fn heavy_private_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new().routes(routes!(coverage::siting))
 }
 
 /// The OpenAPI document of every route, generated once.
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
-        let (_, public) = public_routes().split_for_parts();
-        let (_, private) = private_routes().split_for_parts();
         let mut doc = ApiDoc::openapi();
-        doc.merge(public);
-        doc.merge(private);
+        for part in [
+            public_routes(),
+            heavy_public_routes(),
+            private_routes(),
+            heavy_private_routes(),
+        ] {
+            doc.merge(part.split_for_parts().1);
+        }
         doc.paths.paths.insert(
             "/api/v1/openapi.json".to_owned(),
             utoipa::openapi::PathItem::new(
@@ -132,10 +148,26 @@ fn cors() -> CorsLayer {
         .allow_methods([Method::GET, Method::HEAD])
 }
 
-/// The API routes, the web map, and JSON errors for everything else.
+/// The API routes, the web map, and JSON errors for everything else, with the default
+/// limit on CPU-heavy requests ([`default_heavy_limit`]).
 pub fn router(state: SharedState) -> Router {
-    let public: Router<SharedState> = Router::from(public_routes()).layer(cors());
-    let private: Router<SharedState> = private_routes().into();
+    router_with(state, default_heavy_limit())
+}
+
+/// CPU-heavy requests (coverage, areas, gaps, indicators, siting) served at once: twice
+/// the cores. Beyond it they are shed with 503 and `Retry-After`, never queued.
+pub fn default_heavy_limit() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// [`router`] with `heavy_limit` CPU-heavy requests at once (one semaphore across them).
+pub fn router_with(state: SharedState, heavy_limit: usize) -> Router {
+    let heavy = Arc::new(tokio::sync::Semaphore::new(heavy_limit.max(1)));
+    let public: Router<SharedState> = Router::from(public_routes())
+        .merge(limits::shed(heavy_public_routes().into(), &heavy))
+        .layer(cors());
+    let private: Router<SharedState> =
+        Router::from(private_routes()).merge(limits::shed(heavy_private_routes().into(), &heavy));
     public
         .merge(private)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
@@ -144,6 +176,9 @@ pub fn router(state: SharedState) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn(json_client_errors))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            limits::panic_response,
+        ))
 }
 
 /// Client errors produced by axum itself (405 with its `Allow` header, a path that does not

@@ -149,6 +149,8 @@ fn crawl(facility: &str, district: &str) -> Vec<Call> {
     let cov = "category=elder_canteen&minutes=5";
     let mut calls = vec![
         get("/health"),
+        get("/livez"),
+        get("/readyz"),
         get("/api/v1/layers"),
         get("/api/v1/categories"),
         get("/api/v1/openapi.json"),

@@ -821,3 +821,117 @@ async fn a_facility_far_from_the_walking_network_is_refused() {
     .await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
 }
+
+#[tokio::test]
+async fn livez_is_static_and_readyz_says_503_until_the_engine_is_built() {
+    let fresh: SharedState = Arc::new(AppState::new(
+        civmap_geo_core::Dataset::default(),
+        StoreKind::Embedded,
+    ));
+    let ask = |uri: &'static str, st: SharedState| async move {
+        let resp = crate::http::router(st)
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    };
+    assert_eq!(ask("/livez", fresh.clone()).await.0, StatusCode::OK);
+    // nothing has started the engine of this state yet: not ready, with the health body
+    let (s, v) = ask("/readyz", fresh.clone()).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(v["coverage_engine"], "building", "{v}");
+    fresh.coverage.start_build();
+    for _ in 0..200 {
+        if fresh.coverage.ready() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ask("/readyz", fresh.clone()).await.0, StatusCode::OK);
+    // the store lost: not ready again
+    fresh
+        .data
+        .store_up
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let (s, v) = ask("/readyz", fresh.clone()).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(v["status"], "degraded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpu_heavy_requests_beyond_the_limit_are_shed_with_503_and_retry_after() {
+    // a limit of one: while one coverage request holds it, the next is shed at once
+    let st = state();
+    let router = crate::http::router_with(st.clone(), 1);
+    let slow = router.clone().oneshot(
+        Request::get("/api/v1/coverage?category=home_care_centre&minutes=19.5&level=community")
+            .body(Body::empty())
+            .unwrap(),
+    );
+    let slow = tokio::spawn(slow);
+    // let it take the one permit (it then waits for the engine or computes for a while)
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let mut shed = None;
+    for _ in 0..200 {
+        let resp = router
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/coverage?category=elder_canteen&minutes=3")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        if resp.status() == StatusCode::SERVICE_UNAVAILABLE
+            && resp.headers().contains_key(header::RETRY_AFTER)
+        {
+            shed = Some(resp);
+            break;
+        }
+        if slow.is_finished() {
+            break;
+        }
+    }
+    let resp = shed.expect("a request beyond the limit was shed while another ran");
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["error"]["code"], "overloaded", "{v}");
+    assert_eq!(slow.await.unwrap().unwrap().status(), StatusCode::OK);
+    // light routes are never shed
+    let resp = router
+        .oneshot(Request::get("/api/v1/layers").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_json_500_and_the_router_lives_on() {
+    async fn boom() -> &'static str {
+        panic!("planted panic")
+    }
+    let app = axum::Router::new()
+        .route("/boom", axum::routing::get(boom))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::http::limits::panic_response,
+        ));
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["error"]["code"], "internal");
+    let again = app
+        .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}

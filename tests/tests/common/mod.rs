@@ -134,6 +134,23 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Sends SIGTERM (with `kill`, as systemd or a container runtime would) and waits up to
+    /// `within` for the process to exit; its exit status, or `None` if it is still running.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let t = std::time::Instant::now();
+        while t.elapsed() < within {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
