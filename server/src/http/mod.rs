@@ -154,10 +154,12 @@ pub fn router(state: SharedState) -> Router {
     router_with(state, default_heavy_limit())
 }
 
-/// CPU-heavy requests (coverage, areas, gaps, indicators, siting) served at once: twice
-/// the cores. Beyond it they are shed with 503 and `Retry-After`, never queued.
+/// CPU-heavy requests (coverage, areas, gaps, indicators, siting) served at once: four per
+/// core, and at least 16 — the planner page alone asks for about eight at once, most of
+/// them answered from the caches in milliseconds. Beyond it they are shed with 503 and
+/// `Retry-After`, never queued.
 pub fn default_heavy_limit() -> usize {
-    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
+    (4 * std::thread::available_parallelism().map_or(2, |n| n.get())).max(16)
 }
 
 /// [`router`] with `heavy_limit` CPU-heavy requests at once (one semaphore across them).
