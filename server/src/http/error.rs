@@ -149,3 +149,8 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// A path segment axum could not decode (e.g. invalid UTF-8 after percent-decoding): 400.
+pub fn path_error(e: axum::extract::rejection::PathRejection) -> ApiError {
+    ApiError::bad("path", e.body_text())
+}

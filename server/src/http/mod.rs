@@ -15,9 +15,7 @@ pub mod schema;
 
 use std::sync::{Arc, LazyLock};
 
-use axum::body::Body;
-use axum::http::{header, Method, Response, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::Method;
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use utoipa::OpenApi;
@@ -175,43 +173,20 @@ pub fn router_with(state: SharedState, heavy_limit: usize) -> Router {
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
         .merge(crate::web_assets::router())
         .fallback(|uri: axum::http::Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(axum::middleware::from_fn(json_client_errors))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             limits::panic_response,
         ))
 }
 
-/// Client errors produced by axum itself (405 with its `Allow` header, a path that does not
-/// decode) get the contract's JSON body too.
-async fn json_client_errors(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
-    let resp: Response<Body> = next.run(req).await;
-    let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !status.is_client_error() || is_json {
-        return resp.into_response();
+/// The JSON 405 for a path served with other methods (with `Allow`, from the document).
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        allowed: allowed_methods(uri.path()),
     }
-    let error = if status == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = allowed_methods(&path);
-        ApiError::MethodNotAllowed { method, allowed }
-    } else {
-        let (parts, body) = resp.into_parts();
-        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
-        let message = String::from_utf8_lossy(&text).trim().to_owned();
-        let mut r = ApiError::bad("path", message).into_response();
-        *r.status_mut() = parts.status;
-        return r;
-    };
-    error.into_response()
 }
 
 /// The methods the document lists for a concrete path (`{x}` matches one segment).

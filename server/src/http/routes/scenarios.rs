@@ -1,11 +1,12 @@
 //! What-if scenario routes: create, read and delete.
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::error::{ApiError, ErrorBody, ErrorResponses};
+use crate::http::error::{path_error, ApiError, ErrorBody, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::coverage::{ScenarioRequest, ScenarioSummary};
@@ -33,9 +34,10 @@ pub async fn create(State(s): State<SharedState>, body: Body) -> Result<Response
     responses((status = 200, description = "The scenario", body = ScenarioSummary), ErrorResponses))]
 pub async fn get(
     State(s): State<SharedState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let Path(id) = path.map_err(path_error)?;
     Params::parse(raw.as_deref())?.only(&[])?;
     let sc = s.coverage.scenario(&id)?;
     render::json(&sc.summary(s.data.read().data.data()))
@@ -47,8 +49,9 @@ pub async fn get(
     responses((status = 204, description = "Deleted"), ErrorResponses))]
 pub async fn delete(
     State(s): State<SharedState>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = path.map_err(path_error)?;
     if s.coverage.delete_scenario(&id) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {

@@ -1,13 +1,14 @@
 //! Tile routes: `GET /tiles/{layer}/{z}/{x}/{y}.mvt` and `GET /tiles/{layer}.json`, with
 //! gzip negotiation, ETags (304) and cache headers.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use civmap_tiles::cache::CachedTile;
 use civmap_tiles::{TileError, TileId, TileSet};
 
-use crate::http::error::{ApiError, ErrorResponses};
+use crate::http::error::{path_error, ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::http::routes::coverage::coverage_query;
@@ -129,10 +130,11 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, hit: bool) -> Response {
         (status = 204, description = "Empty tile"), (status = 304, description = "Not modified"), ErrorResponses))]
 pub async fn tile(
     State(s): State<SharedState>,
-    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+    path: Result<Path<(String, String, String, String)>, PathRejection>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path((layer, z, x, y)) = path.map_err(path_error)?;
     let set = parse_set(&layer)?;
     let p = Params::parse(q.as_deref())?;
     let tile = parse_tile(&z, &x, &y)?;
@@ -169,10 +171,11 @@ pub async fn tile(
     responses((status = 200, description = "TileJSON 3.0.0", body = Object), ErrorResponses))]
 pub async fn tilejson(
     State(s): State<SharedState>,
-    Path(file): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(file) = path.map_err(path_error)?;
     let name = file
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::NoRoute(format!("/tiles/{file}")))?;
