@@ -15,9 +15,9 @@ pub mod schema;
 
 use std::sync::{Arc, LazyLock};
 
-use axum::http::Method;
+use axum::http::{header, HeaderValue};
 use axum::Router;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -72,8 +72,12 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::autocomplete))
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
-        .routes(routes!(tiles::tile))
         .routes(routes!(tiles::tilejson))
+}
+
+/// The vector tiles: the hottest route, kept free of per-request wrapping (see [`router_with`]).
+fn tile_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new().routes(routes!(tiles::tile))
 }
 
 /// Public reads that run the coverage engine: seconds of CPU each when not cached.
@@ -103,6 +107,7 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
         let mut doc = ApiDoc::openapi();
         for part in [
             public_routes(),
+            tile_routes(),
             heavy_public_routes(),
             private_routes(),
             heavy_private_routes(),
@@ -139,11 +144,16 @@ async fn openapi_json() -> axum::response::Response {
     render::bytes(render::JSON, BODY.as_slice())
 }
 
-/// CORS for public reads: any origin, GET/HEAD only, no credentials.
-fn cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::GET, Method::HEAD])
+/// CORS for public reads: `Access-Control-Allow-Origin: *` on every answer. Public reads
+/// are simple GETs (no credentials, no custom headers), which browsers send without a
+/// preflight, so the one header is the whole of it — and setting it costs next to nothing,
+/// where tower-http's full `CorsLayer` cost a fifth of the tile throughput
+/// (`tiles_harness`: facilities 30.8k → 37.2k req/s without it).
+fn cors() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    )
 }
 
 /// The API routes, the web map, and JSON errors for everything else, with the default
@@ -168,17 +178,24 @@ pub fn router_with(state: SharedState, heavy_limit: usize) -> Router {
         .layer(cors());
     let private: Router<SharedState> =
         Router::from(private_routes()).merge(limits::shed(heavy_private_routes().into(), &heavy));
+    // A panicking handler answers a JSON 500 (the process lives either way: each connection
+    // is its own task). The tile route is left out of the catching layer, which costs 15% of
+    // its throughput (`tiles_harness`, facilities: 31.4k vs 37.2k req/s); a panic there drops
+    // that one connection. Tile rendering is pure and every z0–z14 tile of the sample areas
+    // is decoded and validated in the tests.
+    let tiles: Router<SharedState> = Router::from(tile_routes()).layer(cors());
     public
         .merge(private)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
         .merge(crate::web_assets::router())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            limits::panic_response,
+        ))
+        .merge(tiles)
         .fallback(|uri: axum::http::Uri| async move { ApiError::NoRoute(uri.path().to_owned()) })
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            limits::panic_response,
-        ))
 }
 
 /// The JSON 405 for a path served with other methods (with `Allow`, from the document).
