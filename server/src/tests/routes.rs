@@ -22,7 +22,12 @@ fn state() -> SharedState {
 }
 
 async fn get(uri: &str) -> (StatusCode, Value) {
-    let resp = crate::http::router(state())
+    get_on(state(), uri).await
+}
+
+/// GET through the router of a given state.
+async fn get_on(st: SharedState, uri: &str) -> (StatusCode, Value) {
+    let resp = crate::http::router(st)
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
         .unwrap();
@@ -828,18 +833,7 @@ async fn livez_is_static_and_readyz_says_503_until_the_engine_is_built() {
         civmap_geo_core::Dataset::default(),
         StoreKind::Embedded,
     ));
-    let ask = |uri: &'static str, st: SharedState| async move {
-        let resp = crate::http::router(st)
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
-        )
-    };
+    let ask = |uri: &'static str, st: SharedState| async move { get_on(st, uri).await };
     assert_eq!(ask("/livez", fresh.clone()).await.0, StatusCode::OK);
     // nothing has started the engine of this state yet: not ready, with the health body
     let (s, v) = ask("/readyz", fresh.clone()).await;
