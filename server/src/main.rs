@@ -1,20 +1,14 @@
 //! `civmap`: serve Hangzhou's civil-affairs map, import data, generate the synthetic city.
 //!
-//! Layers (see `docs/architecture.md`): [`cli`] and [`http`] parse and render; both call
-//! the [`service`] layer, which holds the data and computes every answer over
-//! `civmap-geo-core`, `civmap-data` and `civmap-tiles`.
+//! The work is done by the `civmap_server` library (`src/lib.rs`); this is its `main`.
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap), 1 on failure with a one-line reason
 //! on stderr.
 
-mod cli;
-mod http;
-mod service;
-mod web_assets;
-
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use civmap_server::cli;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -35,6 +29,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

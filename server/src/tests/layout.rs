@@ -28,7 +28,10 @@ fn modules() -> BTreeMap<String, PathBuf> {
                 .iter()
                 .map(|s| s.to_string_lossy().into_owned())
                 .collect();
-            if parts.last().is_some_and(|l| l == "mod" || l == "main") {
+            if parts
+                .last()
+                .is_some_and(|l| l == "mod" || l == "main" || l == "lib")
+            {
                 parts.pop();
             }
             if parts.first().is_some_and(|p| p == "tests") {
@@ -52,7 +55,7 @@ fn uses(module: &str, file: &Path, all: &BTreeMap<String, PathBuf>) -> BTreeSet<
     let code = text.split("#[cfg(test)]").next().unwrap_or("");
     let is_dir_module = file
         .file_name()
-        .is_some_and(|n| n == "mod.rs" || n == "main.rs");
+        .is_some_and(|n| n == "mod.rs" || n == "main.rs" || n == "lib.rs");
     let parent = if is_dir_module {
         module.to_owned()
     } else {
