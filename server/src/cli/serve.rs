@@ -10,7 +10,7 @@ use civmap_data::postgis::PgStore;
 
 use super::dataset::{load, runtime};
 use super::CityArgs;
-use crate::service::{AppState, StoreKind};
+use crate::service::{AppState, IdentityService, StoreKind};
 
 /// How long `serve --db` waits for the first load from PostGIS.
 const FIRST_LOAD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -26,6 +26,14 @@ pub struct ServeArgs {
     /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
     #[arg(long)]
     db: Option<String>,
+    /// Where the embedded default keeps its accounts and audit log (default:
+    /// $CIVMAP_STATE_DIR, $XDG_STATE_HOME/civmap or ~/.local/state/civmap). With --data
+    /// they are in the data directory, with --db in PostGIS.
+    #[arg(long, conflicts_with_all = ["data", "db"])]
+    state: Option<PathBuf>,
+    /// How long a sign-in lasts (bearer tokens and session cookies), hours.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    token_hours: u32,
     /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
     #[arg(long, default_value_t = crate::service::tiles::DEFAULT_CACHE_MB)]
     tile_cache_mb: usize,
@@ -33,14 +41,34 @@ pub struct ServeArgs {
     city: CityArgs,
 }
 
+/// The accounts for the chosen store.
+fn identity(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<IdentityService> {
+    let at = super::user::AccountsArgs {
+        data: a.data.clone(),
+        db: a.db.clone(),
+        state: a.state.clone(),
+    };
+    let store = rt.block_on(at.open())?;
+    Ok(IdentityService::new(
+        store,
+        super::user::token_ttl(a.token_hours),
+    ))
+}
+
 /// The services over the chosen store (for `--db`: once the first load is in).
 fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppState>> {
+    let identity = identity(a, rt)?;
+    tracing::info!("accounts and audit log: {}", identity.shown());
     Ok(match &a.db {
         Some(url) => {
             // Listen first, then load (the follower's first message is a full reload), so
             // no edit can fall between the load and LISTEN; serve once that load is in.
             rt.block_on(PgStore::connect(url))?;
-            let state = Arc::new(AppState::new(Default::default(), StoreKind::Postgis));
+            let state = Arc::new(AppState::with_identity(
+                Default::default(),
+                StoreKind::Postgis,
+                identity,
+            ));
             rt.spawn(crate::service::follow::follow(state.clone(), url.clone()));
             rt.block_on(async {
                 tokio::time::timeout(FIRST_LOAD_TIMEOUT, state.data.first_load.notified()).await
@@ -48,11 +76,16 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
             .map_err(|_| anyhow::anyhow!("--db: no data loaded within {FIRST_LOAD_TIMEOUT:?}"))?;
             state
         }
-        None if a.data.is_some() => Arc::new(AppState::new(
+        None if a.data.is_some() => Arc::new(AppState::with_identity(
             load(a.data.as_deref(), &a.city)?,
             StoreKind::DataDir,
+            identity,
         )),
-        None => Arc::new(AppState::new(load(None, &a.city)?, StoreKind::Embedded)),
+        None => Arc::new(AppState::with_identity(
+            load(None, &a.city)?,
+            StoreKind::Embedded,
+            identity,
+        )),
     })
 }
 
