@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use civmap_data::postgis::PgStore;
 
+mod listener;
+
 use super::dataset::{load, runtime};
 use super::CityArgs;
 use crate::service::{AppState, IdentityService, StoreKind};
@@ -34,6 +36,10 @@ pub struct ServeArgs {
     /// How long a sign-in lasts (bearer tokens and session cookies), hours.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     token_hours: u32,
+    /// Seconds a client has to send a complete request head; also the idle timeout of
+    /// keep-alive connections (slow or silent clients are cut off after it).
+    #[arg(long, default_value_t = listener::HEADER_READ_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
+    header_read_timeout_s: u64,
     /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
     #[arg(long, default_value_t = crate::service::tiles::DEFAULT_CACHE_MB)]
     tile_cache_mb: usize,
@@ -89,7 +95,7 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
     })
 }
 
-/// Serves until SIGINT.
+/// Serves until SIGTERM or SIGINT, then drains (at most [`DRAIN`]) and returns.
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let rt = runtime()?;
@@ -98,8 +104,9 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let counts = state.data.read().data.data().counts();
     let app = crate::http::router(state.clone());
     let listen = a.listen;
+    let header_read_timeout = Duration::from_secs(a.header_read_timeout_s);
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
+        let tcp = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("--listen {listen}: cannot bind"))?;
         // listening: build the coverage engine in the background (coverage routes wait for it)
@@ -110,22 +117,18 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             counts.facilities,
             counts.doorplates,
             counts.network_nodes,
-            listener.local_addr()?,
+            tcp.local_addr()?,
             t.elapsed().as_secs_f64()
         );
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let mut rx = stop_rx;
-            let _ = rx.wait_for(|stop| *stop).await;
-        });
-        let server = tokio::spawn(async move { server.await });
-        let signal = shutdown_signal().await;
-        tracing::info!("{signal}: draining in-flight requests (at most {DRAIN:?})");
-        let _ = stop_tx.send(true);
-        match tokio::time::timeout(DRAIN, server).await {
-            Ok(joined) => joined??,
-            Err(_) => tracing::warn!("requests still running after {DRAIN:?}; exiting anyway"),
-        }
+        let limits = listener::ConnLimits {
+            header_read_timeout,
+            drain_timeout: DRAIN,
+        };
+        listener::serve(tcp, app, limits, async {
+            let signal = shutdown_signal().await;
+            tracing::info!("{signal}: draining in-flight requests (at most {DRAIN:?})");
+        })
+        .await;
         Ok(())
     })
 }
