@@ -67,9 +67,24 @@ fn an_sql_edit_of_a_facility_changes_nearest_within_a_second() {
     let db = rt.block_on(pg::TestDb::create());
     let url = db.url.clone();
     push(&url);
+    // the push wrote its audit row in its own transaction
+    let audited = rt.block_on(async {
+        let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        c.query_one(
+            "SELECT count(*), min(who), min((after->'counts'->>'facilities')::int8) FROM civmap.audit WHERE action = 'db.push'",
+            &[],
+        )
+        .await
+        .unwrap()
+    });
+    let (n, who, counted): (i64, String, i64) = (audited.get(0), audited.get(1), audited.get(2));
+    assert_eq!(n, 1);
+    assert!(who.starts_with("cli:"), "{who}");
     let server = Server::start(&["--db", &url], &[]);
     assert_eq!(health(&server)["store"], "postgis");
     let facilities = health(&server)["data"]["facilities"].as_u64().unwrap();
+    assert_eq!(counted as u64, facilities);
     let (lon, lat) = (119.5, 29.9);
     let before = nearest_ids(&server, lon, lat, 1);
     // move another canteen onto the query point

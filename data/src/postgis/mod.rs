@@ -126,7 +126,19 @@ impl PgStore {
         ds: &Dataset,
         progress: &mut dyn FnMut(&str, u64, u64),
     ) -> Result<PushSummary, DataError> {
-        push::push(self.client.get_mut(), &self.target, ds, progress).await
+        let audit = crate::accounts::AuditRecord::new("civmap-data", "db.push", "db:civmap");
+        self.push_audited(ds, audit, progress).await
+    }
+
+    /// [`PgStore::push`] with the audit row to write in the push's transaction (the pushed
+    /// counts are added to its `after` object as `counts`).
+    pub async fn push_audited(
+        &mut self,
+        ds: &Dataset,
+        audit: crate::accounts::AuditRecord,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<PushSummary, DataError> {
+        push::push(self.client.get_mut(), &self.target, ds, &audit, progress).await
     }
 
     /// Reads every layer back, from one consistent snapshot.

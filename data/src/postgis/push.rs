@@ -205,6 +205,7 @@ pub(crate) async fn push(
     client: &mut Client,
     target: &Target,
     ds: &Dataset,
+    audit: &crate::accounts::AuditRecord,
     progress: &mut dyn FnMut(&str, u64, u64),
 ) -> Result<PushSummary, DataError> {
     let started = Instant::now();
@@ -482,6 +483,26 @@ pub(crate) async fn push(
         ));
     }
     epilogue.push_str(&format!("ANALYZE {};\n", all.join(", ")));
+    // The push's audit row, in the push's transaction: both commit or neither does.
+    let mut after = audit.after.clone().unwrap_or_else(|| serde_json::json!({}));
+    if let Some(o) = after.as_object_mut() {
+        o.insert(
+            "counts".into(),
+            serde_json::to_value(ds.counts()).unwrap_or_default(),
+        );
+    }
+    tx.execute(
+        "INSERT INTO civmap.audit (who, action, target, after, client) VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &audit.who,
+            &audit.action,
+            &audit.target,
+            &Some(after),
+            &audit.client,
+        ],
+    )
+    .await
+    .map_err(|e| errors::db(target, step("audit"), e))?;
     epilogue.push_str(&format!("NOTIFY {CHANNEL}, '{{\"op\":\"reload\"}}';\n"));
     tx.batch_execute(&epilogue)
         .await

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use civmap_data::accounts::AuditRecord;
 use civmap_data::postgis::PgStore;
 
 use super::dataset::{load, runtime};
@@ -25,8 +26,18 @@ pub fn push(a: PushArgs) -> anyhow::Result<()> {
     let bar = progress::bar("{msg:12} [{bar:30}] {pos}/{len} {elapsed}");
     let summary = runtime()?.block_on(async {
         let mut store = PgStore::connect(&a.url).await?;
+        let source = a.data.as_deref().map_or_else(
+            || "the default city".to_owned(),
+            |d| d.display().to_string(),
+        );
+        let audit = AuditRecord::new(
+            super::user::cli_who(),
+            "db.push",
+            format!("db:{}", store.url()),
+        )
+        .after(serde_json::json!({"source": source}));
         store
-            .push(&ds, &mut |layer, done, total| {
+            .push_audited(&ds, audit, &mut |layer, done, total| {
                 bar.set_message(layer.to_owned());
                 bar.set_length(total);
                 bar.set_position(done);

@@ -115,7 +115,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 /// `cli:<OS user>`, the `who` of changes made from the command line.
-fn cli_who() -> String {
+pub(crate) fn cli_who() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
