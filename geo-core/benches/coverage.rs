@@ -7,6 +7,9 @@
 //!
 //! `cargo bench -p civmap-geo-core --bench coverage -- --warm-up-time 1 --measurement-time 3`
 //!
+//! `CIVMAP_BENCH_SCALES=1` (a comma-separated list) generates only those scales: a
+//! criterion filter alone still generates all three cities first.
+//!
 //! Medians recorded 2026-11-29 on 2 shared cores (load average 8–14, so indicative):
 //!
 //! | scale (doorplates) | one category | scenario edit | siting k = 10 | engine build |
@@ -35,7 +38,19 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
 fn bench(c: &mut Criterion) {
     let profile = WalkProfile::standard();
-    for scale in [1u32, 2, 4] {
+    let scales: Vec<u32> = std::env::var("CIVMAP_BENCH_SCALES")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .map(|s| {
+                    s.trim()
+                        .parse()
+                        .expect("CIVMAP_BENCH_SCALES: comma-separated integers")
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1, 2, 4]);
+    for scale in scales {
         let t = Instant::now();
         let city = generate(
             &GeneratorConfig {
