@@ -53,10 +53,15 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     /// Indexes a dataset and sets up every service over it.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
+        Self::with_budgets(data, store, coverage::Budgets::default())
+    }
+
+    /// [`Self::new`] with other time budgets for the heavy answers.
+    pub fn with_budgets(data: Dataset, store: StoreKind, budgets: coverage::Budgets) -> Self {
         let tiles = TileService::new(&data);
         let data = Arc::new(DataService::new(data, store));
         Self {
-            coverage: Arc::new(CoverageService::new(data.clone())),
+            coverage: Arc::new(CoverageService::with_budgets(data.clone(), budgets)),
             data,
             tiles,
         }

@@ -2,5 +2,6 @@
 
 mod contract;
 mod coverage_routes;
+mod deadlines;
 mod layout;
 mod routes;
