@@ -199,7 +199,7 @@ async fn a_light_read_past_its_budget_answers_503_timeout_json() {
     // A route that never answers stands for a read stuck behind something.
     let never = axum::Router::new().route(
         "/stuck",
-        axum::routing::get(|| std::future::pending::<&'static str>()),
+        axum::routing::get(std::future::pending::<&'static str>),
     );
     let router = crate::http::limits::read_budget(never, Duration::from_millis(10));
     let resp = router
