@@ -216,3 +216,10 @@ async fn a_light_read_past_its_budget_answers_503_timeout_json() {
         .unwrap()
         .contains("budget of 0.01 s"));
 }
+
+#[test]
+fn a_zero_budget_is_spent_at_once_and_an_unlimited_one_never() {
+    // `Budgets::unlimited()` (the CLI's) must not overflow `Instant` into a panic.
+    assert!(!CoverageService::token(Budgets::unlimited().coverage).is_cancelled());
+    assert!(CoverageService::token(Duration::ZERO).is_cancelled());
+}

@@ -42,6 +42,17 @@ pub struct Budgets {
     pub siting: Duration,
 }
 
+impl Budgets {
+    /// No budget at all: for the CLI, whose user waits as long as it takes (or presses
+    /// Ctrl-C).
+    pub fn unlimited() -> Self {
+        Self {
+            coverage: Duration::MAX,
+            siting: Duration::MAX,
+        }
+    }
+}
+
 impl Default for Budgets {
     fn default() -> Self {
         Self {
@@ -72,10 +83,13 @@ impl CoverageService {
         self.running.load(Ordering::SeqCst)
     }
 
-    /// A token for one answer: cancelled at `budget` from now, or earlier by whoever holds
-    /// its drop guard.
+    /// A token for one answer: cancelled at `budget` from now (never, for a budget beyond
+    /// what `Instant` can hold), or earlier by whoever holds its drop guard.
     pub(crate) fn token(budget: Duration) -> Cancel {
-        Cancel::new().with_deadline(Instant::now() + budget)
+        match Instant::now().checked_add(budget) {
+            Some(deadline) => Cancel::new().with_deadline(deadline),
+            None => Cancel::new(),
+        }
     }
 
     /// Runs `work` to completion within `budget`, cancelling `cancel` when the budget runs
