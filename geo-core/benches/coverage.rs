@@ -24,6 +24,14 @@
 //! 186.2 ms at scale 1 / 2 / 4 (edit 0.13 / 0.26 / 0.52 ms and siting 62.0 / 105.8 /
 //! 247.5 ms in the same run, with main's scenario and siting changes).
 //!
+//! Cancellation checks (issue 13: every 1,024 heap pops, doorplate-pass edges, siting
+//! candidates and gains): main vs the branch, five alternating runs each
+//! (`CIVMAP_BENCH_SCALES=1`, filter `'coverage_scale1/(elder_canteen_15min_walk|scenario_move_one_canteen|siting_k10)$'`,
+//! 2026-12-05 20:37–21:26, load 9–12 on 2 shared cores), median of the five criterion
+//! medians: one category 55.4 → 58.7 ms, scenario edit 191 → 223 µs, siting 145.6 → 131.1
+//! ms — within the run-to-run spread of either binary (42–61 ms, 173–242 µs, 79–151 ms),
+//! so no cost is measurable here.
+//!
 //! The engine build was 5.5 s / 9.5 s / 31 s at scale 1 / 2 / 4 with the R-tree snapper and
 //! one thread.
 
