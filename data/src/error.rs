@@ -36,6 +36,19 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// A database did not answer in time: a statement ran past `statement_timeout`, waited
+    /// past `lock_timeout`, a transaction idled past `idle_in_transaction_session_timeout`,
+    /// the connection could not be opened within the connect timeout, or a call waited
+    /// too long for the store's one connection (see `postgis::DbTimeouts`).
+    #[error("{database}: {at}: timed out: {message}")]
+    DbTimeout {
+        /// The database URL, password redacted.
+        database: String,
+        /// What was being done (`load`, `read civmap.facilities "F1"`, `push: truncate`, …).
+        at: String,
+        /// Which limit ran out, and the server's words when it was the server's.
+        message: String,
+    },
     /// A CRS that cannot be used (unknown name, or an EPSG code without the `proj` feature).
     #[error("crs {crs:?}: {message}")]
     Crs {

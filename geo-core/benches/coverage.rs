@@ -7,6 +7,9 @@
 //!
 //! `cargo bench -p civmap-geo-core --bench coverage -- --warm-up-time 1 --measurement-time 3`
 //!
+//! `CIVMAP_BENCH_SCALES=1` (a comma-separated list) generates only those scales: a
+//! criterion filter alone still generates all three cities first.
+//!
 //! Medians recorded 2026-11-29 on 2 shared cores (load average 8–14, so indicative):
 //!
 //! | scale (doorplates) | one category | scenario edit | siting k = 10 | engine build |
@@ -20,6 +23,14 @@
 //! `'elder_canteen|scenario_move_one_canteen$|siting'`): one category 24.8 ms / 61.4 ms /
 //! 186.2 ms at scale 1 / 2 / 4 (edit 0.13 / 0.26 / 0.52 ms and siting 62.0 / 105.8 /
 //! 247.5 ms in the same run, with main's scenario and siting changes).
+//!
+//! Cancellation checks (issue 13: every 1,024 heap pops, doorplate-pass edges, siting
+//! candidates and gains): main vs the branch, five alternating runs each
+//! (`CIVMAP_BENCH_SCALES=1`, filter `'coverage_scale1/(elder_canteen_15min_walk|scenario_move_one_canteen|siting_k10)$'`,
+//! 2026-12-05 20:37–21:26, load 9–12 on 2 shared cores), median of the five criterion
+//! medians: one category 55.4 → 58.7 ms, scenario edit 191 → 223 µs, siting 145.6 → 131.1
+//! ms — within the run-to-run spread of either binary (42–61 ms, 173–242 µs, 79–151 ms),
+//! so no cost is measurable here.
 //!
 //! The engine build was 5.5 s / 9.5 s / 31 s at scale 1 / 2 / 4 with the R-tree snapper and
 //! one thread.
@@ -35,7 +46,19 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
 fn bench(c: &mut Criterion) {
     let profile = WalkProfile::standard();
-    for scale in [1u32, 2, 4] {
+    let scales: Vec<u32> = std::env::var("CIVMAP_BENCH_SCALES")
+        .ok()
+        .map(|v| {
+            v.split(',')
+                .map(|s| {
+                    s.trim()
+                        .parse()
+                        .expect("CIVMAP_BENCH_SCALES: comma-separated integers")
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1, 2, 4]);
+    for scale in scales {
         let t = Instant::now();
         let city = generate(
             &GeneratorConfig {

@@ -3,13 +3,51 @@
 //! server named (table, column, constraint, COPY line → record key); lost connections and
 //! other transport failures become [`DataError::Io`].
 
+use tokio_postgres::error::SqlState;
+
 use super::target::Target;
 use crate::DataError;
+
+/// Maps a failure to connect: a connect timeout is [`DataError::DbTimeout`].
+pub(crate) fn connect(target: &Target, at: &str, e: tokio_postgres::Error) -> DataError {
+    let timed_out = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+    if timed_out {
+        DataError::DbTimeout {
+            database: target.shown.clone(),
+            at: at.to_owned(),
+            message: match target.config.get_connect_timeout() {
+                Some(limit) => format!("no connection within {} s", limit.as_secs_f64()),
+                None => "the connection attempt timed out".to_owned(),
+            },
+        }
+    } else {
+        db(target, at, e)
+    }
+}
 
 /// Maps a tokio-postgres error met while doing `at` (e.g. `push facilities`).
 pub(crate) fn db(target: &Target, at: impl Into<String>, e: tokio_postgres::Error) -> DataError {
     let at = at.into();
     match e.as_db_error() {
+        // The server stopped us at one of the limits every civmap session sets
+        // (`DbTimeouts`): query_canceled (statement_timeout, or an operator's cancel),
+        // lock_not_available (lock_timeout), idle_in_transaction_session_timeout.
+        Some(d)
+            if [
+                SqlState::QUERY_CANCELED,
+                SqlState::LOCK_NOT_AVAILABLE,
+                SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+            ]
+            .contains(d.code()) =>
+        {
+            DataError::DbTimeout {
+                database: target.shown.clone(),
+                at,
+                message: format!("{} ({})", d.message(), d.code().code()),
+            }
+        }
         Some(d) => {
             let mut message = format!("{} ({})", d.message(), d.code().code());
             if let Some(detail) = d.detail() {

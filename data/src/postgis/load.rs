@@ -18,7 +18,7 @@ use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
 use super::errors;
-use super::target::Target;
+use super::target::{pg_ms, Target};
 use super::wkb;
 use crate::DataError;
 
@@ -292,6 +292,13 @@ pub(crate) async fn load(
         .start()
         .await
         .map_err(|e| errors::db(target, "load: begin", e))?;
+    // Whole-layer COPYs: the bulk limits, for this transaction only.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {ms}; SET LOCAL idle_in_transaction_session_timeout = {ms}",
+        ms = pg_ms(target.timeouts.bulk_statement)
+    ))
+    .await
+    .map_err(|e| errors::db(target, "load: set limits", e))?;
     let tx = &tx;
 
     let admin = copy_out(

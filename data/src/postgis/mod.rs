@@ -16,6 +16,16 @@
 //! The schema is in `data/migrations/*.sql`, embedded and applied by [`PgStore::migrate`]
 //! (and by every push). Database URLs are shown with the password as `***`, everywhere.
 //!
+//! Every connection carries time limits ([`DbTimeouts`]: statement, lock, idle
+//! transaction, connect, and the wait for the store's connection); running out of one is
+//! [`DataError::DbTimeout`] naming the database, and the transaction it happened in is
+//! rolled back, so nothing is half-written.
+//!
+//! SQL is never built from user values: every value is a bind parameter (or a COPY row),
+//! and the table and column names spliced into statements come from constants of this
+//! module (`TABLES`, the `*_SELECT` lists) — the tables of the
+//! [`Layer`](civmap_geo_core::Layer) registry — never from input.
+//!
 //! ```no_run
 //! # async fn demo(ds: civmap_geo_core::Dataset) -> Result<(), civmap_data::DataError> {
 //! use civmap_data::postgis::{listen, Change, PgStore};
@@ -44,11 +54,12 @@ mod wkb;
 use std::fmt;
 
 use civmap_geo_core::{AdminUnit, Dataset, Doorplate, Facility, Landmark};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls};
 
 pub use listen::{listen, table_name, Change, ChangeTable, PING_EVERY, PING_TIMEOUT};
 pub use push::PushSummary;
+pub use target::DbTimeouts;
 
 use crate::DataError;
 use target::Target;
@@ -81,14 +92,20 @@ impl fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/db` or `key=value` form)
-    /// and spawns the connection's task on the current tokio runtime.
+    /// with the default [`DbTimeouts`] and spawns the connection's task on the current
+    /// tokio runtime.
     pub async fn connect(url: &str) -> Result<PgStore, DataError> {
-        let target = Target::parse(url)?;
+        Self::connect_with(url, DbTimeouts::default()).await
+    }
+
+    /// [`Self::connect`] with other time limits.
+    pub async fn connect_with(url: &str, timeouts: DbTimeouts) -> Result<PgStore, DataError> {
+        let target = Target::parse_with(url, timeouts)?;
         let (client, connection) = target
             .config
             .connect(NoTls)
             .await
-            .map_err(|e| errors::db(&target, "connect", e))?;
+            .map_err(|e| errors::connect(&target, "connect", e))?;
         // When the connection fails, the client's next call fails with "connection
         // closed", which the callers turn into an error naming this database.
         tokio::spawn(async move {
@@ -105,9 +122,25 @@ impl PgStore {
         &self.target.shown
     }
 
+    /// The store's connection, once the call using it is done; [`DataError::DbTimeout`]
+    /// after [`DbTimeouts::client_wait`].
+    async fn client(&self, at: &str) -> Result<MutexGuard<'_, Client>, DataError> {
+        let wait = self.target.timeouts.client_wait;
+        tokio::time::timeout(wait, self.client.lock())
+            .await
+            .map_err(|_| DataError::DbTimeout {
+                database: self.target.shown.clone(),
+                at: at.to_owned(),
+                message: format!(
+                    "waited {} s for the store's connection, which another call still uses",
+                    wait.as_secs_f64()
+                ),
+            })
+    }
+
     /// Creates or upgrades the schema (idempotent; concurrent callers wait for each other).
     pub async fn migrate(&self) -> Result<(), DataError> {
-        let mut client = self.client.lock().await;
+        let mut client = self.client("migrate").await?;
         let tx = client
             .transaction()
             .await
@@ -143,26 +176,26 @@ impl PgStore {
 
     /// Reads every layer back, from one consistent snapshot.
     pub async fn load(&self) -> Result<Dataset, DataError> {
-        load::load(&mut *self.client.lock().await, &self.target).await
+        load::load(&mut *self.client("load").await?, &self.target).await
     }
 
     /// The facility with this id, if any.
     pub async fn facility(&self, id: &str) -> Result<Option<Facility>, DataError> {
-        load::facility_by_id(&*self.client.lock().await, &self.target, id).await
+        load::facility_by_id(&*self.client("read facility").await?, &self.target, id).await
     }
 
     /// The doorplate with this id, if any.
     pub async fn doorplate(&self, id: u64) -> Result<Option<Doorplate>, DataError> {
-        load::doorplate_by_id(&*self.client.lock().await, &self.target, id).await
+        load::doorplate_by_id(&*self.client("read doorplate").await?, &self.target, id).await
     }
 
     /// The admin unit with this 12-digit code, if any.
     pub async fn admin_unit(&self, code: &str) -> Result<Option<AdminUnit>, DataError> {
-        load::admin_unit_by_code(&*self.client.lock().await, &self.target, code).await
+        load::admin_unit_by_code(&*self.client("read admin unit").await?, &self.target, code).await
     }
 
     /// The landmark with this id, if any.
     pub async fn landmark(&self, id: &str) -> Result<Option<Landmark>, DataError> {
-        load::landmark_by_id(&*self.client.lock().await, &self.target, id).await
+        load::landmark_by_id(&*self.client("read landmark").await?, &self.target, id).await
     }
 }

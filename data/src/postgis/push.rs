@@ -20,7 +20,7 @@ use tokio_postgres::{Client, Transaction};
 
 use super::errors;
 use super::migrate;
-use super::target::Target;
+use super::target::{pg_ms, Target};
 use super::wkb::{self, Ewkb};
 use super::CHANNEL;
 use crate::DataError;
@@ -201,6 +201,12 @@ async fn copy_layer<'a, T>(
     Ok(())
 }
 
+/// `name` as a quoted SQL identifier (`"` doubled), for the index names read back from
+/// the catalog: an index someone created by hand may be named anything.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 pub(crate) async fn push(
     client: &mut Client,
     target: &Target,
@@ -220,8 +226,13 @@ pub(crate) async fn push(
         .map_err(|e| errors::db(target, step("begin"), e))?;
     migrate::apply(&tx, target).await?;
 
-    let mut prologue =
-        String::from("SET LOCAL civmap.bulk = 'on';\nSET LOCAL maintenance_work_mem = '256MB';\n");
+    // The whole city's COPYs and index builds take seconds to minutes: the bulk limits,
+    // for this transaction only.
+    let mut prologue = format!(
+        "SET LOCAL civmap.bulk = 'on';\nSET LOCAL maintenance_work_mem = '256MB';\n\
+         SET LOCAL statement_timeout = {ms};\nSET LOCAL idle_in_transaction_session_timeout = {ms};\n",
+        ms = pg_ms(target.timeouts.bulk_statement)
+    );
     for t in notifying() {
         prologue.push_str(&format!(
             "ALTER TABLE civmap.{t} DISABLE TRIGGER civmap_notify;\n"
@@ -253,7 +264,7 @@ pub(crate) async fn push(
     if !indexes.is_empty() {
         let drop: Vec<String> = indexes
             .iter()
-            .map(|(name, _)| format!("civmap.\"{name}\""))
+            .map(|(name, _)| format!("civmap.{}", quote_ident(name)))
             .collect();
         tx.batch_execute(&format!("DROP INDEX {}", drop.join(", ")))
             .await
@@ -514,4 +525,21 @@ pub(crate) async fn push(
         counts: ds.counts(),
         elapsed: started.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_index_names_are_quoted_as_identifiers() {
+        assert_eq!(
+            quote_ident("facilities_geom_idx"),
+            "\"facilities_geom_idx\""
+        );
+        assert_eq!(
+            quote_ident("x\"; DROP TABLE civmap.facilities; --"),
+            "\"x\"\"; DROP TABLE civmap.facilities; --\""
+        );
+    }
 }

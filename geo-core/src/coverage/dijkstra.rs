@@ -13,6 +13,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use super::cancel::{uncancelled, Cancel, Cancelled};
 use super::{Snap, WalkGraph};
 
 /// Source slot of a node nobody reaches within the limit.
@@ -156,12 +157,25 @@ impl Dijkstra {
 
     /// Runs until the heap is empty; labels above `limit_nm` are never set.
     pub fn run(&mut self, graph: &WalkGraph, limit_nm: u64) {
+        uncancelled(self.run_cancellable(graph, limit_nm, &Cancel::never()));
+    }
+
+    /// [`Self::run`], looking at `cancel` every [`super::CHECK_EVERY`] heap pops. On
+    /// `Err` the labels are partial: [`Self::reset`] the search (or drop it) before reuse.
+    pub fn run_cancellable(
+        &mut self,
+        graph: &WalkGraph,
+        limit_nm: u64,
+        cancel: &Cancel,
+    ) -> Result<(), Cancelled> {
+        let mut check = cancel.checker();
         while let Some(Item {
             dist_nm,
             source,
             node,
         }) = self.heap.pop()
         {
+            check.tick()?;
             let i = node as usize;
             if dist_nm != self.labels.dist_nm[i] || source != self.labels.source[i] {
                 continue; // stale
@@ -171,20 +185,37 @@ impl Dijkstra {
                 self.seed(u, dist_nm.saturating_add(w), source, limit_nm);
             }
         }
+        Ok(())
     }
 }
 
 /// Labels of a bounded multi-source Dijkstra from snapped sources (slot = index; `None`
 /// slots are closed and ignored).
 pub fn multi_source(graph: &WalkGraph, sources: &[Option<Snap>], limit_nm: u64) -> NodeLabels {
+    uncancelled(multi_source_cancellable(
+        graph,
+        sources,
+        limit_nm,
+        &Cancel::never(),
+    ))
+}
+
+/// [`multi_source`], stopping with [`Cancelled`] when `cancel` is.
+pub fn multi_source_cancellable(
+    graph: &WalkGraph,
+    sources: &[Option<Snap>],
+    limit_nm: u64,
+    cancel: &Cancel,
+) -> Result<NodeLabels, Cancelled> {
+    cancel.check()?;
     let mut search = Dijkstra::new(graph.node_count());
     for (slot, snap) in sources.iter().enumerate() {
         if let Some(snap) = snap {
             search.seed_snap(graph, snap, slot as u32, limit_nm);
         }
     }
-    search.run(graph, limit_nm);
-    search.labels
+    search.run_cancellable(graph, limit_nm, cancel)?;
+    Ok(search.labels)
 }
 
 /// [`multi_source`] with the sources split into `groups` of slots, each group searched on
@@ -201,29 +232,52 @@ pub fn multi_source_grouped(
     groups: &[Vec<u32>],
     limit_nm: u64,
 ) -> NodeLabels {
-    let search_group = |group: &[u32]| {
+    uncancelled(multi_source_grouped_cancellable(
+        graph,
+        sources,
+        groups,
+        limit_nm,
+        &Cancel::never(),
+    ))
+}
+
+/// [`multi_source_grouped`], stopping every thread with [`Cancelled`] when `cancel` is.
+pub fn multi_source_grouped_cancellable(
+    graph: &WalkGraph,
+    sources: &[Option<Snap>],
+    groups: &[Vec<u32>],
+    limit_nm: u64,
+    cancel: &Cancel,
+) -> Result<NodeLabels, Cancelled> {
+    cancel.check()?;
+    let search_group = |group: &[u32]| -> Result<Dijkstra, Cancelled> {
         let mut search = Dijkstra::new(graph.node_count());
         for &slot in group {
             if let Some(Some(snap)) = sources.get(slot as usize) {
                 search.seed_snap(graph, snap, slot, limit_nm);
             }
         }
-        search.run(graph, limit_nm);
-        search
+        search.run_cancellable(graph, limit_nm, cancel)?;
+        Ok(search)
     };
     let Some((first, rest)) = groups.split_first() else {
-        return NodeLabels::unreached(graph.node_count());
+        return Ok(NodeLabels::unreached(graph.node_count()));
     };
     std::thread::scope(|scope| {
         let others: Vec<_> = rest
             .iter()
             .map(|group| scope.spawn(move || search_group(group)))
             .collect();
-        let mut merged = search_group(first).labels;
+        // On cancellation every thread stops at its next look; all are joined either way.
+        let mut merged = search_group(first).map(|s| s.labels);
         for other in others {
             let other = match other.join() {
                 Ok(search) => search,
                 Err(panic) => std::panic::resume_unwind(panic),
+            };
+            let (Ok(merged), Ok(other)) = (merged.as_mut(), other) else {
+                merged = Err(Cancelled);
+                continue;
             };
             for &v in &other.touched {
                 let (d, s) = (
@@ -238,4 +292,99 @@ pub fn multi_source_grouped(
         }
         merged
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::coverage::CHECK_EVERY;
+    use crate::WalkNetwork;
+
+    /// A `side` × `side` street grid, ~100 m blocks.
+    fn grid(side: u32) -> WalkGraph {
+        let mut network = WalkNetwork::default();
+        for i in 0..side {
+            for j in 0..side {
+                network.add_node(geo::coord! {
+                    x: 120.0 + 0.001 * f64::from(j),
+                    y: 30.0 + 0.0009 * f64::from(i),
+                });
+            }
+        }
+        let id = |i: u32, j: u32| i * side + j;
+        for i in 0..side {
+            for j in 0..side {
+                if j + 1 < side {
+                    network.add_edge(id(i, j), id(i, j + 1), None);
+                }
+                if i + 1 < side {
+                    network.add_edge(id(i, j), id(i + 1, j), None);
+                }
+            }
+        }
+        WalkGraph::build(&network)
+    }
+
+    #[test]
+    fn a_cancelled_search_over_a_large_graph_returns_cancelled_within_a_check() {
+        // 1,000 × 1,000 nodes, unbounded: an uncancelled search visits all 10^6 of them.
+        let g = grid(1_000);
+        let limit = UNREACHED_NM - 1;
+        let mut full = Dijkstra::new(g.node_count());
+        full.seed(0, 0, 0, limit);
+        full.run(&g, limit);
+        let reached = full
+            .labels
+            .source
+            .iter()
+            .filter(|&&s| s != NO_SOURCE)
+            .count();
+        assert_eq!(reached, g.node_count(), "the whole grid is reached");
+
+        // Already cancelled: it pops at most one check's worth of nodes (each pop labels
+        // at most four neighbours), then returns no labels.
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let mut search = Dijkstra::new(g.node_count());
+        search.seed(0, 0, 0, limit);
+        assert_eq!(search.run_cancellable(&g, limit, &cancel), Err(Cancelled));
+        assert!(
+            search.touched.len() <= 1 + 4 * CHECK_EVERY as usize,
+            "{} nodes labelled after cancelling",
+            search.touched.len()
+        );
+
+        // A deadline that passes mid-search stops every thread of a grouped search: two
+        // sources at opposite corners, each group alone would label the whole grid.
+        let corner = |edge: u32| Snap {
+            edge,
+            t: 0.0,
+            offset_m: 0.0,
+            node_a_m: 0.0,
+            node_b_m: g.edge_length_m[edge as usize],
+        };
+        let snaps = vec![Some(corner(0)), Some(corner(g.edge_nodes.len() as u32 - 1))];
+        let deadline = Instant::now() + Duration::from_millis(20);
+        let got = multi_source_grouped_cancellable(
+            &g,
+            &snaps,
+            &[vec![0], vec![1]],
+            limit,
+            &Cancel::never().with_deadline(deadline),
+        );
+        assert_eq!(got, Err(Cancelled));
+        // Not a speed measurement (the bench is; a search ignoring its token fails the
+        // `Err` above): a generous bound for a loaded machine.
+        let late = deadline.elapsed();
+        assert!(
+            late < Duration::from_secs(1),
+            "stopped {late:?} after the deadline"
+        );
+        assert_eq!(
+            multi_source_cancellable(&g, &snaps, limit, &cancel),
+            Err(Cancelled)
+        );
+    }
 }

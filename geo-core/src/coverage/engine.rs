@@ -5,8 +5,10 @@ use std::collections::HashMap;
 
 use geo::Point;
 
+use super::cancel::{Cancel, Cancelled};
 use super::dijkstra::{
-    multi_source, multi_source_grouped, to_m, to_nm, NodeLabels, NO_SOURCE, UNREACHED_NM,
+    multi_source_cancellable, multi_source_grouped_cancellable, to_m, to_nm, NodeLabels, NO_SOURCE,
+    UNREACHED_NM,
 };
 use super::error::check_lon_lat;
 use super::report::AdminRollup;
@@ -390,14 +392,30 @@ impl CoverageEngine {
         profile: &WalkProfile,
         mode: CoverageMode,
     ) -> Result<CoverageResult, CoverageError> {
+        self.coverage_cancellable(sources, minutes, profile, mode, &Cancel::never())
+    }
+
+    /// [`Self::coverage`], returning [`CoverageError::Cancelled`] when `cancel` is
+    /// cancelled before it is done (the search, the doorplate pass and the straight-line
+    /// pass all look at it).
+    pub fn coverage_cancellable(
+        &self,
+        sources: &[(u32, f64, f64)],
+        minutes: f64,
+        profile: &WalkProfile,
+        mode: CoverageMode,
+        cancel: &Cancel,
+    ) -> Result<CoverageResult, CoverageError> {
         let limit_m = limit_m(minutes, profile)?;
         let sites = self.snap_sites(sources)?;
         Ok(match mode {
             CoverageMode::Walk => {
-                let (labels, on_edge) = self.walk_labels(&sites, to_nm(limit_m));
-                self.evaluate_walk(&labels, &on_edge, limit_m, profile.speed_m_per_s)
+                let (labels, on_edge) = self.walk_labels(&sites, to_nm(limit_m), cancel)?;
+                self.evaluate_walk(&labels, &on_edge, limit_m, profile.speed_m_per_s, cancel)?
             }
-            CoverageMode::Straight => self.straight(&sites, limit_m, profile.speed_m_per_s),
+            CoverageMode::Straight => {
+                self.straight(&sites, limit_m, profile.speed_m_per_s, cancel)?
+            }
         })
     }
 
@@ -405,10 +423,11 @@ impl CoverageEngine {
         &self,
         sites: &[SourceSite],
         limit_nm: u64,
-    ) -> (NodeLabels, EdgeSources) {
+        cancel: &Cancel,
+    ) -> Result<(NodeLabels, EdgeSources), Cancelled> {
         let snaps: Vec<Option<Snap>> = sites.iter().map(|s| s.snap).collect();
         let labels = if worker_threads() < 2 || sites.len() < PARALLEL_SOURCES_MIN {
-            multi_source(&self.graph, &snaps, limit_nm)
+            multi_source_cancellable(&self.graph, &snaps, limit_nm, cancel)?
         } else {
             // West and east halves by longitude, searched on two threads: nearby sources
             // share a thread, so the two searches overlap only along the dividing meridian.
@@ -417,7 +436,7 @@ impl CoverageEngine {
             let mid = west.len() / 2;
             west.select_nth_unstable_by(mid, |a, b| lon(a).total_cmp(&lon(b)).then(a.cmp(b)));
             let east = west.split_off(mid);
-            multi_source_grouped(&self.graph, &snaps, &[west, east], limit_nm)
+            multi_source_grouped_cancellable(&self.graph, &snaps, &[west, east], limit_nm, cancel)?
         };
         let mut on_edge = EdgeSources::new(self.graph.edge_nodes.len());
         for (slot, s) in snaps.iter().enumerate() {
@@ -425,7 +444,7 @@ impl CoverageEngine {
                 on_edge.insert(slot as u32, *s);
             }
         }
-        (labels, on_edge)
+        Ok((labels, on_edge))
     }
 
     /// Walking nanometres and source slot of doorplate `i`'s nearest source, given node
@@ -465,7 +484,9 @@ impl CoverageEngine {
         on_edge: &EdgeSources,
         limit_m: f64,
         speed: f64,
-    ) -> CoverageResult {
+        cancel: &Cancel,
+    ) -> Result<CoverageResult, Cancelled> {
+        cancel.check()?;
         let n = self.doorplate_count();
         let limit_nm = to_nm(limit_m);
         let mut per_doorplate = vec![f32::INFINITY; n];
@@ -473,7 +494,9 @@ impl CoverageEngine {
         let mut nearest_source = vec![NO_SOURCE; n];
         if limit_nm == UNREACHED_NM {
             // Nothing is out of reach (even unsnapped doorplates): every doorplate, plainly.
+            let mut check = cancel.checker();
             for i in 0..n {
+                check.tick()?;
                 let (d, s) = self.walk_distance(labels, on_edge, i);
                 per_doorplate[i] = (to_m(d) / speed) as f32;
                 covered[i] = true;
@@ -488,9 +511,10 @@ impl CoverageEngine {
                 &mut per_doorplate,
                 &mut covered,
                 &mut nearest_source,
-            );
+                cancel,
+            )?;
         }
-        CoverageResult {
+        Ok(CoverageResult {
             mode: CoverageMode::Walk,
             limit_s: limit_m / speed,
             limit_m,
@@ -498,7 +522,7 @@ impl CoverageEngine {
             per_doorplate,
             covered,
             nearest_source,
-        }
+        })
     }
 
     /// The coverage pass for a finite limit: each [`EdgeChunk`] on its own thread, visiting
@@ -514,8 +538,10 @@ impl CoverageEngine {
         per_doorplate: &mut [f32],
         covered: &mut [bool],
         nearest_source: &mut [u32],
-    ) {
+        cancel: &Cancel,
+    ) -> Result<(), Cancelled> {
         let fill = |chunk: &EdgeChunk, per: &mut [f32], cov: &mut [bool], near: &mut [u32]| {
+            let mut check = cancel.checker();
             let mut set = |j: usize, d: u64, s: u32| {
                 if d <= limit_nm {
                     per[j] = (to_m(d) / speed) as f32;
@@ -524,6 +550,7 @@ impl CoverageEngine {
                 }
             };
             for (e, w) in chunk.offsets.windows(2).enumerate() {
+                check.tick()?;
                 let r = w[0] as usize..w[1] as usize;
                 if r.is_empty() {
                     continue;
@@ -564,6 +591,7 @@ impl CoverageEngine {
                     }
                 }
             }
+            Ok(())
         };
         let mut work = Vec::with_capacity(self.eval_chunks.len());
         let (mut per, mut cov, mut near) = (per_doorplate, covered, nearest_source);
@@ -575,23 +603,32 @@ impl CoverageEngine {
             (per, cov, near) = (rest_p, rest_c, rest_s);
         }
         let Some((first, rest)) = work.split_first_mut() else {
-            return;
+            return Ok(());
         };
         std::thread::scope(|scope| {
             let others: Vec<_> = rest
                 .iter_mut()
                 .map(|(chunk, p, c, s)| scope.spawn(|| fill(chunk, p, c, s)))
                 .collect();
-            fill(first.0, first.1, first.2, first.3);
+            let mut done = fill(first.0, first.1, first.2, first.3);
             for other in others {
-                if let Err(panic) = other.join() {
-                    std::panic::resume_unwind(panic);
+                match other.join() {
+                    Ok(r) => done = done.and(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
                 }
             }
-        });
+            done
+        })
     }
 
-    fn straight(&self, sites: &[SourceSite], limit_m: f64, speed: f64) -> CoverageResult {
+    fn straight(
+        &self,
+        sites: &[SourceSite],
+        limit_m: f64,
+        speed: f64,
+        cancel: &Cancel,
+    ) -> Result<CoverageResult, Cancelled> {
+        let mut check = cancel.checker();
         let index = PointIndex::bulk_load(
             sites
                 .iter()
@@ -603,6 +640,7 @@ impl CoverageEngine {
         let mut covered = Vec::with_capacity(n);
         let mut nearest_source = Vec::with_capacity(n);
         for &[lon, lat] in &self.lon_lat {
+            check.tick()?;
             let hit = index
                 .within(lon, lat, limit_m)
                 .ok()
@@ -620,7 +658,7 @@ impl CoverageEngine {
                 }
             }
         }
-        CoverageResult {
+        Ok(CoverageResult {
             mode: CoverageMode::Straight,
             limit_s: limit_m / speed,
             limit_m,
@@ -628,7 +666,7 @@ impl CoverageEngine {
             per_doorplate,
             covered,
             nearest_source,
-        }
+        })
     }
 
     /// Doorplate `i`'s location.
@@ -763,7 +801,7 @@ mod tests {
                 .iter()
                 .map(|&(_, lon, lat)| engine.snapper.snap(lon, lat))
                 .collect();
-            let labels = multi_source(&engine.graph, &snaps, limit_nm);
+            let labels = crate::coverage::multi_source(&engine.graph, &snaps, limit_nm);
             let mut on_edge = EdgeSources::new(engine.graph.edge_nodes.len());
             for (slot, s) in snaps.iter().enumerate() {
                 if let Some(s) = s {

@@ -1,7 +1,8 @@
 use thiserror::Error;
 
-/// Why a coverage computation was refused. Every variant is a problem with the arguments,
-/// named so that an API layer can map it to a 400/422.
+/// Why a coverage computation was refused or stopped. Every variant but
+/// [`Self::Cancelled`] is a problem with the arguments, named so that an API layer can map
+/// it to a 400/422.
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CoverageError {
@@ -44,6 +45,10 @@ pub enum CoverageError {
         /// The code given (empty when no code was given).
         code: String,
     },
+    /// The computation's [`super::Cancel`] token was cancelled or its deadline passed; no
+    /// result (not even a partial one) is returned.
+    #[error("the computation was cancelled (its caller gave up or its time budget ran out)")]
+    Cancelled,
     /// A grid cell size that is not a finite number of metres > 0.
     #[error("cell_m {cell_m} is invalid: expected a finite number of metres > 0")]
     BadCellSize {

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use geo::{Coord, MultiPolygon};
 
+use super::cancel::Cancel;
 use super::service_area::cells_to_polygons;
 use super::{metres_per_degree, CoverageEngine, CoverageError, CoverageResult};
 use crate::AdminLevel;
@@ -119,10 +120,24 @@ impl CoverageEngine {
         cell_m: f64,
         level: Option<AdminLevel>,
     ) -> Result<Vec<Gap>, CoverageError> {
+        self.gaps_by_unit_cancellable(result, cell_m, level, &Cancel::never())
+    }
+
+    /// [`Self::gaps_by_unit`], returning [`CoverageError::Cancelled`] when `cancel` is
+    /// cancelled before it is done.
+    pub fn gaps_by_unit_cancellable(
+        &self,
+        result: &CoverageResult,
+        cell_m: f64,
+        level: Option<AdminLevel>,
+        cancel: &Cancel,
+    ) -> Result<Vec<Gap>, CoverageError> {
         let grid = self.grid(cell_m)?;
+        let mut check = cancel.checker();
         type Key = (u32, i64, i64);
         let mut cells: HashMap<Key, Vec<u32>> = HashMap::new();
         for (i, &c) in result.covered.iter().enumerate() {
+            check.tick()?;
             if !c {
                 let [lon, lat] = self.lon_lat[i];
                 if lon.is_finite() && lat.is_finite() {
@@ -137,6 +152,7 @@ impl CoverageEngine {
         let mut seen: HashSet<Key> = HashSet::with_capacity(keys.len());
         let mut gaps = Vec::new();
         for start in keys {
+            check.tick()?;
             if !seen.insert(start) {
                 continue;
             }
@@ -145,6 +161,7 @@ impl CoverageEngine {
             let mut members = Vec::new();
             let mut area: HashSet<(i64, i64)> = HashSet::new();
             while let Some(key @ (_, i, j)) = queue.pop_front() {
+                check.tick()?;
                 area.insert((i, j));
                 members.extend_from_slice(&cells[&key]);
                 for di in -1..=1 {
@@ -158,7 +175,7 @@ impl CoverageEngine {
             }
             members.sort_unstable();
             gaps.push(Gap {
-                outline: cells_to_polygons(&area, &grid),
+                outline: cells_to_polygons(&area, &grid, cancel)?,
                 unit: (unit != u32::MAX).then_some(unit),
                 cells: area.len(),
                 residents: members

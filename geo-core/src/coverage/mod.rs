@@ -16,6 +16,10 @@
 //!   source slot, so incremental what-if repairs ([`ScenarioCoverage`]) reproduce a
 //!   from-scratch run exactly (see [`dijkstra`]).
 //! - **CSR graph** ([`WalkGraph`]): three flat arrays, cache-friendly on 250k nodes.
+//! - **Cancellable.** The long loops (Dijkstra, the doorplate pass, siting, gaps, service
+//!   areas) poll a [`Cancel`] token every [`CHECK_EVERY`] steps; the `_cancellable`
+//!   variants return [`CoverageError::Cancelled`] instead of a result, so a server can stop
+//!   the CPU work of a request it gave up on. The plain functions never cancel.
 //!
 //! # Walking speed
 //! GB 50180-2018 《城市居住区规划设计标准》 (Standard for urban residential area planning
@@ -67,6 +71,7 @@
 //! assert_eq!(engine.report(&result, None).total.covered_elderly, 1);
 //! ```
 
+mod cancel;
 pub mod dijkstra;
 mod engine;
 mod error;
@@ -81,7 +86,10 @@ mod service_area;
 mod siting;
 mod snap;
 
-pub use dijkstra::{multi_source, Dijkstra, NodeLabels, NO_SOURCE, UNREACHED_NM};
+pub use cancel::{Cancel, CancelCheck, CancelOnDrop, Cancelled, CHECK_EVERY};
+pub use dijkstra::{
+    multi_source, multi_source_cancellable, Dijkstra, NodeLabels, NO_SOURCE, UNREACHED_NM,
+};
 pub use engine::{CoverageEngine, CoverageMode, CoverageResult};
 pub use error::CoverageError;
 pub use gaps::Gap;
@@ -94,7 +102,8 @@ pub use profile::WalkProfile;
 pub use report::{CoverageReport, CoverageTotals, UnitCoverage};
 pub use scenario::{Scenario, ScenarioCoverage};
 pub use siting::{
-    candidate_sites, suggest_sites, suggest_sites_exact, suggest_sites_in_area, Site, SitingArea,
-    SitingProblem,
+    candidate_sites, candidate_sites_cancellable, suggest_sites, suggest_sites_cancellable,
+    suggest_sites_exact, suggest_sites_exact_cancellable, suggest_sites_in_area,
+    suggest_sites_in_area_cancellable, Site, SitingArea, SitingProblem,
 };
 pub use snap::{metres_per_degree, Snap, Snapper};

@@ -31,6 +31,7 @@
 
 use std::ops::Deref;
 
+use super::cancel::{uncancelled, Cancel, Cancelled};
 use super::dijkstra::{multi_source, to_m, to_nm, Dijkstra, NO_SOURCE, UNREACHED_NM};
 use super::engine::{limit_m, EdgeSources, SourceSite};
 use super::{CoverageEngine, CoverageError, CoverageResult, NodeLabels, Snap, WalkProfile};
@@ -74,11 +75,24 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
         minutes: f64,
         profile: &WalkProfile,
     ) -> Result<Self, CoverageError> {
+        Self::new_cancellable(engine, sources, minutes, profile, &Cancel::never())
+    }
+
+    /// [`Self::new`], returning [`CoverageError::Cancelled`] when `cancel` is cancelled
+    /// before the base coverage is done.
+    pub fn new_cancellable(
+        engine: E,
+        sources: &[(u32, f64, f64)],
+        minutes: f64,
+        profile: &WalkProfile,
+        cancel: &Cancel,
+    ) -> Result<Self, CoverageError> {
         let limit_m = limit_m(minutes, profile)?;
         let sites = engine.snap_sites(sources)?;
         let limit_nm = to_nm(limit_m);
-        let (labels, on_edge) = engine.walk_labels(&sites, limit_nm);
-        let current = engine.evaluate_walk(&labels, &on_edge, limit_m, profile.speed_m_per_s);
+        let (labels, on_edge) = engine.walk_labels(&sites, limit_nm, cancel)?;
+        let current =
+            engine.evaluate_walk(&labels, &on_edge, limit_m, profile.speed_m_per_s, cancel)?;
         Ok(Self {
             added_ids: vec![None; sites.len()],
             sites: sites.into_iter().map(Some).collect(),
@@ -136,32 +150,58 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
 
     /// Applies every edit: closes, then moves, then adds.
     pub fn apply(&mut self, scenario: &Scenario) -> Result<(), CoverageError> {
+        self.apply_cancellable(scenario, &Cancel::never())
+    }
+
+    /// [`Self::apply`], looking at `cancel` between edits and inside each repair. On
+    /// [`CoverageError::Cancelled`] (as on any error) the state is part-way through the
+    /// edits: discard it (apply to a clone, as the server does).
+    pub fn apply_cancellable(
+        &mut self,
+        scenario: &Scenario,
+        cancel: &Cancel,
+    ) -> Result<(), CoverageError> {
         for &r in &scenario.close {
-            self.close(r)?;
+            cancel.check()?;
+            let slot = self.slot_of(r, "close")?;
+            self.close_slot(slot, cancel)?;
         }
         for &(r, lon, lat) in &scenario.moves {
-            self.relocate(r, lon, lat)?;
+            cancel.check()?;
+            let slot = self.slot_of(r, "move")?;
+            let site = self.engine.site(Some(r), "scenario move", lon, lat)?;
+            self.close_slot(slot, cancel)?;
+            self.open_slot(slot, site, cancel)?;
         }
         for (id, lon, lat) in &scenario.add {
-            self.add(id, *lon, *lat)?;
+            cancel.check()?;
+            let site = self.engine.site(None, "scenario add", *lon, *lat)?;
+            let slot = self.push_slot(id);
+            self.open_slot(slot, site, cancel)?;
         }
         Ok(())
+    }
+
+    /// A new, still closed slot for an added source.
+    fn push_slot(&mut self, id: &str) -> u32 {
+        let slot = self.sites.len() as u32;
+        self.sites.push(None);
+        self.added_ids.push(Some(id.to_owned()));
+        slot
     }
 
     /// Opens a new source; returns its slot.
     pub fn add(&mut self, id: &str, lon: f64, lat: f64) -> Result<u32, CoverageError> {
         let site = self.engine.site(None, "scenario add", lon, lat)?;
-        let slot = self.sites.len() as u32;
-        self.sites.push(None);
-        self.added_ids.push(Some(id.to_owned()));
-        self.open_slot(slot, site);
+        let slot = self.push_slot(id);
+        uncancelled(self.open_slot(slot, site, &Cancel::never()));
         Ok(slot)
     }
 
     /// Closes the source with dataset record `record`.
     pub fn close(&mut self, record: u32) -> Result<(), CoverageError> {
         let slot = self.slot_of(record, "close")?;
-        self.close_slot(slot);
+        uncancelled(self.close_slot(slot, &Cancel::never()));
         Ok(())
     }
 
@@ -169,12 +209,13 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
     pub fn relocate(&mut self, record: u32, lon: f64, lat: f64) -> Result<(), CoverageError> {
         let slot = self.slot_of(record, "move")?;
         let site = self.engine.site(Some(record), "scenario move", lon, lat)?;
-        self.close_slot(slot);
-        self.open_slot(slot, site);
+        let never = Cancel::never();
+        uncancelled(self.close_slot(slot, &never));
+        uncancelled(self.open_slot(slot, site, &never));
         Ok(())
     }
 
-    fn open_slot(&mut self, slot: u32, site: SourceSite) {
+    fn open_slot(&mut self, slot: u32, site: SourceSite, cancel: &Cancel) -> Result<(), Cancelled> {
         let g = &self.engine.graph;
         self.changed.clear();
         let source_edge = site.snap.map(|s| s.edge);
@@ -182,20 +223,21 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
             self.on_edge.insert(slot, snap);
             self.search.touched.clear();
             self.search.seed_snap(g, &snap, slot, self.limit_nm);
-            self.search.run(g, self.limit_nm);
+            self.search.run_cancellable(g, self.limit_nm, cancel)?;
             self.changed.extend_from_slice(&self.search.touched);
         }
         self.sites[slot as usize] = Some(site);
         self.refresh(source_edge);
+        Ok(())
     }
 
-    fn close_slot(&mut self, slot: u32) {
+    fn close_slot(&mut self, slot: u32, cancel: &Cancel) -> Result<(), Cancelled> {
         self.changed.clear();
         let Some(site) = self.sites[slot as usize].take() else {
-            return;
+            return Ok(());
         };
         let Some(snap) = site.snap else {
-            return;
+            return Ok(());
         };
         self.on_edge.remove(slot, snap.edge);
         let g = &self.engine.graph;
@@ -227,10 +269,11 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
                 }
             }
         }
-        self.search.run(g, limit);
+        self.search.run_cancellable(g, limit, cancel)?;
         self.changed.extend_from_slice(&region);
         self.changed.extend_from_slice(&self.search.touched);
         self.refresh(Some(snap.edge));
+        Ok(())
     }
 
     /// Re-evaluates the doorplates on edges incident to a node in `self.changed` and on
@@ -277,8 +320,13 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
     /// Every doorplate re-evaluated from the current labels in one linear pass (what each
     /// edit cost before the edge → doorplates index; kept for checks and benchmarks).
     pub fn evaluate_all(&self) -> CoverageResult {
-        self.engine
-            .evaluate_walk(&self.search.labels, &self.on_edge, self.limit_m, self.speed)
+        uncancelled(self.engine.evaluate_walk(
+            &self.search.labels,
+            &self.on_edge,
+            self.limit_m,
+            self.speed,
+            &Cancel::never(),
+        ))
     }
 
     /// The coverage under the current edits, borrowed.
@@ -294,9 +342,13 @@ impl<E: Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
             .map(|s| s.as_ref().and_then(|s| s.snap))
             .collect();
         let labels = multi_source(&self.engine.graph, &snaps, self.limit_nm);
-        let result = self
-            .engine
-            .evaluate_walk(&labels, &self.on_edge, self.limit_m, self.speed);
+        let result = uncancelled(self.engine.evaluate_walk(
+            &labels,
+            &self.on_edge,
+            self.limit_m,
+            self.speed,
+            &Cancel::never(),
+        ));
         (labels, result)
     }
 }

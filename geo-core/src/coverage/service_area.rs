@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use geo::{Area, Contains, Coord, LineString, MultiPolygon, Point, Polygon};
 
+use super::cancel::{uncancelled, Cancel, Cancelled};
 use super::dijkstra::{to_m, to_nm, NodeLabels, NO_SOURCE};
 use super::engine::{limit_m, EdgeSources};
 use super::gaps::Grid;
@@ -37,8 +38,11 @@ impl CoverageEngine {
         let limit = limit_m(minutes, profile)?;
         let grid = self.grid(cell_m)?;
         let sites = self.snap_sites(sources)?;
-        let (labels, on_edge) = self.walk_labels(&sites, to_nm(limit));
-        Ok(self.area_from_labels(&labels, &on_edge, limit, &grid))
+        let never = Cancel::never();
+        let (labels, on_edge) = uncancelled(self.walk_labels(&sites, to_nm(limit), &never));
+        Ok(uncancelled(
+            self.area_from_labels(&labels, &on_edge, limit, &grid, &never),
+        ))
     }
 
     pub(crate) fn area_from_labels(
@@ -47,10 +51,13 @@ impl CoverageEngine {
         on_edge: &EdgeSources,
         limit: f64,
         grid: &Grid,
-    ) -> MultiPolygon<f64> {
+        cancel: &Cancel,
+    ) -> Result<MultiPolygon<f64>, Cancelled> {
+        let mut check = cancel.checker();
         let mut marked: HashSet<(i64, i64)> = HashSet::new();
         let mut intervals: Vec<(f64, f64)> = Vec::new();
         for (e, &[a, b]) in self.graph.edge_nodes.iter().enumerate() {
+            check.tick()?;
             let len = self.graph.edge_length_m[e];
             let (Some(pa), Some(pb)) = (self.nodes.get(a as usize), self.nodes.get(b as usize))
             else {
@@ -98,26 +105,42 @@ impl CoverageEngine {
                 }
             }
         }
-        cells_to_polygons(&dilated, grid)
+        cells_to_polygons(&dilated, grid, cancel)
     }
 }
 
 impl<E: std::ops::Deref<Target = CoverageEngine>> ScenarioCoverage<E> {
     /// The service area under the current edits (see [`CoverageEngine::service_area`]).
     pub fn service_area(&self, cell_m: f64) -> Result<MultiPolygon<f64>, CoverageError> {
+        self.service_area_cancellable(cell_m, &Cancel::never())
+    }
+
+    /// [`Self::service_area`], returning [`CoverageError::Cancelled`] when `cancel` is
+    /// cancelled before it is done.
+    pub fn service_area_cancellable(
+        &self,
+        cell_m: f64,
+        cancel: &Cancel,
+    ) -> Result<MultiPolygon<f64>, CoverageError> {
         let grid = self.engine().grid(cell_m)?;
         let (labels, on_edge, limit) = self.state();
         Ok(self
             .engine()
-            .area_from_labels(labels, on_edge, limit, &grid))
+            .area_from_labels(labels, on_edge, limit, &grid, cancel)?)
     }
 }
 
 /// The exact outline of a set of grid cells, as polygons with holes (WGS84).
-pub(crate) fn cells_to_polygons(cells: &HashSet<(i64, i64)>, grid: &Grid) -> MultiPolygon<f64> {
+pub(crate) fn cells_to_polygons(
+    cells: &HashSet<(i64, i64)>,
+    grid: &Grid,
+    cancel: &Cancel,
+) -> Result<MultiPolygon<f64>, Cancelled> {
+    let mut check = cancel.checker();
     // Directed boundary sides, interior on the left: (start vertex, direction).
     let mut sides: HashSet<((i64, i64), u8)> = HashSet::new();
     for &(i, j) in cells {
+        check.tick()?;
         let starts = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)];
         let across = [(i, j - 1), (i + 1, j), (i, j + 1), (i - 1, j)];
         for d in 0..4 {
@@ -132,6 +155,7 @@ pub(crate) fn cells_to_polygons(cells: &HashSet<(i64, i64)>, grid: &Grid) -> Mul
     let mut exteriors: Vec<Vec<(i64, i64)>> = Vec::new();
     let mut holes: Vec<Vec<(i64, i64)>> = Vec::new();
     for &start in &ordered {
+        check.tick()?;
         if used.contains(&start) {
             continue;
         }
@@ -184,6 +208,7 @@ pub(crate) fn cells_to_polygons(cells: &HashSet<(i64, i64)>, grid: &Grid) -> Mul
     bounds.shrink_to_fit();
     let mut hole_owner: HashMap<usize, Vec<usize>> = HashMap::new();
     for (h, ring) in holes.iter().enumerate() {
+        check.tick()?;
         // A point inside the hole: the centre of the unmarked cell right of its first side.
         let (a, b) = (ring[0], ring[1]);
         let (dx, dy) = ((b.0 - a.0).signum(), (b.1 - a.1).signum());
@@ -207,7 +232,7 @@ pub(crate) fn cells_to_polygons(cells: &HashSet<(i64, i64)>, grid: &Grid) -> Mul
     }
     let geo_ring =
         |ring: &[(i64, i64)]| LineString(ring.iter().map(|&(x, y)| grid.corner(x, y)).collect());
-    MultiPolygon(
+    Ok(MultiPolygon(
         exteriors
             .iter()
             .enumerate()
@@ -219,7 +244,7 @@ pub(crate) fn cells_to_polygons(cells: &HashSet<(i64, i64)>, grid: &Grid) -> Mul
                 Polygon::new(geo_ring(ring), interiors)
             })
             .collect(),
-    )
+    ))
 }
 
 fn twice_area(ring: &[(i64, i64)]) -> i64 {

@@ -13,6 +13,7 @@ use std::collections::{BinaryHeap, HashSet};
 
 use geo::{BoundingRect, Contains, MultiPolygon, Point, Rect};
 
+use super::cancel::{uncancelled, Cancel, Cancelled};
 use super::dijkstra::{to_nm, Dijkstra, NO_SOURCE};
 use super::engine::limit_m;
 use super::error::check_lon_lat;
@@ -51,6 +52,18 @@ impl SitingProblem {
         minutes: f64,
         profile: &WalkProfile,
     ) -> Result<Self, CoverageError> {
+        Self::new_cancellable(engine, base, candidates, minutes, profile, &Cancel::never())
+    }
+
+    /// [`Self::new`], looking at `cancel` between candidates and inside each search.
+    pub fn new_cancellable(
+        engine: &CoverageEngine,
+        base: &CoverageResult,
+        candidates: &[(f64, f64)],
+        minutes: f64,
+        profile: &WalkProfile,
+        cancel: &Cancel,
+    ) -> Result<Self, CoverageError> {
         let limit = to_nm(limit_m(minutes, profile)?);
         let g = &engine.graph;
         let p = &engine.points;
@@ -58,11 +71,13 @@ impl SitingProblem {
         let mut sets = Vec::with_capacity(candidates.len());
         for &(lon, lat) in candidates {
             check_lon_lat("candidate", lon, lat)?;
+            // One candidate's search can reach the whole city: look before each.
+            cancel.check()?;
             let mut set = Vec::new();
             if let Some(snap) = engine.snapper.snap(lon, lat) {
                 search.reset();
                 search.seed_snap(g, &snap, 0, limit);
-                search.run(g, limit);
+                search.run_cancellable(g, limit, cancel)?;
                 let labels = &search.labels;
                 let mut consider = |i: u32| {
                     let i = i as usize;
@@ -131,6 +146,16 @@ impl SitingProblem {
     /// Greedy with lazy evaluation (CELF): `(candidate, marginal gain)` in order of
     /// choice; stops early when no candidate adds anything. Ties: lower candidate index.
     pub fn greedy(&self, k: usize) -> Vec<(usize, u64)> {
+        uncancelled(self.greedy_cancellable(k, &Cancel::never()))
+    }
+
+    /// [`Self::greedy`], looking at `cancel` every [`super::CHECK_EVERY`] gains.
+    pub fn greedy_cancellable(
+        &self,
+        k: usize,
+        cancel: &Cancel,
+    ) -> Result<Vec<(usize, u64)>, Cancelled> {
+        let mut check = cancel.checker();
         let mut covered = vec![false; self.weights.len()];
         let gain = |c: usize, covered: &[bool]| -> u64 {
             self.sets[c]
@@ -140,11 +165,14 @@ impl SitingProblem {
                 .sum()
         };
         // (gain, reversed index for low-index ties, round the gain was computed in)
-        let mut heap: BinaryHeap<(u64, std::cmp::Reverse<usize>, usize)> = (0..self.sets.len())
-            .map(|c| (gain(c, &covered), std::cmp::Reverse(c), 0))
-            .collect();
+        let mut heap = BinaryHeap::with_capacity(self.sets.len());
+        for c in 0..self.sets.len() {
+            check.tick()?;
+            heap.push((gain(c, &covered), std::cmp::Reverse(c), 0));
+        }
         let mut chosen = Vec::new();
         while chosen.len() < k {
+            check.tick()?;
             let Some((g, std::cmp::Reverse(c), round)) = heap.pop() else {
                 break;
             };
@@ -160,18 +188,30 @@ impl SitingProblem {
                 heap.push((gain(c, &covered), std::cmp::Reverse(c), chosen.len()));
             }
         }
-        chosen
+        Ok(chosen)
     }
 
     /// The optimum by enumerating every `k`-subset (`C(m, k)` evaluations: small
     /// instances only). Returns the best subset (lexicographically first) and its value.
     pub fn exact(&self, k: usize) -> (Vec<usize>, u64) {
+        uncancelled(self.exact_cancellable(k, &Cancel::never()))
+    }
+
+    /// [`Self::exact`], looking at `cancel` every [`super::CHECK_EVERY`] subsets: the
+    /// enumeration is exponential in `k`, so this is the loop most in need of a way out.
+    pub fn exact_cancellable(
+        &self,
+        k: usize,
+        cancel: &Cancel,
+    ) -> Result<(Vec<usize>, u64), Cancelled> {
+        let mut check = cancel.checker();
         let m = self.sets.len();
         let k = k.min(m);
         let mut best = (Vec::new(), 0u64);
         let mut idx: Vec<usize> = (0..k).collect();
         let mut first = true;
         loop {
+            check.tick()?;
             let v = self.value(&idx);
             if first || v > best.1 {
                 best = (idx.clone(), v);
@@ -181,7 +221,7 @@ impl SitingProblem {
             let mut i = k;
             loop {
                 if i == 0 {
-                    return best;
+                    return Ok(best);
                 }
                 i -= 1;
                 if idx[i] < m - k + i {
@@ -203,22 +243,41 @@ pub fn candidate_sites(
     base: &CoverageResult,
     max: usize,
 ) -> Vec<(f64, f64)> {
+    uncancelled(candidate_sites_cancellable(
+        engine,
+        base,
+        max,
+        &Cancel::never(),
+    ))
+}
+
+/// [`candidate_sites`], looking at `cancel` every [`super::CHECK_EVERY`] doorplates.
+pub fn candidate_sites_cancellable(
+    engine: &CoverageEngine,
+    base: &CoverageResult,
+    max: usize,
+    cancel: &Cancel,
+) -> Result<Vec<(f64, f64)>, Cancelled> {
     let p = &engine.points;
-    let mut nodes: Vec<u32> = (0..engine.doorplate_count())
-        .filter(|&i| !base.covered[i] && p.edge[i] != u32::MAX && engine.elderly[i] > 0)
-        .flat_map(|i| [p.node_a[i], p.node_b[i]])
-        .collect();
+    let mut check = cancel.checker();
+    let mut nodes: Vec<u32> = Vec::new();
+    for i in 0..engine.doorplate_count() {
+        check.tick()?;
+        if !base.covered[i] && p.edge[i] != u32::MAX && engine.elderly[i] > 0 {
+            nodes.extend([p.node_a[i], p.node_b[i]]);
+        }
+    }
     nodes.sort_unstable();
     nodes.dedup();
     let stride = nodes.len().div_ceil(max.max(1)).max(1);
-    nodes
+    Ok(nodes
         .iter()
         .step_by(stride)
         .map(|&v| {
             let [lon, lat] = engine.nodes[v as usize];
             (lon, lat)
         })
-        .collect()
+        .collect())
 }
 
 fn sites(problem: &SitingProblem, picks: &[(usize, u64)]) -> Vec<Site> {
@@ -242,8 +301,30 @@ pub fn suggest_sites(
     k: usize,
     candidates: Option<&[(f64, f64)]>,
 ) -> Result<Vec<Site>, CoverageError> {
-    let problem = problem(engine, sources, minutes, profile, candidates)?;
-    Ok(sites(&problem, &problem.greedy(k)))
+    suggest_sites_cancellable(
+        engine,
+        sources,
+        minutes,
+        profile,
+        k,
+        candidates,
+        &Cancel::never(),
+    )
+}
+
+/// [`suggest_sites`], returning [`CoverageError::Cancelled`] when `cancel` is cancelled
+/// before it is done.
+pub fn suggest_sites_cancellable(
+    engine: &CoverageEngine,
+    sources: &[(u32, f64, f64)],
+    minutes: f64,
+    profile: &WalkProfile,
+    k: usize,
+    candidates: Option<&[(f64, f64)]>,
+    cancel: &Cancel,
+) -> Result<Vec<Site>, CoverageError> {
+    let problem = problem(engine, sources, minutes, profile, candidates, cancel)?;
+    Ok(sites(&problem, &problem.greedy_cancellable(k, cancel)?))
 }
 
 /// The exact optimum over the candidates (brute force; small instances only), with each
@@ -256,8 +337,30 @@ pub fn suggest_sites_exact(
     k: usize,
     candidates: &[(f64, f64)],
 ) -> Result<Vec<Site>, CoverageError> {
-    let problem = problem(engine, sources, minutes, profile, Some(candidates))?;
-    let (best, _) = problem.exact(k);
+    suggest_sites_exact_cancellable(
+        engine,
+        sources,
+        minutes,
+        profile,
+        k,
+        candidates,
+        &Cancel::never(),
+    )
+}
+
+/// [`suggest_sites_exact`], returning [`CoverageError::Cancelled`] when `cancel` is
+/// cancelled before it is done.
+pub fn suggest_sites_exact_cancellable(
+    engine: &CoverageEngine,
+    sources: &[(u32, f64, f64)],
+    minutes: f64,
+    profile: &WalkProfile,
+    k: usize,
+    candidates: &[(f64, f64)],
+    cancel: &Cancel,
+) -> Result<Vec<Site>, CoverageError> {
+    let problem = problem(engine, sources, minutes, profile, Some(candidates), cancel)?;
+    let (best, _) = problem.exact_cancellable(k, cancel)?;
     let mut picks = Vec::new();
     let mut before = 0;
     for n in 1..=best.len() {
@@ -274,17 +377,19 @@ fn problem(
     minutes: f64,
     profile: &WalkProfile,
     candidates: Option<&[(f64, f64)]>,
+    cancel: &Cancel,
 ) -> Result<SitingProblem, CoverageError> {
-    let base = engine.coverage(sources, minutes, profile, CoverageMode::Walk)?;
+    let base =
+        engine.coverage_cancellable(sources, minutes, profile, CoverageMode::Walk, cancel)?;
     let owned;
     let candidates = match candidates {
         Some(c) => c,
         None => {
-            owned = candidate_sites(engine, &base, 2000);
+            owned = candidate_sites_cancellable(engine, &base, 2000, cancel)?;
             &owned
         }
     };
-    SitingProblem::new(engine, &base, candidates, minutes, profile)
+    SitingProblem::new_cancellable(engine, &base, candidates, minutes, profile, cancel)
 }
 
 /// An area siting is limited to: one or more admin units (a district, some townships, …)
@@ -390,7 +495,33 @@ pub fn suggest_sites_in_area(
     k: usize,
     candidates: Option<&[(f64, f64)]>,
 ) -> Result<Vec<Site>, CoverageError> {
-    let base = engine.coverage(sources, minutes, profile, CoverageMode::Walk)?;
+    suggest_sites_in_area_cancellable(
+        engine,
+        area,
+        sources,
+        minutes,
+        profile,
+        k,
+        candidates,
+        &Cancel::never(),
+    )
+}
+
+/// [`suggest_sites_in_area`], returning [`CoverageError::Cancelled`] when `cancel` is
+/// cancelled before it is done.
+#[allow(clippy::too_many_arguments)]
+pub fn suggest_sites_in_area_cancellable(
+    engine: &CoverageEngine,
+    area: &SitingArea,
+    sources: &[(u32, f64, f64)],
+    minutes: f64,
+    profile: &WalkProfile,
+    k: usize,
+    candidates: Option<&[(f64, f64)]>,
+    cancel: &Cancel,
+) -> Result<Vec<Site>, CoverageError> {
+    let base =
+        engine.coverage_cancellable(sources, minutes, profile, CoverageMode::Walk, cancel)?;
     let inside: Vec<(f64, f64)> = match candidates {
         Some(c) => {
             for &(lon, lat) in c {
@@ -429,11 +560,13 @@ pub fn suggest_sites_in_area(
                 .collect()
         }
     };
-    let mut problem = SitingProblem::new(engine, &base, &inside, minutes, profile)?;
+    cancel.check()?;
+    let mut problem =
+        SitingProblem::new_cancellable(engine, &base, &inside, minutes, profile, cancel)?;
     for (i, w) in problem.weights.iter_mut().enumerate() {
         if !area.has_doorplate(engine, i) {
             *w = 0;
         }
     }
-    Ok(sites(&problem, &problem.greedy(k)))
+    Ok(sites(&problem, &problem.greedy_cancellable(k, cancel)?))
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::dataset::{load, runtime};
 use super::{progress, CityArgs};
 use crate::service::coverage::export::{coverage_csv, CsvFile};
-use crate::service::coverage::{CoverageAnswer, CoverageQuery, CoverageService};
+use crate::service::coverage::{Budgets, CoverageAnswer, CoverageQuery, CoverageService};
 use crate::service::geojson::AdminFeature;
 use crate::service::{DataService, StoreKind};
 
@@ -70,7 +70,11 @@ pub fn report(a: ReportArgs) -> anyhow::Result<()> {
     let ds = load(a.data.as_deref(), &a.city)?;
     bar.set_message("indexing and building the coverage engine (snapping doorplates)");
     let data = Arc::new(DataService::new(ds, StoreKind::DataDir));
-    let coverage = Arc::new(CoverageService::new(data.clone()));
+    // no time budget on the command line: the user waits as long as it takes
+    let coverage = Arc::new(CoverageService::with_budgets(
+        data.clone(),
+        Budgets::unlimited(),
+    ));
     let q = CoverageQuery {
         category: a.category,
         minutes: a.minutes,

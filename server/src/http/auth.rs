@@ -2,9 +2,11 @@
 //! map's session cookie, checks it with the identity service, and gives handlers the
 //! principal (or none: `public`) and the client's address for audit rows.
 //!
-//! A request that presents a token gets 401 if the token is bad, even on a public route
-//! that looks at the caller (coverage, gaps, indicators): a client that believes it is
-//! signed in must learn that it is not, rather than receive the anonymous answer. Routes
+//! A request that presents a bearer token gets 401 if the token is bad, even on a public
+//! route that looks at the caller (coverage, gaps, indicators): an API client that believes
+//! it is signed in must learn that it is not, rather than receive the anonymous answer. A
+//! stale session cookie, by contrast, makes the browser anonymous (the page then offers to
+//! sign in again). Routes
 //! that never depend on the caller (search, tiles) do not look, and cost nothing more. Cookies are only accepted on unsafe methods from the same
 //! origin (`Origin` equal to the `Host`, `Sec-Fetch-Site` not `cross-site`), which with
 //! `SameSite=Strict` closes cross-site request forgery.
@@ -151,11 +153,15 @@ impl Caller {
             )
             .into());
         }
-        let principal = s.identity.authenticate(&token).await?;
-        Ok(Caller {
-            principal: Some(principal),
-            client,
-        })
+        let principal = match s.identity.authenticate(&token).await {
+            Ok(p) => Some(p),
+            // A session cookie the server no longer knows (expired, user removed) makes
+            // the browser anonymous: the page keeps working and offers to sign in again,
+            // where a 401 on every read would leave it stuck until the cookie's Max-Age.
+            Err(ServiceError::Unauthenticated(_)) if from_cookie => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Caller { principal, client })
     }
 }
 

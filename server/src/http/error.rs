@@ -61,7 +61,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// `bad_parameter`, `out_of_range`, `not_found`, `method_not_allowed`,
     /// `payload_too_large`, `unauthenticated`, `forbidden`, `conflict`,
-    /// `too_many_requests`, `warming_up`, `overloaded`, `store_unavailable` or `internal`.
+    /// `too_many_requests`, `warming_up`, `overloaded`, `timeout`, `store_unavailable` or
+    /// `internal`.
     pub code: String,
     /// A sentence for people, naming the input at fault.
     pub message: String,
@@ -98,10 +99,11 @@ pub enum ErrorResponses {
     /// A value out of range.
     #[response(status = 422, description = "A value out of range")]
     OutOfRange(ErrorBody),
-    /// The coverage engine is warming up, or the store is unavailable.
+    /// The coverage engine is warming up, the server is overloaded, a computation ran
+    /// past its time budget, or the store is unavailable.
     #[response(
         status = 503,
-        description = "Warming up (with Retry-After) or store unavailable"
+        description = "Warming up, overloaded or past its time budget (`timeout`), each with Retry-After; or store unavailable"
     )]
     Unavailable(ErrorBody),
 }
@@ -124,6 +126,11 @@ impl IntoResponse for ApiError {
             }
             Self::Service(ServiceError::WarmingUp { .. }) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "warming_up", None)
+            }
+            // A budget overrun is the server declining to spend more on this request now
+            // (like shedding, `Retry-After`), not a proxy's 504: nothing upstream timed out.
+            Self::Service(ServiceError::TimedOut { .. } | ServiceError::Cancelled) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "timeout", None)
             }
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
             Self::MethodNotAllowed { .. } => {
@@ -165,19 +172,31 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let Self::Service(ServiceError::TooManyRequests { retry_after_s, .. }) = &self {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
-        }
-        if let Self::Service(ServiceError::Unauthenticated(_)) = &self {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"civmap\""),
-            );
-        }
-        if let Self::Service(ServiceError::WarmingUp { retry_after_s, .. }) = &self {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+        match &self {
+            Self::Service(
+                ServiceError::WarmingUp { retry_after_s, .. }
+                | ServiceError::TimedOut { retry_after_s, .. },
+            ) => {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            Self::Service(ServiceError::Cancelled) => {
+                resp.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::service::coverage::RETRY_AFTER_S),
+                );
+            }
+            Self::Service(ServiceError::TooManyRequests { retry_after_s, .. }) => {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            Self::Service(ServiceError::Unauthenticated(_)) => {
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"civmap\""),
+                );
+            }
+            _ => {}
         }
         if let Self::MethodNotAllowed { allowed, .. } = &self {
             if let Ok(v) = HeaderValue::from_str(allowed) {

@@ -1,10 +1,13 @@
 //! What keeps the server standing: CPU-heavy requests beyond a bound are shed at once with
 //! `503` and `Retry-After` (an unbounded queue would only turn overload into timeouts for
-//! everyone), and a panic in a handler becomes a `500` with the JSON error body while the
-//! process and every other request live on.
+//! everyone), light reads are bounded by [`READ_BUDGET`], and a panic in a handler becomes
+//! a `500` with the JSON error body while the process and every other request live on.
+//! (The heavy answers carry their own, longer budgets inside the coverage service, where
+//! running out also stops their CPU work: `service::coverage::budget`.)
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -17,6 +20,48 @@ use crate::http::error::{ErrorBody, ErrorDetail};
 
 /// Seconds a shed client is asked to wait.
 pub const SHED_RETRY_AFTER_S: u64 = 2;
+
+/// Budget of a light public read (search, spatial queries, admin units, TileJSON). They
+/// answer in milliseconds from memory; one that takes 10 s is stuck behind something (a
+/// lock held by a reload), and a client is better told so than left hanging.
+pub const READ_BUDGET: Duration = Duration::from_secs(10);
+
+/// `router` with every request bounded by `budget`: past it the handler's future is
+/// dropped and the client gets `503 timeout` with `Retry-After`.
+pub fn read_budget<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    budget: Duration,
+) -> axum::Router<S> {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(move |e: BoxError| async move {
+                timed_out(&e, budget)
+            }))
+            .timeout(budget),
+    )
+}
+
+fn timed_out(e: &BoxError, budget: Duration) -> Response {
+    if !e.is::<tower::timeout::error::Elapsed>() {
+        tracing::error!("request failed in the timeout layer: {e}");
+        return json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error".to_owned(),
+        );
+    }
+    let mut resp = json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        format!(
+            "the request took longer than its budget of {} s; retry in {SHED_RETRY_AFTER_S} s",
+            budget.as_secs_f64()
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(SHED_RETRY_AFTER_S));
+    resp
+}
 
 /// `router` with at most `semaphore`'s permits of requests at once (the semaphore is shared
 /// by every router given it); the rest are answered `503 overloaded` at once.

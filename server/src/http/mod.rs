@@ -182,9 +182,10 @@ pub fn default_heavy_limit() -> usize {
 /// [`router`] with `heavy_limit` CPU-heavy requests at once (one semaphore across them).
 pub fn router_with(state: SharedState, heavy_limit: usize) -> Router {
     let heavy = Arc::new(tokio::sync::Semaphore::new(heavy_limit.max(1)));
-    let public: Router<SharedState> = Router::from(public_routes())
-        .merge(limits::shed(heavy_public_routes().into(), &heavy))
-        .layer(cors());
+    let public: Router<SharedState> =
+        limits::read_budget(Router::from(public_routes()), limits::READ_BUDGET)
+            .merge(limits::shed(heavy_public_routes().into(), &heavy))
+            .layer(cors());
     let private: Router<SharedState> =
         Router::from(private_routes()).merge(limits::shed(heavy_private_routes().into(), &heavy));
     // A panicking handler answers a JSON 500 (the process lives either way: each connection

@@ -58,6 +58,19 @@ pub enum ServiceError {
     /// The accounts or audit store cannot be reached; nothing was changed.
     #[error("{0}")]
     StoreUnavailable(String),
+    /// A computation ran past its time budget and was stopped (its CPU work included).
+    #[error("the computation took longer than its budget of {} s and was stopped; retry in {retry_after_s} s, or ask for less (fewer minutes, a smaller area, a smaller k)", budget.as_secs_f64())]
+    TimedOut {
+        /// The budget it ran out of.
+        budget: std::time::Duration,
+        /// When to retry, seconds.
+        retry_after_s: u64,
+    },
+    /// A computation stopped because its token was cancelled (its caller left, or its
+    /// deadline passed). Services turn it into [`Self::TimedOut`] where they know the
+    /// budget; nobody is waiting for it otherwise.
+    #[error("the computation was cancelled")]
+    Cancelled,
     /// A failure inside the server (a panicked worker, a serialisation error). Logged,
     /// never shown to clients.
     #[error("internal error: {0}")]
@@ -122,13 +135,24 @@ impl From<CoverageError> for ServiceError {
             CoverageError::UnknownSource { .. } => "scenario",
             CoverageError::UnknownArea { .. } => "area",
             CoverageError::EmptyNetwork => return Self::out_of_range("category", e.to_string()),
+            CoverageError::Cancelled => return Self::Cancelled,
             _ => "query",
         };
         Self::out_of_range(param, e.to_string())
     }
 }
 
+/// A cancelled computation (see [`ServiceError::Cancelled`]).
+impl From<civmap_geo_core::coverage::Cancelled> for ServiceError {
+    fn from(_: civmap_geo_core::coverage::Cancelled) -> Self {
+        Self::Cancelled
+    }
+}
+
 /// Runs CPU-heavy work off the async runtime; a panic in it becomes [`ServiceError::Internal`].
+///
+/// Work that can take seconds should poll a token instead: see
+/// `CoverageService::blocking_cancellable`, which also refuses to start cancelled work.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
 ) -> Result<T, ServiceError> {

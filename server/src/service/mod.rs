@@ -58,15 +58,35 @@ impl AppState {
     /// Indexes a dataset and sets up every service over it, with an empty in-memory
     /// accounts store (see [`AppState::with_identity`]).
     pub fn new(data: Dataset, store: StoreKind) -> Self {
-        Self::with_identity(data, store, IdentityService::in_memory())
+        Self::build(
+            data,
+            store,
+            IdentityService::in_memory(),
+            coverage::Budgets::default(),
+        )
     }
 
     /// [`AppState::new`] with the given accounts.
     pub fn with_identity(data: Dataset, store: StoreKind, identity: IdentityService) -> Self {
+        Self::build(data, store, identity, coverage::Budgets::default())
+    }
+
+    /// [`Self::new`] with other time budgets for the heavy answers.
+    pub fn with_budgets(data: Dataset, store: StoreKind, budgets: coverage::Budgets) -> Self {
+        Self::build(data, store, IdentityService::in_memory(), budgets)
+    }
+
+    /// Every service over `data`, with these accounts and budgets.
+    pub fn build(
+        data: Dataset,
+        store: StoreKind,
+        identity: IdentityService,
+        budgets: coverage::Budgets,
+    ) -> Self {
         let tiles = TileService::new(&data);
         let data = Arc::new(DataService::new(data, store));
         Self {
-            coverage: Arc::new(CoverageService::new(data.clone())),
+            coverage: Arc::new(CoverageService::with_budgets(data.clone(), budgets)),
             data,
             tiles,
             identity: Arc::new(identity),

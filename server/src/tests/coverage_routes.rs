@@ -41,7 +41,7 @@ fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
 /// A 12 × 12 grid (~96 m × 100 m blocks) with a wall: no vertical links in column 5 below
 /// row 9 and no horizontal links between columns 5 and 6 below row 9, so walks detour.
 /// A doorplate on every node; community A west of column 6, B east; one township.
-fn city() -> Dataset {
+pub(super) fn city() -> Dataset {
     let mut net = WalkNetwork::default();
     for j in 0..N {
         for i in 0..N {

@@ -3,6 +3,7 @@
 mod auth_helpers;
 mod contract;
 mod coverage_routes;
+mod deadlines;
 mod identity_routes;
 mod layout;
 mod routes;

@@ -11,7 +11,7 @@ use tower::ServiceExt;
 
 use crate::service::{AppState, SharedState, StoreKind};
 
-fn state() -> SharedState {
+pub(super) fn state() -> SharedState {
     static STATE: OnceLock<SharedState> = OnceLock::new();
     STATE
         .get_or_init(|| {

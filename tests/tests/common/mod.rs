@@ -142,6 +142,11 @@ impl Server {
 }
 
 impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM (with `kill`, as systemd or a container runtime would) and waits up to
     /// `within` for the process to exit; its exit status, or `None` if it is still running.
     pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {

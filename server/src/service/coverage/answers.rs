@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use civmap_geo_core::coverage::{
-    plan_indicators, suggest_sites, suggest_sites_in_area, CoverageMode, CoverageReport,
-    CoverageResult, SitingArea, WalkProfile,
+    plan_indicators, suggest_sites_cancellable, suggest_sites_in_area_cancellable, Cancel,
+    CoverageMode, CoverageReport, CoverageResult, SitingArea, WalkProfile,
 };
 use civmap_geo_core::{AdminCode, AdminLevel, FacilityCategory};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,6 @@ use utoipa::ToSchema;
 use super::query::{base_sources, mode_name, profile_name};
 use super::{CoverageQuery, CoverageService, EngineSnapshot, WalkState};
 use crate::service::data::LiveData;
-use crate::service::error::blocking;
 use crate::service::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::service::spatial::ChainLink;
 use crate::service::ServiceError;
@@ -446,11 +445,22 @@ pub struct SitingAnswer {
 }
 
 impl CoverageService {
-    /// The walking state (labels + result) of a query, scenario applied; cached.
+    /// The walking state (labels + result) of a query, scenario applied; cached. Not
+    /// cancellable (see [`Self::walk_state_cancellable`]).
     pub async fn walk_state(
         &self,
         snap: &EngineSnapshot,
         q: &CoverageQuery,
+    ) -> Result<Arc<WalkState>, ServiceError> {
+        self.walk_state_cancellable(snap, q, &Cancel::never()).await
+    }
+
+    /// [`Self::walk_state`], stopping with [`ServiceError::Cancelled`] when `cancel` is.
+    pub async fn walk_state_cancellable(
+        &self,
+        snap: &EngineSnapshot,
+        q: &CoverageQuery,
+        cancel: &Cancel,
     ) -> Result<Arc<WalkState>, ServiceError> {
         let g = snap.generation;
         let full_key = q.key(true);
@@ -465,12 +475,13 @@ impl CoverageService {
                 let sources = base_sources(self.data().read().data.data(), q.category);
                 let engine = snap.engine.clone();
                 let (minutes, profile) = (q.minutes, q.profile.clone());
-                let b = blocking(move || {
-                    Ok(Arc::new(WalkState::new(
-                        engine, &sources, minutes, &profile,
-                    )?))
-                })
-                .await?;
+                let b = self
+                    .blocking_cancellable(cancel, move |cancel| {
+                        Ok(Arc::new(WalkState::new_cancellable(
+                            engine, &sources, minutes, &profile, cancel,
+                        )?))
+                    })
+                    .await?;
                 self.put_state(base_key, b.clone(), g, version);
                 b
             }
@@ -479,21 +490,33 @@ impl CoverageService {
             return Ok(base);
         }
         let edits = q.edits(&self.data().read())?;
-        let st = blocking(move || {
-            let mut st = (*base).clone();
-            st.apply(&edits)?;
-            Ok(Arc::new(st))
-        })
-        .await?;
+        let st = self
+            .blocking_cancellable(cancel, move |cancel| {
+                let mut st = (*base).clone();
+                st.apply_cancellable(&edits, cancel)?;
+                Ok(Arc::new(st))
+            })
+            .await?;
         self.put_state(full_key, st.clone(), g, version);
         Ok(st)
     }
 
-    /// The whole-city result of a query; cached.
+    /// The whole-city result of a query; cached. Not cancellable (see
+    /// [`Self::result_cancellable`]).
     pub async fn result(
         &self,
         snap: &EngineSnapshot,
         q: &CoverageQuery,
+    ) -> Result<Arc<CoverageResult>, ServiceError> {
+        self.result_cancellable(snap, q, &Cancel::never()).await
+    }
+
+    /// [`Self::result`], stopping with [`ServiceError::Cancelled`] when `cancel` is.
+    pub async fn result_cancellable(
+        &self,
+        snap: &EngineSnapshot,
+        q: &CoverageQuery,
+        cancel: &Cancel,
     ) -> Result<Arc<CoverageResult>, ServiceError> {
         let key = q.key(true);
         if let Some(r) = self.cached_result(&key, snap.generation) {
@@ -501,17 +524,23 @@ impl CoverageService {
         }
         let version = self.version();
         let r = match q.mode {
-            CoverageMode::Walk => Arc::new(self.walk_state(snap, q).await?.current().clone()),
+            CoverageMode::Walk => Arc::new(
+                self.walk_state_cancellable(snap, q, cancel)
+                    .await?
+                    .current()
+                    .clone(),
+            ),
             _ => {
                 let sources = q.sources(&self.data().read())?;
                 let engine = snap.engine.clone();
                 let (minutes, profile) = (q.minutes, q.profile.clone());
-                blocking(move || {
-                    Ok(Arc::new(engine.coverage(
+                self.blocking_cancellable(cancel, move |cancel| {
+                    Ok(Arc::new(engine.coverage_cancellable(
                         &sources,
                         minutes,
                         &profile,
                         CoverageMode::Straight,
+                        cancel,
                     )?))
                 })
                 .await?
@@ -521,14 +550,26 @@ impl CoverageService {
         Ok(r)
     }
 
-    /// Coverage per unit of `level`.
+    /// Coverage per unit of `level`, within the coverage budget.
     pub async fn coverage(
         self: &Arc<Self>,
         q: &CoverageQuery,
         level: AdminLevel,
     ) -> Result<CoverageAnswer, ServiceError> {
+        let budget = self.budgets().coverage;
+        let cancel = Self::token(budget);
+        self.within(&cancel, budget, self.coverage_now(q, level, &cancel))
+            .await
+    }
+
+    async fn coverage_now(
+        self: &Arc<Self>,
+        q: &CoverageQuery,
+        level: AdminLevel,
+        cancel: &Cancel,
+    ) -> Result<CoverageAnswer, ServiceError> {
         let snap = self.engine().await?;
-        let r = self.result(&snap, q).await?;
+        let r = self.result_cancellable(&snap, q, cancel).await?;
         let report = snap.engine.report(&r, Some(level));
         let answer = CoverageAnswer::new(&report, q, level);
         if q.scenario.is_none() {
@@ -538,15 +579,28 @@ impl CoverageService {
             scenario: None,
             ..q.clone()
         };
-        let base = self.result(&snap, &base_q).await?;
+        let base = self.result_cancellable(&snap, &base_q, cancel).await?;
         Ok(answer.with_base(&snap.engine.report(&base, Some(level))))
     }
 
-    /// Service-area polygons on a grid of `cell_m`, serialised; cached.
+    /// Service-area polygons on a grid of `cell_m`, serialised; cached; within the
+    /// coverage budget.
     pub async fn area(
         self: &Arc<Self>,
         q: &CoverageQuery,
         cell_m: f64,
+    ) -> Result<axum::body::Bytes, ServiceError> {
+        let budget = self.budgets().coverage;
+        let cancel = Self::token(budget);
+        self.within(&cancel, budget, self.area_now(q, cell_m, &cancel))
+            .await
+    }
+
+    async fn area_now(
+        self: &Arc<Self>,
+        q: &CoverageQuery,
+        cell_m: f64,
+        cancel: &Cancel,
     ) -> Result<axum::body::Bytes, ServiceError> {
         if q.mode != CoverageMode::Walk {
             return Err(ServiceError::invalid(
@@ -560,8 +614,12 @@ impl CoverageService {
             return Ok(b);
         }
         let version = self.version();
-        let st = self.walk_state(&snap, q).await?;
-        let areas = blocking(move || Ok(st.service_area(cell_m)?)).await?;
+        let st = self.walk_state_cancellable(&snap, q, cancel).await?;
+        let areas = self
+            .blocking_cancellable(cancel, move |cancel| {
+                Ok(st.service_area_cancellable(cell_m, cancel)?)
+            })
+            .await?;
         let synthetic = self.data().read().data.data().network.synthetic;
         let properties = AreaProperties {
             category: q.category.id().to_owned(),
@@ -591,7 +649,7 @@ impl CoverageService {
 
     /// Uncovered areas within units of `level`, most uncovered elderly first: the page of
     /// at most `limit` after `offset`, with the number of gaps in all. The whole list is
-    /// cached, so paging through it computes it once.
+    /// cached, so paging through it computes it once. Within the coverage budget.
     pub async fn gaps(
         self: &Arc<Self>,
         q: &CoverageQuery,
@@ -600,13 +658,28 @@ impl CoverageService {
         limit: usize,
         cell_m: f64,
     ) -> Result<GapCollection, ServiceError> {
+        let budget = self.budgets().coverage;
+        let cancel = Self::token(budget);
+        let work = self.gaps_now(q, level, offset, limit, cell_m, &cancel);
+        self.within(&cancel, budget, work).await
+    }
+
+    async fn gaps_now(
+        self: &Arc<Self>,
+        q: &CoverageQuery,
+        level: AdminLevel,
+        offset: usize,
+        limit: usize,
+        cell_m: f64,
+        cancel: &Cancel,
+    ) -> Result<GapCollection, ServiceError> {
         let snap = self.engine().await?;
         let list_key = format!("gaps|{:?}|{cell_m}|{level:?}", q.key(true));
         let all = match self.cached_gaps(&list_key, snap.generation) {
             Some(all) => all,
             None => {
                 let version = self.version();
-                let all = Arc::new(self.gap_features(&snap, q, level, cell_m).await?);
+                let all = Arc::new(self.gap_features(&snap, q, level, cell_m, cancel).await?);
                 self.put_gaps(list_key, all.clone(), snap.generation, version);
                 all
             }
@@ -628,11 +701,16 @@ impl CoverageService {
         q: &CoverageQuery,
         level: AdminLevel,
         cell_m: f64,
+        cancel: &Cancel,
     ) -> Result<Vec<GapFeature>, ServiceError> {
         use geo::Centroid;
-        let r = self.result(snap, q).await?;
+        let r = self.result_cancellable(snap, q, cancel).await?;
         let engine = snap.engine.clone();
-        let all = blocking(move || Ok(engine.gaps_by_unit(&r, cell_m, Some(level))?)).await?;
+        let all = self
+            .blocking_cancellable(cancel, move |cancel| {
+                Ok(engine.gaps_by_unit_cancellable(&r, cell_m, Some(level), cancel)?)
+            })
+            .await?;
         let live = self.data().read();
         let synthetic = live.doorplates_synthetic();
         let admin = &live.data.data().admin;
@@ -669,12 +747,26 @@ impl CoverageService {
 
     /// The plan indicators of every unit of `level`: townships and communities checked
     /// against the plan, districts and the city as roll-ups of the same records (each
-    /// value with its numerator and denominator, the sums of its parts').
+    /// value with its numerator and denominator, the sums of its parts'). Within the
+    /// coverage budget.
     pub async fn indicators(
         self: &Arc<Self>,
         level: AdminLevel,
         scenario: Option<Arc<super::StoredScenario>>,
         profile: WalkProfile,
+    ) -> Result<IndicatorsAnswer, ServiceError> {
+        let budget = self.budgets().coverage;
+        let cancel = Self::token(budget);
+        let work = self.indicators_now(level, scenario, profile, &cancel);
+        self.within(&cancel, budget, work).await
+    }
+
+    async fn indicators_now(
+        self: &Arc<Self>,
+        level: AdminLevel,
+        scenario: Option<Arc<super::StoredScenario>>,
+        profile: WalkProfile,
+        cancel: &Cancel,
     ) -> Result<IndicatorsAnswer, ServiceError> {
         let snap = self.engine().await?;
         let mut reports = Vec::new();
@@ -686,7 +778,7 @@ impl CoverageService {
                 profile: profile.clone(),
                 scenario: scenario.clone(),
             };
-            let r = self.result(&snap, &q).await?;
+            let r = self.result_cancellable(&snap, &q, cancel).await?;
             reports.push(snap.engine.report(&r, None));
         }
         let live = self.data().read();
@@ -745,12 +837,25 @@ impl CoverageService {
 
     /// `k` suggested sites (greedy maximal covering) for a walking query, limited to the
     /// admin unit `area` when given; each site with its nearest doorplate's address and
-    /// the units it stands in.
+    /// the units it stands in. Within the siting budget.
     pub async fn siting(
         self: &Arc<Self>,
         q: &CoverageQuery,
         k: usize,
         area: Option<&str>,
+    ) -> Result<SitingAnswer, ServiceError> {
+        let budget = self.budgets().siting;
+        let cancel = Self::token(budget);
+        self.within(&cancel, budget, self.siting_now(q, k, area, &cancel))
+            .await
+    }
+
+    async fn siting_now(
+        self: &Arc<Self>,
+        q: &CoverageQuery,
+        k: usize,
+        area: Option<&str>,
+        cancel: &Cancel,
     ) -> Result<SitingAnswer, ServiceError> {
         if !(1..=MAX_SITING_K).contains(&k) {
             return Err(ServiceError::out_of_range(
@@ -764,7 +869,7 @@ impl CoverageService {
             })
             .transpose()?;
         let snap = self.engine().await?;
-        let base = self.result(&snap, q).await?;
+        let base = self.result_cancellable(&snap, q, cancel).await?;
         let (sources, area) = {
             let live = self.data().read();
             let area = area_code
@@ -799,13 +904,18 @@ impl CoverageService {
         };
         let engine = snap.engine.clone();
         let (minutes, profile) = (q.minutes, q.profile.clone());
-        let sites = blocking(move || {
-            Ok(match &area {
-                None => suggest_sites(&engine, &sources, minutes, &profile, k, None)?,
-                Some(a) => suggest_sites_in_area(&engine, a, &sources, minutes, &profile, k, None)?,
+        let sites = self
+            .blocking_cancellable(cancel, move |cancel| {
+                Ok(match &area {
+                    None => suggest_sites_cancellable(
+                        &engine, &sources, minutes, &profile, k, None, cancel,
+                    )?,
+                    Some(a) => suggest_sites_in_area_cancellable(
+                        &engine, a, &sources, minutes, &profile, k, None, cancel,
+                    )?,
+                })
             })
-        })
-        .await?;
+            .await?;
         let live = self.data().read();
         let synthetic = live.doorplates_synthetic();
         let mut cumulative = 0;

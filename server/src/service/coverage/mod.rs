@@ -18,10 +18,15 @@
 //! gets `503 {"error":{"code":"warming_up"}}` with `Retry-After`. The first build takes
 //! about 5 s at scale 1, so a client that starts right after the server sees a slower first
 //! answer rather than an error.
+//!
+//! # Budgets
+//! Every heavy answer runs under a time budget ([`Budgets`]) and a cancellation token that
+//! its future cancels when dropped; the engine's loops poll the token, so a client that
+//! leaves or a budget that runs out stops the CPU work too (see [`budget`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,17 +38,19 @@ use crate::service::data::DataService;
 use crate::service::ServiceError;
 
 mod answers;
+pub mod budget;
 pub mod export;
 mod query;
 mod scenario;
 
 pub use answers::*;
+pub use budget::{Budgets, COVERAGE_BUDGET, SITING_BUDGET};
 pub use query::{mode_name, CoverageQuery, ResultKey, MAX_MINUTES};
 pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario, MAX_OFF_NETWORK_M};
 
 /// How long a coverage request waits for the engine before answering 503.
 pub const ENGINE_WAIT: Duration = Duration::from_secs(15);
-/// `Retry-After` seconds sent with a 503 while warming up.
+/// `Retry-After` seconds sent with a 503 while warming up or after a budget overrun.
 pub const RETRY_AFTER_S: u64 = 5;
 /// Cached whole-city results (each a few MB at scale 1).
 pub const CACHE_RESULTS: usize = 32;
@@ -159,6 +166,10 @@ pub struct CoverageService {
     /// Whole gap lists (paged by the gaps route).
     gap_lists: Mutex<Lru<String, Arc<Vec<GapFeature>>>>,
     scenarios: Mutex<Scenarios>,
+    /// How long each kind of answer may compute.
+    budgets: Budgets,
+    /// Blocking computations running now (see [`Self::computations_running`]).
+    running: Arc<AtomicUsize>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -177,6 +188,11 @@ pub enum DataChange {
 impl CoverageService {
     /// A service over `data`; the engine is built on the first [`start_build`](Self::start_build).
     pub fn new(data: Arc<DataService>) -> Self {
+        Self::with_budgets(data, Budgets::default())
+    }
+
+    /// [`Self::new`] with other time budgets (tests use tiny ones).
+    pub fn with_budgets(data: Arc<DataService>, budgets: Budgets) -> Self {
         Self {
             data,
             engine: watch::channel(None).0,
@@ -189,6 +205,8 @@ impl CoverageService {
             bodies: Mutex::new(Lru::new(CACHE_BODIES)),
             gap_lists: Mutex::new(Lru::new(CACHE_BODIES)),
             scenarios: Mutex::new(Scenarios::default()),
+            budgets,
+            running: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -420,10 +438,21 @@ impl CoverageService {
             })
     }
 
-    /// Validates and stores a scenario; its summary names the scenario evicted for it.
+    /// Validates and stores a scenario of `owner`'s.
     /// Every facility it places must stand inside the city and within
     /// [`MAX_OFF_NETWORK_M`] of the walking network (which needs the engine's snapper).
     pub async fn create_scenario(
+        self: &Arc<Self>,
+        request: ScenarioRequest,
+        owner: &str,
+    ) -> Result<ScenarioSummary, ServiceError> {
+        let budget = self.budgets.coverage;
+        let cancel = Self::token(budget);
+        self.within(&cancel, budget, self.create_scenario_now(request, owner))
+            .await
+    }
+
+    async fn create_scenario_now(
         self: &Arc<Self>,
         request: ScenarioRequest,
         owner: &str,
