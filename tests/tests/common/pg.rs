@@ -176,7 +176,7 @@ impl DedicatedCluster {
     /// kernel's OOM killer would — no shutdown checkpoint, no goodbye to clients;
     /// [`resume`](Self::resume) then runs crash recovery. The postmaster is stopped
     /// (SIGSTOP) first so that it cannot start a process between the look-up of its
-    /// children and the kill. Returns once they are all gone.
+    /// children and the kill. Returns once they are all gone and reaped.
     pub fn crash(&mut self) {
         assert!(!self.stopped, "the cluster was stopped for good");
         let pid_file = self.dir.join("data/postmaster.pid");
@@ -199,10 +199,13 @@ impl DedicatedCluster {
         victims.push(pid);
         signal("KILL", &victims);
         let t = std::time::Instant::now();
-        while victims.iter().any(|&p| alive(p)) {
+        // gone, zombies included: a zombie's PID still "runs" for the lock check of the
+        // next postmaster, which would then refuse to start
+        while victims.iter().any(|&p| stat(p).is_some()) {
             assert!(
                 t.elapsed() < std::time::Duration::from_secs(20),
-                "postgres processes {victims:?} still alive 20 s after SIGKILL"
+                "postgres processes {victims:?} still there 20 s after SIGKILL \
+                 (alive, or zombies that PID 1 does not reap)"
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
@@ -265,11 +268,6 @@ fn children(parent: u32) -> Vec<u32> {
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|&p| stat(p).is_some_and(|(_, pp)| pp == parent))
         .collect()
-}
-
-/// Whether `pid` runs (a zombie does not).
-fn alive(pid: u32) -> bool {
-    stat(pid).is_some_and(|(state, _)| state != "Z")
 }
 
 impl Drop for DedicatedCluster {
