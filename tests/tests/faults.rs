@@ -326,6 +326,8 @@ fn postgres_killed_under_serve_db_reads_keep_answering_and_it_recovers_without_a
                     }
                     answered.fetch_add(1, Ordering::Relaxed);
                     i += 1;
+                    // a steady load, not a CPU hog on a shared test machine
+                    std::thread::sleep(Duration::from_millis(2));
                 }
             })
         })
@@ -399,10 +401,15 @@ fn postgres_killed_under_serve_db_reads_keep_answering_and_it_recovers_without_a
         failures.len(),
         &failures[..failures.len().min(10)]
     );
-    assert!(
-        server.log.lock().unwrap().contains("degraded"),
-        "the server logged the outage"
-    );
+    let log = server.log.lock().unwrap();
+    for line in log
+        .lines()
+        .filter(|l| l.contains("degraded") || l.contains("is back"))
+    {
+        eprintln!("server: {line}");
+    }
+    assert!(log.contains("degraded"), "the server logged the outage");
+    assert!(log.contains("is back"), "the server logged the recovery");
 }
 
 // --- 3. SIGKILL mid-write of `import` and `generate` --------------------------------------
@@ -430,7 +437,7 @@ fn facilities_geojson(path: &Path, prefix: &str, n: usize) {
 
 /// Runs `args`, waits for the snapshot's temporary file to appear (the write has begun),
 /// waits `after` more and sends SIGKILL. Returns the temporary file the killed writer
-/// left, or `None` when it had finished first.
+/// left, or `None` when it had renamed it into place first.
 fn kill_mid_write(args: &[&str], data: &Path, after: Duration, log: PathBuf) -> Option<PathBuf> {
     let mut p = Running::spawn(args, log);
     let pid = p.child.id();
@@ -447,18 +454,19 @@ fn kill_mid_write(args: &[&str], data: &Path, after: Duration, log: PathBuf) -> 
         std::thread::sleep(Duration::from_micros(500));
     }
     std::thread::sleep(after);
-    let finished = p.finished().is_some();
     let status = p.kill();
-    if finished {
-        assert!(status.success(), "{args:?}: {status}: {}", p.log());
-        return None;
-    }
+    killed_or_done(status, &p.log(), &format!("{args:?}"));
+    // gone: the writer renamed it into place before the kill (it may not have exited yet)
+    tmp.exists().then_some(tmp)
+}
+
+/// A process we SIGKILLed: killed, or finished successfully just before.
+fn killed_or_done(status: ExitStatus, log: &str, what: &str) {
+    use std::os::unix::process::ExitStatusExt;
     assert!(
-        tmp.exists(),
-        "killed mid-write, so its temporary file {} is left",
-        tmp.display()
+        status.signal() == Some(9) || status.success(),
+        "{what}: {status}: {log}"
     );
-    Some(tmp)
 }
 
 /// After a killed writer: the snapshot is byte for byte the `old` one, or it loads and
@@ -694,29 +702,25 @@ fn sigkill_mid_tiles_export_leaves_no_partial_archive_at_the_output_path() {
                     std::thread::sleep(Duration::from_micros(500));
                 }
                 std::thread::sleep(Duration::from_millis(after_ms));
-                let finished = p.finished().is_some();
-                p.kill();
-                match &previous {
-                    _ if finished => {
-                        valid_archive(&out, format);
-                    }
-                    None => assert!(
-                        !out.exists(),
-                        "{format}: killed after {after_ms} ms, yet {o} exists"
-                    ),
-                    Some(bytes) => assert!(
-                        fs::read(&out).unwrap() == *bytes,
-                        "{format}: killed after {after_ms} ms, the previous archive changed"
-                    ),
-                }
-                if !finished {
+                let status = p.kill();
+                killed_or_done(status, &p.log(), &format!("{format} export"));
+                if tmp.exists() {
+                    // killed mid-write: only its temporary file is there, the output is
+                    // what it was
                     torn += 1;
-                    assert!(
-                        tmp.exists(),
-                        "a killed export leaves only its temporary file"
-                    );
-                }
-                if finished {
+                    match &previous {
+                        None => assert!(
+                            !out.exists(),
+                            "{format}: killed after {after_ms} ms, yet {o} exists"
+                        ),
+                        Some(bytes) => assert!(
+                            fs::read(&out).unwrap() == *bytes,
+                            "{format}: killed after {after_ms} ms, the previous archive changed"
+                        ),
+                    }
+                } else {
+                    // renamed into place before the kill: complete
+                    valid_archive(&out, format);
                     previous = Some(fs::read(&out).unwrap());
                 }
             }
@@ -738,7 +742,10 @@ fn sigkill_mid_tiles_export_leaves_no_partial_archive_at_the_output_path() {
         // the next export replaces the leftover of the last kill
         let r = civmap(&args);
         assert!(r.status.success(), "{format}: {}", stderr_of(&r));
-        assert!(!tmp.exists(), "{format}: no temporary file after a complete export");
+        assert!(
+            !tmp.exists(),
+            "{format}: no temporary file after a complete export"
+        );
         valid_archive(&out, format);
     }
 
