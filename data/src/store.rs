@@ -60,6 +60,15 @@ pub fn remove_stale_temps(path: &Path) {
     }
 }
 
+/// Syncs a directory after a rename in it, so that the rename itself survives a power cut
+/// (the file's bytes were synced before). Best effort: some filesystems refuse to sync a
+/// directory, and the new file is in place either way.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 /// Whether no process `pid` runs (false when it cannot be told: no procfs).
 fn process_gone(pid: u32) -> bool {
     let proc = Path::new("/proc");
@@ -91,7 +100,9 @@ pub fn write_snapshot(path: &Path, ds: &Dataset) -> Result<(), DataError> {
             .into_inner()
             .map_err(|e| DataError::io(&tmp, e.into_error()))?;
         f.sync_all().map_err(|e| DataError::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
+        fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))?;
+        sync_dir(dir);
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -196,6 +196,7 @@ pub fn export(
     let result =
         write_archive(inputs, opts, &tiles, &tmp, progress).and_then(|(written, contents)| {
             std::fs::rename(&tmp, path).map_err(io(path))?;
+            sync_parent(path);
             Ok((written, contents))
         });
     let (written, contents) = match result {
@@ -214,6 +215,19 @@ pub fn export(
         file_bytes,
         elapsed: t0.elapsed(),
     })
+}
+
+/// Syncs the directory of `path` after the rename into it, so that the rename survives a
+/// power cut. Best effort: some filesystems refuse to sync a directory, and the archive is
+/// in place either way.
+fn sync_parent(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// The temporary file an export of `path` writes: `NAME.export-tmp` beside it, so exports
