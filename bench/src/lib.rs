@@ -70,7 +70,7 @@ pub struct Civmap {
 impl Civmap {
     /// Starts the release binary with `args` and waits for `/health`.
     pub fn serve(args: &[&str]) -> anyhow::Result<Civmap> {
-        let bin = root().join("target/release/civmap");
+        let bin = release_bin();
         if !bin.is_file() {
             bail!("{} missing: cargo build --release -p civmap", bin.display());
         }
@@ -96,6 +96,37 @@ impl Civmap {
         }
         Ok(Civmap { child, base })
     }
+}
+
+impl Civmap {
+    /// The server's process id (for its memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// The release `civmap` binary: `$CIVMAP_BIN`, else `release/civmap` under
+/// `$CARGO_TARGET_DIR` or the workspace's `target/`.
+pub fn release_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("CIVMAP_BIN") {
+        return p.into();
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), PathBuf::from)
+        .join("release/civmap")
+}
+
+/// A query-string value with every byte but ASCII letters and digits percent-encoded.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 impl Drop for Civmap {

@@ -8,8 +8,11 @@
 //!   doorplates, facilities);
 //! - [`import`]: GeoJSON, CSV, OSM PBF and (feature `gdal`) OGR importers;
 //! - [`crs`]: declared input CRS → WGS84 (feature `proj` for any EPSG code);
-//! - [`store`]: data directories and snapshots, written atomically.
+//! - [`store`]: data directories and snapshots, written atomically;
+//! - [`accounts`]: users, login sessions and the append-only audit log (SQLite in a data
+//!   directory, tables in PostGIS).
 
+pub mod accounts;
 pub mod crs;
 mod error;
 pub mod hangzhou;

@@ -183,6 +183,7 @@ fn tiles_decoded_by_mapbox_vector_tile_match_the_source_records_clipped_to_the_t
         for (name, l) in layers {
             assert_eq!(l["version"], 2, "{name}");
             assert_eq!(l["extent"], 4096, "{name}");
+            assert_no_personal_fields(name, l);
         }
         // admin: every unit whose clipped source area is not negligible is there, with
         // that area (generalisation moves borders by at most half a pixel) and its
@@ -330,8 +331,8 @@ fn tiles_decoded_by_mapbox_vector_tile_match_the_source_records_clipped_to_the_t
                         assert_eq!(p["label"], d.address());
                         assert_eq!(p["road"], d.road.as_str());
                         assert_eq!(p["number"], d.number);
-                        assert_eq!(p["residents"], d.residents);
-                        assert_eq!(p["elderly"], d.elderly);
+                        // Public tiles carry no person-level counts.
+                        assert!(p.get("residents").is_none() && p.get("elderly").is_none());
                         d.id
                     })
                     .collect()
@@ -364,6 +365,52 @@ fn tiles_decoded_by_mapbox_vector_tile_match_the_source_records_clipped_to_the_t
             "no {layer} feature checked"
         );
     }
+}
+
+/// Public tiles carry no person-level fields: no residents or contacts anywhere, and
+/// population or elderly counts only on admin units (community and above).
+fn assert_no_personal_fields(layer: &str, l: &Value) {
+    for f in l["features"].as_array().into_iter().flatten() {
+        let props = f["properties"].as_object().unwrap();
+        for key in [
+            "residents",
+            "phone",
+            "telephone",
+            "contact",
+            "contacts",
+            "email",
+        ] {
+            assert!(!props.contains_key(key), "{layer}: {key} in {props:?}");
+        }
+        if layer != "admin" && layer != "admin_label" {
+            for key in ["population", "elderly"] {
+                assert!(!props.contains_key(key), "{layer}: {key} in {props:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn coverage_and_gap_tiles_carry_no_person_counts() {
+    let server = Server::start(&[], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (x, y) = tile_of(120.17, 30.28, 12);
+    let mut files = Vec::new();
+    for set in ["gaps", "coverage"] {
+        let f = dir.path().join(format!("{set}.mvt"));
+        let uri = format!("/tiles/{set}/12/{x}/{y}.mvt?category=elder_canteen&minutes=5");
+        assert_eq!(fetch(&server, &uri, &f), 200, "{uri}");
+        files.push(f);
+    }
+    let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    let mut features = 0;
+    for tile in node_decode(&refs) {
+        for (name, l) in tile["layers"].as_object().unwrap() {
+            features += l["features"].as_array().map_or(0, Vec::len);
+            assert_no_personal_fields(name, l);
+        }
+    }
+    assert!(features > 0, "the tiles held no feature to check");
 }
 
 #[test]

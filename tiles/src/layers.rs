@@ -171,8 +171,6 @@ pub const LAYERS: [LayerInfo; 6] = [
             ("road", "String"),
             ("number", "Number"),
             ("label", "String"),
-            ("residents", "Number"),
-            ("elderly", "Number"),
             ("synthetic", "Boolean"),
         ],
     },
@@ -188,15 +186,13 @@ pub const LAYERS: [LayerInfo; 6] = [
     },
     LayerInfo {
         id: "gaps",
-        description: "Areas outside every service area, with the elderly living there",
+        description: "Areas outside every service area, most uncovered elderly first (counts: planners' /api/v1/coverage/gaps)",
         min_zoom: 0,
         fields: &[
             ("category", "String"),
             ("minutes", "Number"),
             ("scenario", "String"),
             ("rank", "Number"),
-            ("elderly", "Number"),
-            ("population", "Number"),
         ],
     },
 ];
@@ -509,8 +505,8 @@ fn doorplates_layer(
                 ("road", Value::from(d.road.as_str())),
                 ("number", Value::from(d.number)),
                 ("label", Value::from(d.address())),
-                ("residents", Value::from(d.residents)),
-                ("elderly", Value::from(d.elderly)),
+                // No residents or elderly counts: tiles are public, and a doorplate's
+                // counts are about one household (population appears for units only).
                 ("synthetic", Value::from(d.synthetic)),
             ],
         );

@@ -239,8 +239,6 @@ export function doorplatePopup(props) {
     table([
       ['道路 Road', props.road || '–'],
       ['门牌号 Number', props.number === undefined ? '–' : String(props.number)],
-      ['居民 Residents', formatCount(props.residents)],
-      ['老年人 Elderly (60+)', formatCount(props.elderly)],
     ]),
     syntheticTag(props.synthetic)
   );

@@ -20,11 +20,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sql: include_str!("../../migrations/0001_init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_accounts.sql",
+        sql: include_str!("../../migrations/0002_accounts.sql"),
+    },
+];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).
 const LOCK_KEY: i64 = 0x6369_766d_6170;

@@ -36,9 +36,9 @@
 mod errors;
 mod listen;
 mod load;
-mod migrate;
+pub(crate) mod migrate;
 mod push;
-mod target;
+pub(crate) mod target;
 mod wkb;
 
 use std::fmt;

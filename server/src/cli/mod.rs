@@ -11,6 +11,7 @@ mod import;
 mod progress;
 mod serve;
 mod tiles;
+pub(crate) mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ enum Command {
     },
     /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
     Generate(generate::GenerateArgs),
+    /// Users and their roles (planner, surveyor, admin).
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +178,7 @@ impl Cli {
                 command: TilesCommand::Export(a),
             } => tiles::export(a),
             Command::Generate(a) => generate::run(a),
+            Command::User { command } => user::run(command),
         }
     }
 }

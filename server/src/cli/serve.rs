@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use civmap_data::postgis::PgStore;
 
+mod listener;
+
 use super::dataset::{load, runtime};
 use super::CityArgs;
-use crate::service::{AppState, StoreKind};
+use crate::service::{AppState, IdentityService, StoreKind};
 
 /// How long `serve --db` waits for the first load from PostGIS.
 const FIRST_LOAD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -26,6 +28,18 @@ pub struct ServeArgs {
     /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
     #[arg(long)]
     db: Option<String>,
+    /// Where the embedded default keeps its accounts and audit log (default:
+    /// $CIVMAP_STATE_DIR, $XDG_STATE_HOME/civmap or ~/.local/state/civmap). With --data
+    /// they are in the data directory, with --db in PostGIS.
+    #[arg(long, conflicts_with_all = ["data", "db"])]
+    state: Option<PathBuf>,
+    /// How long a sign-in lasts (bearer tokens and session cookies), hours.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    token_hours: u32,
+    /// Seconds a client has to send a complete request head; also the idle timeout of
+    /// keep-alive connections (slow or silent clients are cut off after it).
+    #[arg(long, default_value_t = listener::HEADER_READ_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
+    header_read_timeout_s: u64,
     /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
     #[arg(long, default_value_t = crate::service::tiles::DEFAULT_CACHE_MB)]
     tile_cache_mb: usize,
@@ -33,14 +47,34 @@ pub struct ServeArgs {
     city: CityArgs,
 }
 
+/// The accounts for the chosen store.
+fn identity(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<IdentityService> {
+    let at = super::user::AccountsArgs {
+        data: a.data.clone(),
+        db: a.db.clone(),
+        state: a.state.clone(),
+    };
+    let store = rt.block_on(at.open())?;
+    Ok(IdentityService::new(
+        store,
+        super::user::token_ttl(a.token_hours),
+    ))
+}
+
 /// The services over the chosen store (for `--db`: once the first load is in).
 fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppState>> {
+    let identity = identity(a, rt)?;
+    tracing::info!("accounts and audit log: {}", identity.shown());
     Ok(match &a.db {
         Some(url) => {
             // Listen first, then load (the follower's first message is a full reload), so
             // no edit can fall between the load and LISTEN; serve once that load is in.
             rt.block_on(PgStore::connect(url))?;
-            let state = Arc::new(AppState::new(Default::default(), StoreKind::Postgis));
+            let state = Arc::new(AppState::with_identity(
+                Default::default(),
+                StoreKind::Postgis,
+                identity,
+            ));
             rt.spawn(crate::service::follow::follow(state.clone(), url.clone()));
             rt.block_on(async {
                 tokio::time::timeout(FIRST_LOAD_TIMEOUT, state.data.first_load.notified()).await
@@ -48,15 +82,20 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
             .map_err(|_| anyhow::anyhow!("--db: no data loaded within {FIRST_LOAD_TIMEOUT:?}"))?;
             state
         }
-        None if a.data.is_some() => Arc::new(AppState::new(
+        None if a.data.is_some() => Arc::new(AppState::with_identity(
             load(a.data.as_deref(), &a.city)?,
             StoreKind::DataDir,
+            identity,
         )),
-        None => Arc::new(AppState::new(load(None, &a.city)?, StoreKind::Embedded)),
+        None => Arc::new(AppState::with_identity(
+            load(None, &a.city)?,
+            StoreKind::Embedded,
+            identity,
+        )),
     })
 }
 
-/// Serves until SIGINT.
+/// Serves until SIGTERM or SIGINT, then drains (at most [`DRAIN`]) and returns.
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let rt = runtime()?;
@@ -65,8 +104,9 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let counts = state.data.read().data.data().counts();
     let app = crate::http::router(state.clone());
     let listen = a.listen;
+    let header_read_timeout = Duration::from_secs(a.header_read_timeout_s);
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
+        let tcp = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("--listen {listen}: cannot bind"))?;
         // listening: build the coverage engine in the background (coverage routes wait for it)
@@ -77,22 +117,18 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
             counts.facilities,
             counts.doorplates,
             counts.network_nodes,
-            listener.local_addr()?,
+            tcp.local_addr()?,
             t.elapsed().as_secs_f64()
         );
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let mut rx = stop_rx;
-            let _ = rx.wait_for(|stop| *stop).await;
-        });
-        let server = tokio::spawn(async move { server.await });
-        let signal = shutdown_signal().await;
-        tracing::info!("{signal}: draining in-flight requests (at most {DRAIN:?})");
-        let _ = stop_tx.send(true);
-        match tokio::time::timeout(DRAIN, server).await {
-            Ok(joined) => joined??,
-            Err(_) => tracing::warn!("requests still running after {DRAIN:?}; exiting anyway"),
-        }
+        let limits = listener::ConnLimits {
+            header_read_timeout,
+            drain_timeout: DRAIN,
+        };
+        listener::serve(tcp, app, limits, async {
+            let signal = shutdown_signal().await;
+            tracing::info!("{signal}: draining in-flight requests (at most {DRAIN:?})");
+        })
+        .await;
         Ok(())
     })
 }

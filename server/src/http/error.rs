@@ -60,13 +60,26 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `bad_parameter`, `out_of_range`, `not_found`, `method_not_allowed`,
-    /// `payload_too_large`, `warming_up` or `internal`.
+    /// `payload_too_large`, `unauthenticated`, `forbidden`, `conflict`,
+    /// `too_many_requests`, `warming_up`, `overloaded`, `store_unavailable` or `internal`.
     pub code: String,
     /// A sentence for people, naming the input at fault.
     pub message: String,
     /// The parameter or body field at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
+}
+
+/// The answers of a route that needs a role (for the OpenAPI document).
+#[derive(Debug, IntoResponses)]
+#[allow(dead_code)] // describes responses; never constructed
+pub enum AuthResponses {
+    /// No valid token or session (with `WWW-Authenticate: Bearer`).
+    #[response(status = 401, description = "No valid token or session")]
+    Unauthenticated(ErrorBody),
+    /// Signed in without the role this needs.
+    #[response(status = 403, description = "The role does not allow this")]
+    Forbidden(ErrorBody),
 }
 
 /// The error answers every route may give (for the OpenAPI document).
@@ -116,6 +129,18 @@ impl IntoResponse for ApiError {
             Self::MethodNotAllowed { .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
             }
+            Self::Service(ServiceError::Unauthenticated(_)) => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", None)
+            }
+            Self::Service(ServiceError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden", None),
+            Self::Service(ServiceError::Conflict(_)) => (StatusCode::CONFLICT, "conflict", None),
+            Self::Service(ServiceError::TooManyRequests { .. }) => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None)
+            }
+            Self::Service(ServiceError::StoreUnavailable(m)) => {
+                tracing::error!("accounts store: {m}");
+                (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", None)
+            }
             Self::Service(ServiceError::Internal(m)) => {
                 tracing::error!("internal error: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
@@ -127,6 +152,9 @@ impl IntoResponse for ApiError {
                 format!("{}: {message}", param.as_deref().unwrap_or(""))
             }
             Self::Service(ServiceError::Internal(_)) => "internal error".to_owned(),
+            Self::Service(ServiceError::StoreUnavailable(_)) => {
+                "the accounts store is unavailable; nothing was changed".to_owned()
+            }
             other => other.to_string(),
         };
         let body = ErrorBody {
@@ -137,6 +165,16 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
+        if let Self::Service(ServiceError::TooManyRequests { retry_after_s, .. }) = &self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
+        }
+        if let Self::Service(ServiceError::Unauthenticated(_)) = &self {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"civmap\""),
+            );
+        }
         if let Self::Service(ServiceError::WarmingUp { retry_after_s, .. }) = &self {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));

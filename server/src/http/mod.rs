@@ -6,6 +6,7 @@
 //! path from its `#[utoipa::path]` annotation: a route cannot be served without being
 //! documented, nor documented at a path it is not served on.
 
+pub mod auth;
 pub mod error;
 pub mod limits;
 pub mod params;
@@ -23,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::routes::{coverage, gazetteer, scenarios, service, spatial, tiles};
+use crate::http::routes::{coverage, gazetteer, identity, scenarios, service, spatial, tiles};
 use crate::service::SharedState;
 
 /// The document's fixed parts; paths and schemas are added by the routers.
@@ -51,6 +52,7 @@ use crate::service::SharedState;
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
+        (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
     )
 )]
 struct ApiDoc;
@@ -89,9 +91,16 @@ fn heavy_public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(coverage::indicators))
 }
 
-/// Routes that create, read or delete a user's work: same origin only.
+/// Routes that create, read or delete a user's work, sign-in and administration: same
+/// origin only.
 fn private_routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
+        .routes(routes!(identity::token))
+        .routes(routes!(identity::sign_in, identity::sign_out))
+        .routes(routes!(identity::me))
+        .routes(routes!(identity::audit))
+        .routes(routes!(identity::users, identity::add_user))
+        .routes(routes!(identity::remove_user))
         .routes(routes!(scenarios::create))
         .routes(routes!(scenarios::get, scenarios::delete))
 }

@@ -37,6 +37,27 @@ pub enum ServiceError {
         /// When to retry, seconds.
         retry_after_s: u64,
     },
+    /// No valid credentials: anonymous, or a token that is unknown, expired or whose user
+    /// was removed.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but the role (or the surveyor's district) does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with what is stored (a name taken, a quota full).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts (failed logins); retry later.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What was refused.
+        message: String,
+        /// When to retry, seconds.
+        retry_after_s: u64,
+    },
+    /// The accounts or audit store cannot be reached; nothing was changed.
+    #[error("{0}")]
+    StoreUnavailable(String),
     /// A failure inside the server (a panicked worker, a serialisation error). Logged,
     /// never shown to clients.
     #[error("internal error: {0}")]

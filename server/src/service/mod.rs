@@ -24,6 +24,7 @@ pub mod error;
 pub mod follow;
 pub mod gazetteer;
 pub mod geojson;
+pub mod identity;
 pub mod spatial;
 pub mod tiles;
 
@@ -34,6 +35,7 @@ use civmap_geo_core::Dataset;
 pub use coverage::CoverageService;
 pub use data::{DataService, StoreKind};
 pub use error::ServiceError;
+pub use identity::IdentityService;
 pub use tiles::TileService;
 
 /// The services of one running server.
@@ -45,20 +47,29 @@ pub struct AppState {
     pub coverage: Arc<CoverageService>,
     /// Vector tiles: admin topology and tile cache.
     pub tiles: TileService,
+    /// Logins, roles and the audit log.
+    pub identity: Arc<IdentityService>,
 }
 
 /// The services as handlers receive them.
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    /// Indexes a dataset and sets up every service over it.
+    /// Indexes a dataset and sets up every service over it, with an empty in-memory
+    /// accounts store (see [`AppState::with_identity`]).
     pub fn new(data: Dataset, store: StoreKind) -> Self {
+        Self::with_identity(data, store, IdentityService::in_memory())
+    }
+
+    /// [`AppState::new`] with the given accounts.
+    pub fn with_identity(data: Dataset, store: StoreKind, identity: IdentityService) -> Self {
         let tiles = TileService::new(&data);
         let data = Arc::new(DataService::new(data, store));
         Self {
             coverage: Arc::new(CoverageService::new(data.clone())),
             data,
             tiles,
+            identity: Arc::new(identity),
         }
     }
 }

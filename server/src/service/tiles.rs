@@ -315,9 +315,9 @@ impl TileService {
                 .enumerate()
                 .map(|(i, g)| {
                     let mut props = common.clone();
+                    // The rank only: tiles are public, and gap counts are below the
+                    // unit level (planners read them from /api/v1/coverage/gaps).
                     props.push(("rank".to_owned(), V::from(i as u64 + 1)));
-                    props.push(("elderly".to_owned(), V::from(g.elderly)));
-                    props.push(("population".to_owned(), V::from(g.residents)));
                     PolygonFeature::new(i as u64 + 1, &g.outline, props)
                 })
                 .collect()

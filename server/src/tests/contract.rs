@@ -18,6 +18,8 @@ struct Call {
     method: Method,
     uri: String,
     body: Option<Value>,
+    /// The bearer token to send (none: anonymous, the public's view).
+    token: Option<String>,
 }
 
 fn get(uri: impl Into<String>) -> Call {
@@ -25,6 +27,7 @@ fn get(uri: impl Into<String>) -> Call {
         method: Method::GET,
         uri: uri.into(),
         body: None,
+        token: None,
     }
 }
 
@@ -33,6 +36,24 @@ fn post(uri: &str, body: Value) -> Call {
         method: Method::POST,
         uri: uri.to_owned(),
         body: Some(body),
+        token: None,
+    }
+}
+
+impl Call {
+    /// The same request with a token.
+    fn by(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
+    }
+
+    fn delete(uri: impl Into<String>) -> Self {
+        Call {
+            method: Method::DELETE,
+            uri: uri.into(),
+            body: None,
+            token: None,
+        }
     }
 }
 
@@ -116,6 +137,9 @@ async fn send(call: &Call) -> (StatusCode, String, Vec<u8>) {
     let mut req = Request::builder()
         .method(call.method.clone())
         .uri(&call.uri);
+    if let Some(t) = &call.token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
     let body = match &call.body {
         Some(b) => {
             req = req.header(header::CONTENT_TYPE, "application/json");
@@ -144,8 +168,8 @@ async fn send(call: &Call) -> (StatusCode, String, Vec<u8>) {
     (status, ctype, bytes)
 }
 
-/// Every documented route, with good and bad inputs.
-fn crawl(facility: &str, district: &str) -> Vec<Call> {
+/// Every documented route, with good and bad inputs; `planner` and `admin` are tokens.
+fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call> {
     let cov = "category=elder_canteen&minutes=5";
     let mut calls = vec![
         get("/health"),
@@ -178,9 +202,13 @@ fn crawl(facility: &str, district: &str) -> Vec<Call> {
         get("/api/v1/coverage?category=nope"),
         get(format!("/api/v1/coverage?{cov}&minutes=500")),
         get(format!("/api/v1/coverage?{cov}&scenario=s999999")),
+        get(format!("/api/v1/coverage?{cov}&scenario=s999999")).by(planner),
         get(format!("/api/v1/coverage/area?{cov}&cell_m=100")),
         get(format!("/api/v1/coverage/gaps?{cov}&cell_m=100&limit=3")),
+        get(format!("/api/v1/coverage/gaps?{cov}&cell_m=100&limit=3")).by(planner),
         get("/api/v1/indicators?level=township"),
+        get("/api/v1/indicators?level=township&format=csv"),
+        get("/api/v1/indicators?level=township&format=csv").by(planner),
         get("/api/v1/indicators?level=moon"),
         get("/tiles/all/12/3413/1688.mvt"),
         get("/tiles/all/40/0/0.mvt"),
@@ -188,35 +216,109 @@ fn crawl(facility: &str, district: &str) -> Vec<Call> {
         get("/tiles/coverage.json?category=elder_canteen"),
         get("/tiles/all.xml"),
         get("/api/v1/scenarios/s999999"),
+        get("/api/v1/scenarios/s999999").by(planner),
         get("/api/v1/nowhere"),
+        get("/api/v1/me"),
+        get("/api/v1/me").by(planner),
+        get("/api/v1/audit?limit=5").by(admin),
+        get("/api/v1/audit?limit=5").by(planner),
+        get("/api/v1/audit?limit=0").by(admin),
+        get("/api/v1/users").by(admin),
+        post("/api/v1/users", json!({"name": "crawl-made", "role": "planner", "password": super::auth_helpers::PASSWORD})).by(admin),
+        post("/api/v1/users", json!({"name": "crawl-made", "role": "planner", "password": super::auth_helpers::PASSWORD})).by(admin),
+        post("/api/v1/users", json!({"name": "bad name", "role": "king", "password": "x"})).by(admin),
+        Call::delete("/api/v1/users/crawl-made").by(admin),
+        Call::delete("/api/v1/users/crawl-made").by(admin),
+        post("/api/v1/auth/token", json!({"name": "crawl-made", "password": "wrong wrong wrong"})),
+        post("/api/v1/auth/token", json!({"name": 3})),
+        post("/api/v1/auth/session", json!({"name": "nobody", "password": "wrong wrong wrong"})),
+        Call::delete("/api/v1/auth/session"),
     ];
-    calls.push(post(
-        "/api/v1/scenarios",
-        json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]}),
-    ));
-    calls.push(post(
-        "/api/v1/scenarios",
-        json!({"add": [{"lon": 1000, "lat": 0}]}),
-    ));
-    calls.push(post("/api/v1/scenarios", json!({"close": ["no-such-id"]})));
-    calls.push(post(
-        "/api/v1/siting",
-        json!({"category": "elder_canteen", "minutes": 5, "k": 2}),
-    ));
-    calls.push(post(
-        "/api/v1/siting",
-        json!({"category": "elder_canteen", "k": 99}),
-    ));
-    calls.push(post("/api/v1/siting", json!({"k": "two"})));
+    let scenario = json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]});
+    calls.push(post("/api/v1/scenarios", scenario.clone()));
+    calls.push(
+        post(
+            "/api/v1/scenarios",
+            json!({"add": [{"lon": 1000, "lat": 0}]}),
+        )
+        .by(planner),
+    );
+    calls.push(post("/api/v1/scenarios", json!({"close": ["no-such-id"]})).by(planner));
+    let siting = json!({"category": "elder_canteen", "minutes": 5, "k": 2});
+    calls.push(post("/api/v1/siting", siting.clone()));
+    calls.push(post("/api/v1/siting", siting).by(planner));
+    calls.push(
+        post(
+            "/api/v1/siting",
+            json!({"category": "elder_canteen", "k": 99}),
+        )
+        .by(planner),
+    );
+    calls.push(post("/api/v1/siting", json!({"k": "two"})).by(planner));
     calls
+}
+
+/// Field names that describe one person or household: never in a public answer.
+const PERSONAL: [&str; 7] = [
+    "residents",
+    "phone",
+    "telephone",
+    "mobile",
+    "email",
+    "contact",
+    "contacts",
+];
+/// Counts of people: in a public answer only for units (an object with a unit `code`) and
+/// their totals and deltas.
+const COUNTS: [&str; 4] = [
+    "population",
+    "elderly",
+    "covered_population",
+    "covered_elderly",
+];
+
+/// Where a public answer carries person-level data (see [`PERSONAL`] and [`COUNTS`]).
+fn personal_fields(v: &Value, parent_key: &str, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            let is_unit = o
+                .get("code")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()));
+            let unit_total = matches!(parent_key, "total" | "delta" | "totals");
+            if parent_key == "fields" {
+                return; // TileJSON's field list: names of a layer's fields, not data
+            }
+            for (k, child) in o {
+                let here = format!("{path}/{k}");
+                let count = COUNTS.contains(&k.as_str()) && !is_unit && !unit_total;
+                if PERSONAL.contains(&k.as_str()) || count {
+                    out.push(here.clone());
+                }
+                personal_fields(child, k, &here, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                personal_fields(x, parent_key, &format!("{path}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[tokio::test]
 async fn every_response_of_a_route_crawl_validates_against_the_generated_document() {
     let (_, _, doc) = send(&get("/api/v1/openapi.json")).await;
     let doc: Value = serde_json::from_slice(&doc).unwrap();
-    let facility = state().data.read().data.data().facilities[0].id.clone();
-    let district = state()
+    let st = state();
+    let planner =
+        super::auth_helpers::token_of(&st, "planner-crawl", civmap_data::accounts::Role::Planner)
+            .await;
+    let admin =
+        super::auth_helpers::token_of(&st, "admin-crawl", civmap_data::accounts::Role::Admin).await;
+    let facility = st.data.read().data.data().facilities[0].id.clone();
+    let district = st
         .data
         .read()
         .data
@@ -229,28 +331,38 @@ async fn every_response_of_a_route_crawl_validates_against_the_generated_documen
     let mut problems = Vec::new();
     let mut reached = BTreeSet::new();
     let mut statuses = BTreeSet::new();
-    let mut calls = crawl(&facility, &district);
+    let mut calls = crawl(&facility, &district, &planner, &admin);
     // a scenario created by the crawl, then read, used and deleted
-    let (s, _, b) = send(&calls[calls.len() - 6]).await;
+    let create = post(
+        "/api/v1/scenarios",
+        json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]}),
+    )
+    .by(&planner);
+    let (s, _, b) = send(&create).await;
     assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
     let id = serde_json::from_slice::<Value>(&b).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    calls.push(get(format!("/api/v1/scenarios/{id}")));
-    calls.push(get(format!(
-        "/api/v1/coverage?category=elder_canteen&minutes=5&scenario={id}"
-    )));
-    calls.push(Call {
-        method: Method::DELETE,
-        uri: format!("/api/v1/scenarios/{id}"),
-        body: None,
-    });
-    calls.push(Call {
-        method: Method::DELETE,
-        uri: "/api/v1/layers".into(),
-        body: None,
-    });
+    calls.push(create);
+    calls.push(get(format!("/api/v1/scenarios/{id}")).by(&planner));
+    calls.push(
+        get(format!(
+            "/api/v1/coverage?category=elder_canteen&minutes=5&scenario={id}"
+        ))
+        .by(&planner),
+    );
+    calls.push(Call::delete(format!("/api/v1/scenarios/{id}")).by(&planner));
+    calls.push(Call::delete("/api/v1/layers"));
+    // a session of its own, ended at the end of the crawl
+    let session = super::auth_helpers::token_of(
+        &st,
+        "planner-crawl-out",
+        civmap_data::accounts::Role::Planner,
+    )
+    .await;
+    calls.push(Call::delete("/api/v1/auth/session").by(&session));
+    let mut leaks = Vec::new();
     for call in &calls {
         let (status, ctype, body) = send(call).await;
         assert!(
@@ -262,6 +374,17 @@ async fn every_response_of_a_route_crawl_validates_against_the_generated_documen
         statuses.insert(status.as_u16());
         if let Some(t) = template(&doc, call.uri.split('?').next().unwrap()) {
             reached.insert(t.to_owned());
+        }
+        if call.token.is_none() && ctype.contains("json") && !call.uri.ends_with("openapi.json") {
+            if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                let mut found = Vec::new();
+                personal_fields(&v, "", "", &mut found);
+                leaks.extend(
+                    found
+                        .into_iter()
+                        .map(|f| format!("{} {}: {f}", call.method, call.uri)),
+                );
+            }
         }
         if status == StatusCode::METHOD_NOT_ALLOWED
             || (status == StatusCode::NOT_FOUND && call.uri == "/api/v1/nowhere")
@@ -284,18 +407,39 @@ async fn every_response_of_a_route_crawl_validates_against_the_generated_documen
         problems.len(),
         problems.join("\n")
     );
+    assert!(
+        leaks.is_empty(),
+        "public answers with person-level fields:\n{}",
+        leaks.join("\n")
+    );
     let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     let missed: Vec<_> = documented.difference(&reached).collect();
     assert!(
         missed.is_empty(),
         "documented paths the crawl never reached: {missed:?}"
     );
-    for s in [200, 201, 204, 400, 404, 405, 422] {
+    for s in [200, 201, 204, 400, 401, 403, 404, 405, 409, 422] {
         assert!(
             statuses.contains(&s),
             "the crawl never saw a {s}: {statuses:?}"
         );
     }
+}
+
+#[test]
+fn the_privacy_check_finds_planted_person_level_fields() {
+    let public = json!({"features": [{"properties": {"code": "330106001001", "population": 5}}],
+        "total": {"elderly": 3}});
+    let mut found = Vec::new();
+    personal_fields(&public, "", "", &mut found);
+    assert!(found.is_empty(), "{found:?}");
+    let leaky =
+        json!({"features": [{"properties": {"rank": 1, "elderly": 5}}, {"id": 1, "residents": 3}]});
+    personal_fields(&leaky, "", "", &mut found);
+    assert_eq!(
+        found,
+        ["/features/0/properties/elderly", "/features/1/residents"]
+    );
 }
 
 #[tokio::test]

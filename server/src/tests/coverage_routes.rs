@@ -233,7 +233,29 @@ pub(super) fn state() -> SharedState {
         .clone()
 }
 
-async fn send(req: Request<Body>) -> (StatusCode, Value) {
+/// The bearer token of the planner these tests act as.
+async fn planner() -> String {
+    static TOKEN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TOKEN
+        .get_or_init(|| async {
+            super::auth_helpers::token_of(
+                &state(),
+                "planner-routes",
+                civmap_data::accounts::Role::Planner,
+            )
+            .await
+        })
+        .await
+        .clone()
+}
+
+/// Sends a request as a planner (the role that may use every coverage route).
+async fn send(mut req: Request<Body>) -> (StatusCode, Value) {
+    let token = planner().await;
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        super::auth_helpers::bearer(&token).parse().unwrap(),
+    );
     let resp = crate::http::router(state()).oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
@@ -451,15 +473,13 @@ async fn scenario_add_raises_close_lowers_and_base_is_untouched() {
     let (s, got) = get(&format!("/api/v1/scenarios/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(got["add"][0]["name"], "新食堂");
-    let resp = crate::http::router(state())
-        .oneshot(
-            Request::delete(format!("/api/v1/scenarios/{id}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (s, _) = send(
+        Request::delete(format!("/api/v1/scenarios/{id}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, v) = get(&format!(
         "/api/v1/coverage?category=elder_canteen&scenario={id}"
     ))
@@ -843,8 +863,13 @@ async fn data_edits_are_never_answered_from_a_stale_engine_or_cache() {
     );
 }
 
-/// Status, headers and raw body bytes.
-async fn raw(req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+/// Status, headers and raw body bytes (as a planner).
+async fn raw(mut req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let token = planner().await;
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        super::auth_helpers::bearer(&token).parse().unwrap(),
+    );
     let resp = crate::http::router(state()).oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes().to_vec();

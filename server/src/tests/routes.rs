@@ -793,11 +793,15 @@ async fn a_facility_far_from_the_walking_network_is_refused() {
         }
         found.expect("a point of the city more than 2.5 km from any street")
     };
-    let post = |body: String| async move {
+    let token =
+        super::auth_helpers::token_of(&s, "planner-far", civmap_data::accounts::Role::Planner)
+            .await;
+    let post = |body: String| async {
         let resp = crate::http::router(state())
             .oneshot(
                 Request::post("/api/v1/scenarios")
                     .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::AUTHORIZATION, super::auth_helpers::bearer(&token))
                     .body(Body::from(body))
                     .unwrap(),
             )

@@ -60,6 +60,8 @@ pub struct Server {
     pub log: Arc<Mutex<String>>,
     /// Seconds from spawn to the first successful `/health`.
     pub ready_s: f64,
+    /// The server's state directory (accounts of the embedded default), removed on drop.
+    pub state: tempfile::TempDir,
 }
 
 impl Server {
@@ -68,9 +70,13 @@ impl Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut cmd = Command::new(bin());
+        // The embedded default keeps its accounts in a state directory: a fresh one per
+        // server, so tests never touch the user's ~/.local/state/civmap.
+        let state = tempfile::tempdir().expect("state dir");
         cmd.args(["serve", "--listen", &listen])
             .args(extra)
-            .env("RUST_LOG", "civmap=info");
+            .env("RUST_LOG", "civmap=info")
+            .env("CIVMAP_STATE_DIR", state.path());
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -117,6 +123,7 @@ impl Server {
             base,
             log,
             ready_s: t.elapsed().as_secs_f64(),
+            state,
         }
     }
 

@@ -5,35 +5,61 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use civmap_geo_core::coverage::CoverageMode;
 
-use crate::http::error::{ApiError, ErrorResponses};
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, AuthResponses, ErrorResponses};
 use crate::http::params::{check_minutes, format_named, profile_named, Format, Params};
 use crate::http::render;
 use crate::http::schema::{CategoryId, FormatName, LevelName, ModeName, ProfileName};
 use crate::service::coverage::export::{self, Chains, CsvFile};
 use crate::service::coverage::{
     AreaCollection, CoverageAnswer, CoverageQuery, GapCollection, IndicatorsAnswer, SitingAnswer,
-    SitingRequest,
+    SitingRequest, StoredScenario,
 };
 use crate::service::ServiceError;
 use crate::service::{AppState, SharedState};
+use civmap_data::accounts::Role;
+use std::sync::Arc;
 
-/// The parameters every coverage route takes (scenario looked up: 404 when unknown).
-pub fn coverage_query(s: &AppState, p: &Params) -> Result<CoverageQuery, ApiError> {
+/// The parameters every coverage route takes (scenario looked up: 401 when anonymous,
+/// 404 when unknown or someone else's).
+pub fn coverage_query(
+    s: &AppState,
+    p: &Params,
+    caller: &Caller,
+) -> Result<CoverageQuery, ApiError> {
     Ok(CoverageQuery {
         category: p.one_category()?,
         minutes: p.minutes()?,
         mode: p.mode("walk")?,
         profile: p.profile()?,
-        scenario: p
-            .get("scenario")
-            .map(|id| s.coverage.scenario(id))
-            .transpose()?,
+        scenario: scenario_of(s, p.get("scenario"), caller)?,
     })
 }
 
-/// Renders an answer as JSON (`json`: plain or GeoJSON) or as its CSV export.
-fn render_as<T: serde::Serialize>(
+/// A scenario named by a request: the caller must be a planner and its owner.
+pub fn scenario_of(
     s: &AppState,
+    id: Option<&str>,
+    caller: &Caller,
+) -> Result<Option<Arc<StoredScenario>>, ApiError> {
+    let Some(id) = id else { return Ok(None) };
+    let owner = caller.require(Role::Planner)?;
+    Ok(Some(s.coverage.scenario(id, owner.name())?))
+}
+
+/// Whether the caller may see person counts below the unit level (planners).
+fn sees_people(caller: &Caller) -> bool {
+    caller
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.has(Role::Planner))
+}
+
+/// Renders an answer as JSON (`json`: plain or GeoJSON) or as its CSV export. An export
+/// is for planners and is audited (`export.csv`, the request as target) before it is sent.
+async fn render_as<T: serde::Serialize>(
+    s: &AppState,
+    (caller, request): (&Caller, &str),
     format: Format,
     answer: &T,
     geojson: bool,
@@ -41,7 +67,11 @@ fn render_as<T: serde::Serialize>(
 ) -> Result<Response, ApiError> {
     match format {
         Format::Csv => {
+            caller.require(Role::Planner)?;
             let file = CsvFile::of(answer, &s.data.read().data.data().admin, to_csv)?;
+            let after = serde_json::json!({"file": file.filename, "bytes": file.bytes.len()});
+            let record = caller.record("export.csv", format!("export:{request}"));
+            s.identity.audit(record.after(after)).await?;
             Ok(render::csv(file))
         }
         Format::Json if geojson => render::geojson(answer),
@@ -60,19 +90,29 @@ fn render_as<T: serde::Serialize>(
         ("scenario" = Option<String>, Query, description = "a what-if scenario id; the answer then carries its delta against the base"),
         ("format" = Option<FormatName>, Query, description = "json (default) or csv (UTF-8 with BOM, unit chain columns, parameters in the file name)"),
     ),
-    responses((status = 200, description = "Coverage per unit", content((CoverageAnswer = "application/json"), (String = "text/csv"))), ErrorResponses))]
+    responses((status = 200, description = "Coverage per unit", content((CoverageAnswer = "application/json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn coverage(
     State(s): State<SharedState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
         "category", "minutes", "mode", "level", "profile", "scenario", "format",
     ])?;
-    let q = coverage_query(&s, &p)?;
+    let q = coverage_query(&s, &p, &caller)?;
     let format = p.format()?;
     let answer = s.coverage.coverage(&q, p.level_or_township()?).await?;
-    render_as(&s, format, &answer, false, export::coverage_csv)
+    let request = format!("/api/v1/coverage?{}", raw.unwrap_or_default());
+    render_as(
+        &s,
+        (&caller, &request),
+        format,
+        &answer,
+        false,
+        export::coverage_csv,
+    )
+    .await
 }
 
 /// Service-area polygons of a category (walking).
@@ -85,16 +125,17 @@ pub async fn coverage(
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
         ("cell_m" = Option<u64>, Query, minimum = 10, maximum = 500, description = "grid cell, 10..=500 m, default 50"),
     ),
-    responses((status = 200, description = "Service areas", body = AreaCollection, content_type = "application/geo+json"), ErrorResponses))]
+    responses((status = 200, description = "Service areas", body = AreaCollection, content_type = "application/geo+json"), AuthResponses, ErrorResponses))]
 pub async fn area(
     State(s): State<SharedState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
         "category", "minutes", "profile", "scenario", "cell_m", "mode",
     ])?;
-    let q = coverage_query(&s, &p)?;
+    let q = coverage_query(&s, &p, &caller)?;
     let cell_m = p.int("cell_m", 50, 10, 500)? as f64;
     Ok(render::bytes(
         render::GEOJSON,
@@ -116,9 +157,10 @@ pub async fn area(
         ("cell_m" = Option<u64>, Query, minimum = 50, maximum = 2000, description = "grid cell, 50..=2000 m, default 200"),
         ("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv (one row per gap of the page, centroid instead of outline)"),
     ),
-    responses((status = 200, description = "Gaps", content((GapCollection = "application/geo+json"), (String = "text/csv"))), ErrorResponses))]
+    responses((status = 200, description = "Gaps (elderly and population counts for planners only)", content((GapCollection = "application/geo+json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn gaps(
     State(s): State<SharedState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
@@ -126,13 +168,17 @@ pub async fn gaps(
         "category", "minutes", "mode", "level", "profile", "scenario", "offset", "limit", "cell_m",
         "format",
     ])?;
-    let q = coverage_query(&s, &p)?;
+    let q = coverage_query(&s, &p, &caller)?;
     let level = p.level_or_township()?;
     let offset = p.int("offset", 0, 0, u32::MAX as u64)? as usize;
     let limit = p.int("limit", 100, 1, 10_000)? as usize;
     let cell_m = p.int("cell_m", 200, 50, 2_000)? as f64;
     let format = p.format()?;
-    let answer = s.coverage.gaps(&q, level, offset, limit, cell_m).await?;
+    let mut answer = s.coverage.gaps(&q, level, offset, limit, cell_m).await?;
+    if !sees_people(&caller) {
+        answer = answer.without_people();
+    }
+    let request = format!("/api/v1/coverage/gaps?{}", raw.unwrap_or_default());
     let name = format!(
         "{}_{}min_{}_{}",
         q.category.id(),
@@ -140,9 +186,10 @@ pub async fn gaps(
         crate::service::coverage::mode_name(q.mode),
         level.as_str()
     );
-    render_as(&s, format, &answer, true, |a, c| {
+    render_as(&s, (&caller, &request), format, &answer, true, |a, c| {
         export::gaps_csv(a, &name, c)
     })
+    .await
 }
 
 /// The plan indicators of every unit of a level (district and city: roll-ups).
@@ -153,34 +200,43 @@ pub async fn gaps(
         ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("format" = Option<FormatName>, Query, description = "json (default) or csv (one row per unit and indicator)"),
     ),
-    responses((status = 200, description = "Indicators per unit", content((IndicatorsAnswer = "application/json"), (String = "text/csv"))), ErrorResponses))]
+    responses((status = 200, description = "Indicators per unit", content((IndicatorsAnswer = "application/json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn indicators(
     State(s): State<SharedState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&["level", "scenario", "profile", "format"])?;
     let level = p.level_or_township()?;
-    let scenario = p
-        .get("scenario")
-        .map(|id| s.coverage.scenario(id))
-        .transpose()?;
+    let scenario = scenario_of(&s, p.get("scenario"), &caller)?;
     let (profile, format) = (p.profile()?, p.format()?);
     let answer = s.coverage.indicators(level, scenario, profile).await?;
-    render_as(&s, format, &answer, false, export::indicators_csv)
+    let request = format!("/api/v1/indicators?{}", raw.unwrap_or_default());
+    render_as(
+        &s,
+        (&caller, &request),
+        format,
+        &answer,
+        false,
+        export::indicators_csv,
+    )
+    .await
 }
 
-/// `k` suggested sites that newly cover the most elderly (greedy maximal covering).
+/// `k` suggested sites that newly cover the most elderly (greedy maximal covering; planners).
 #[utoipa::path(post, path = "/api/v1/siting", tag = "coverage",
     request_body = SitingRequest,
     params(("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv; the body's format does the same")),
     responses((status = 200, description = "Sites in the order chosen", content((SitingAnswer = "application/geo+json"), (String = "text/csv"))),
-        (status = 413, description = "Body over 1 MiB", body = crate::http::error::ErrorBody), ErrorResponses))]
+        (status = 413, description = "Body over 1 MiB", body = crate::http::error::ErrorBody), AuthResponses, ErrorResponses))]
 pub async fn siting(
     State(s): State<SharedState>,
+    caller: Caller,
     RawQuery(raw): RawQuery,
     body: Body,
 ) -> Result<Response, ApiError> {
+    caller.require(Role::Planner)?;
     let p = Params::parse(raw.as_deref())?;
     p.only(&["format"])?;
     let b: SitingRequest = render::json_body(body).await?;
@@ -193,13 +249,18 @@ pub async fn siting(
         minutes: check_minutes(b.minutes)?,
         mode: CoverageMode::Walk,
         profile: profile_named(b.profile.as_deref(), "profile")?,
-        scenario: b
-            .scenario
-            .as_deref()
-            .map(|id| s.coverage.scenario(id))
-            .transpose()?,
+        scenario: scenario_of(&s, b.scenario.as_deref(), &caller)?,
     };
     let k = usize::try_from(b.k).unwrap_or(usize::MAX);
     let answer = s.coverage.siting(&q, k, b.area.as_deref()).await?;
-    render_as(&s, format, &answer, true, export::siting_csv)
+    let request = format!("/api/v1/siting {}", q.category.id());
+    render_as(
+        &s,
+        (&caller, &request),
+        format,
+        &answer,
+        true,
+        export::siting_csv,
+    )
+    .await
 }

@@ -3,6 +3,7 @@
 
 pub mod coverage;
 pub mod gazetteer;
+pub mod identity;
 pub mod scenarios;
 pub mod service;
 pub mod spatial;

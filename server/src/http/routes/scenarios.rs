@@ -6,20 +6,36 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::error::{path_error, ApiError, ErrorBody, ErrorResponses};
+use crate::http::auth::Caller;
+use crate::http::error::{path_error, ApiError, AuthResponses, ErrorBody, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::coverage::{ScenarioRequest, ScenarioSummary};
 use crate::service::SharedState;
+use civmap_data::accounts::Role;
 
-/// Stores a scenario: facilities to add, move or close (never applied to the base data).
+/// Stores a scenario of the caller's: facilities to add, move or close (never applied to
+/// the base data). Planners; audited.
 #[utoipa::path(post, path = "/api/v1/scenarios", tag = "coverage",
     request_body = ScenarioRequest,
     responses((status = 201, description = "The stored scenario; Location names it", body = ScenarioSummary),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody), ErrorResponses))]
-pub async fn create(State(s): State<SharedState>, body: Body) -> Result<Response, ApiError> {
+        (status = 409, description = "The planner's scenario quota is full", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody), AuthResponses, ErrorResponses))]
+pub async fn create(
+    State(s): State<SharedState>,
+    caller: Caller,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let owner = caller.require(Role::Planner)?.name().to_owned();
     let request: ScenarioRequest = render::json_body(body).await?;
-    let summary = s.coverage.create_scenario(request).await?;
+    let summary = s.coverage.create_scenario(request, &owner).await?;
+    let record = caller.record("scenario.create", format!("scenario:{}", summary.id));
+    let after = serde_json::to_value(&summary).unwrap_or_default();
+    if let Err(e) = s.identity.audit(record.after(after)).await {
+        // No change without its audit row: undo.
+        s.coverage.delete_scenario(&summary.id, &owner);
+        return Err(e.into());
+    }
     let mut resp = render::json(&summary)?;
     *resp.status_mut() = StatusCode::CREATED;
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/scenarios/{}", summary.id)) {
@@ -28,33 +44,39 @@ pub async fn create(State(s): State<SharedState>, body: Body) -> Result<Response
     Ok(resp)
 }
 
-/// A stored scenario.
+/// A stored scenario of the caller's (another planner's is a 404).
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "coverage",
     params(("id" = String, Path, description = "scenario id")),
-    responses((status = 200, description = "The scenario", body = ScenarioSummary), ErrorResponses))]
+    responses((status = 200, description = "The scenario", body = ScenarioSummary), AuthResponses, ErrorResponses))]
 pub async fn get(
     State(s): State<SharedState>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let owner = caller.require(Role::Planner)?;
     let Path(id) = path.map_err(path_error)?;
     Params::parse(raw.as_deref())?.only(&[])?;
-    let sc = s.coverage.scenario(&id)?;
+    let sc = s.coverage.scenario(&id, owner.name())?;
     render::json(&sc.summary(s.data.read().data.data()))
 }
 
-/// Deletes a scenario.
+/// Deletes a scenario of the caller's; audited.
 #[utoipa::path(delete, path = "/api/v1/scenarios/{id}", tag = "coverage",
     params(("id" = String, Path, description = "scenario id")),
-    responses((status = 204, description = "Deleted"), ErrorResponses))]
+    responses((status = 204, description = "Deleted"), AuthResponses, ErrorResponses))]
 pub async fn delete(
     State(s): State<SharedState>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let owner = caller.require(Role::Planner)?.name().to_owned();
     let Path(id) = path.map_err(path_error)?;
-    if s.coverage.delete_scenario(&id) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(crate::service::ServiceError::NotFound(format!("no scenario {id:?}")).into())
-    }
+    let sc = s.coverage.scenario(&id, &owner)?;
+    let before = serde_json::to_value(sc.summary(s.data.read().data.data())).unwrap_or_default();
+    // The audit row first: if it cannot be written, nothing is deleted.
+    let record = caller.record("scenario.delete", format!("scenario:{id}"));
+    s.identity.audit(record.before(before)).await?;
+    s.coverage.delete_scenario(&id, &owner);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use civmap_tiles::cache::CachedTile;
 use civmap_tiles::{TileError, TileId, TileSet};
 
+use crate::http::auth::Caller;
 use crate::http::error::{path_error, ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
@@ -140,7 +141,12 @@ pub async fn tile(
     let tile = parse_tile(&z, &x, &y)?;
     let query = if matches!(set, TileSet::Coverage | TileSet::Gaps) {
         p.only(&COVERAGE_PARAMS)?;
-        Some(coverage_query(&s, &p)?)
+        // Who is asking matters only for a scenario (its owner's): no lookup otherwise.
+        let caller = match p.get("scenario") {
+            Some(_) => Caller::of_headers(&s, &headers, &axum::http::Method::GET, None).await?,
+            None => Caller::anonymous(),
+        };
+        Some(coverage_query(&s, &p, &caller)?)
     } else {
         p.only(&[])?;
         None
@@ -183,7 +189,11 @@ pub async fn tilejson(
     let p = Params::parse(q.as_deref())?;
     let query = if matches!(set, TileSet::Coverage | TileSet::Gaps) {
         p.only(&COVERAGE_PARAMS)?;
-        coverage_query(&s, &p)?; // the same checks the tiles make, so a bad query fails here
+        let caller = match p.get("scenario") {
+            Some(_) => Caller::of_headers(&s, &headers, &axum::http::Method::GET, None).await?,
+            None => Caller::anonymous(),
+        };
+        coverage_query(&s, &p, &caller)?; // the same checks the tiles make, so a bad query fails here
         q.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
     } else {
         p.only(&[])?;

@@ -224,10 +224,13 @@ pub struct AreaCollection {
 pub struct GapProperties {
     /// 1 = most uncovered elderly.
     pub rank: usize,
-    /// Uncovered elderly residents.
-    pub elderly: u64,
-    /// Uncovered residents.
-    pub population: u64,
+    /// Uncovered elderly residents (planners only: a gap can be a handful of households,
+    /// so public answers leave the counts out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elderly: Option<u64>,
+    /// Uncovered residents (planners only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<u64>,
     /// Uncovered doorplates.
     pub doorplates: usize,
     /// Grid cells.
@@ -276,6 +279,18 @@ pub struct GapCollection {
     pub number_returned: usize,
     /// Scenario applied.
     pub scenario: Option<String>,
+}
+
+impl GapCollection {
+    /// Drops the person counts of every gap (the public answer: population figures are
+    /// shown for units, community and above, never for areas this small).
+    pub fn without_people(mut self) -> Self {
+        for f in &mut self.features {
+            f.properties.elderly = None;
+            f.properties.population = None;
+        }
+        self
+    }
 }
 
 /// One indicator of a unit.
@@ -632,8 +647,8 @@ impl CoverageService {
                     geometry: Geometry(geojson::Geometry::from(&g.outline)),
                     properties: GapProperties {
                         rank: rank + 1,
-                        elderly: g.elderly,
-                        population: g.residents,
+                        elderly: Some(g.elderly),
+                        population: Some(g.residents),
                         doorplates: g.doorplates.len(),
                         cells: g.cells,
                         admin: g

@@ -233,8 +233,8 @@ pub fn gaps_csv(
             ],
             chains.of(code),
             vec![
-                p.elderly.to_string(),
-                p.population.to_string(),
+                p.elderly.map_or_else(String::new, |v| v.to_string()),
+                p.population.map_or_else(String::new, |v| v.to_string()),
                 p.doorplates.to_string(),
                 p.cells.to_string(),
                 format!("{lon:.6}"),

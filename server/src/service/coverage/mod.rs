@@ -53,8 +53,11 @@ pub const CACHE_STATES: usize = 8;
 pub const CACHE_BODIES: usize = 16;
 /// How long a cached result is kept.
 pub const CACHE_TTL: Duration = Duration::from_secs(600);
-/// Scenarios kept in memory; the oldest is evicted beyond this.
-pub const MAX_SCENARIOS: usize = 64;
+/// Scenarios one planner may keep at once; creating one more is refused (409) until they
+/// delete one. Nothing is evicted behind a planner's back.
+pub const MAX_SCENARIOS_PER_USER: usize = 32;
+/// Scenarios kept in memory across all planners (a bound on memory).
+pub const MAX_SCENARIOS: usize = 4096;
 
 /// An engine and the doorplate/network/admin generation it was built from.
 #[derive(Debug)]
@@ -374,36 +377,47 @@ impl CoverageService {
         }
     }
 
-    /// Stores a scenario, evicting the oldest beyond [`MAX_SCENARIOS`]; returns its id and
-    /// the evicted one.
+    /// Stores a scenario owned by `owner`: a conflict beyond [`MAX_SCENARIOS_PER_USER`]
+    /// of theirs or [`MAX_SCENARIOS`] in all.
     pub fn insert_scenario(
         &self,
+        owner: &str,
         build: impl FnOnce(String) -> StoredScenario,
-    ) -> (Arc<StoredScenario>, Option<String>) {
+    ) -> Result<Arc<StoredScenario>, ServiceError> {
         let mut s = lock(&self.scenarios);
+        let theirs = s.map.values().filter(|sc| sc.owner == owner).count();
+        if theirs >= MAX_SCENARIOS_PER_USER {
+            return Err(ServiceError::Conflict(format!(
+                "{owner} already keeps {theirs} scenarios, the most one planner may; delete one first"
+            )));
+        }
+        if s.map.len() >= MAX_SCENARIOS {
+            return Err(ServiceError::Conflict(format!(
+                "the server keeps {MAX_SCENARIOS} scenarios, its limit; retry after some are deleted"
+            )));
+        }
         s.next += 1;
         let id = format!("s{}", s.next);
         let scenario = Arc::new(build(id.clone()));
         s.order.push_back(id.clone());
         s.map.insert(id, scenario.clone());
-        let mut evicted = None;
-        while s.order.len() > MAX_SCENARIOS {
-            if let Some(old) = s.order.pop_front() {
-                s.map.remove(&old);
-                evicted = Some(old);
-            }
-        }
-        (scenario, evicted)
+        Ok(scenario)
     }
 
-    /// A scenario by id; `NotFound` naming it otherwise.
-    pub fn scenario(&self, id: &str) -> Result<Arc<StoredScenario>, ServiceError> {
+    /// A scenario of `owner` by id; `NotFound` if there is none or it is someone else's
+    /// (which is not told apart, so ids reveal nothing).
+    pub fn scenario(&self, id: &str, owner: &str) -> Result<Arc<StoredScenario>, ServiceError> {
         let id = id.trim();
-        lock(&self.scenarios).map.get(id).cloned().ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "no scenario {id:?} (scenarios live in memory; they are lost on restart and the oldest is evicted beyond {MAX_SCENARIOS})"
-            ))
-        })
+        lock(&self.scenarios)
+            .map
+            .get(id)
+            .filter(|sc| sc.owner == owner)
+            .cloned()
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "no scenario {id:?} of yours (scenarios live in memory and are lost on restart)"
+                ))
+            })
     }
 
     /// Validates and stores a scenario; its summary names the scenario evicted for it.
@@ -412,6 +426,7 @@ impl CoverageService {
     pub async fn create_scenario(
         self: &Arc<Self>,
         request: ScenarioRequest,
+        owner: &str,
     ) -> Result<ScenarioSummary, ServiceError> {
         request.validate(&self.data.read())?;
         let placed = request.placed();
@@ -434,15 +449,20 @@ impl CoverageService {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let (sc, evicted) = self.insert_scenario(|id| request.into_stored(id, created_unix_s));
+        let sc = self.insert_scenario(owner, |id| {
+            request.into_stored(id, owner.to_owned(), created_unix_s)
+        })?;
         let mut summary = sc.summary(self.data.read().data.data());
-        summary.evicted = Some(evicted);
+        summary.evicted = Some(None);
         Ok(summary)
     }
 
-    /// Deletes a scenario; whether it existed.
-    pub fn delete_scenario(&self, id: &str) -> bool {
+    /// Deletes a scenario of `owner`; whether there was one.
+    pub fn delete_scenario(&self, id: &str, owner: &str) -> bool {
         let mut s = lock(&self.scenarios);
+        if s.map.get(id).is_none_or(|sc| sc.owner != owner) {
+            return false;
+        }
         s.order.retain(|x| x != id);
         let removed = s.map.remove(id).is_some();
         drop(s);

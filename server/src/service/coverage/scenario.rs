@@ -64,6 +64,8 @@ impl AddedFacility {
 pub struct StoredScenario {
     /// `s1`, `s2`, …
     pub id: String,
+    /// The planner who created it: the only one who may read, use or delete it.
+    pub owner: String,
     /// New facilities.
     pub add: Vec<AddedFacility>,
     /// `(facility id, lon, lat)`.
@@ -242,7 +244,8 @@ pub struct ScenarioSummary {
     pub moves: Vec<MovedFacility>,
     /// Facilities closed.
     pub close: Vec<ClosedFacility>,
-    /// The scenario evicted to make room for this one (creation only).
+    /// Always null: scenarios are no longer evicted (kept for clients of the first
+    /// contract; a full quota is a 409 instead). Creation only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evicted: Option<Option<String>>,
 }
@@ -442,9 +445,10 @@ impl ScenarioRequest {
     }
 
     /// The scenario this request stores under `id` (call after [`validate`](Self::validate)).
-    pub fn into_stored(self, id: String, created_unix_s: u64) -> StoredScenario {
+    pub fn into_stored(self, id: String, owner: String, created_unix_s: u64) -> StoredScenario {
         let default_category = self.category;
         StoredScenario {
+            owner,
             add: self
                 .add
                 .into_iter()
