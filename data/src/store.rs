@@ -2,7 +2,9 @@
 //! `dataset.civmap` (a magic header, a format version, then the bincode-encoded
 //! [`Dataset`]). Writes go to a temporary file in the same directory, are synced, then
 //! renamed over the old one: a reader sees the old dataset or the new one, never half of
-//! one, and a failed import leaves the old one in place.
+//! one, and a failed import leaves the old one in place. A writer killed mid-write (SIGKILL,
+//! power cut) leaves its temporary file behind; the next write or load of that directory
+//! removes it (see [`remove_stale_temps`]).
 
 use std::fs;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -19,35 +21,88 @@ pub const SNAPSHOT_FORMAT: u32 = 1;
 /// The snapshot file inside a data directory.
 pub const SNAPSHOT_FILE: &str = "dataset.civmap";
 
-/// Writes a snapshot atomically (temp file, fsync, rename).
-pub fn write_snapshot(path: &Path, ds: &Dataset) -> Result<(), DataError> {
-    let dir = path
-        .parent()
+/// The directory of `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+/// The file name of `path` as the temporary files beside it spell it.
+fn temp_stem(path: &Path) -> &str {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("snapshot")
+}
+
+/// Removes the temporary files (`.NAME.PID.tmp`) that writers of `path` which no longer run
+/// left beside it: a writer killed between creating its temporary file and the rename
+/// leaves one, as large as a snapshot, that nothing else would ever remove. A file of a
+/// writer that still runs is left alone (its rename would otherwise fail); where there is
+/// no `/proc` to tell, nothing is removed. Failures are ignored: this only frees space.
+pub fn remove_stale_temps(path: &Path) {
+    let prefix = format!(".{}.", temp_stem(path));
+    let Ok(entries) = fs::read_dir(parent_dir(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && process_gone(pid) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Syncs a directory after a rename in it, so that the rename itself survives a power cut
+/// (the file's bytes were synced before). Best effort: some filesystems refuse to sync a
+/// directory, and the new file is in place either way.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Whether no process `pid` runs (false when it cannot be told: no procfs).
+fn process_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
+}
+
+/// Writes a snapshot atomically (temp file, fsync, rename), first removing temporary files
+/// that killed writers left.
+pub fn write_snapshot(path: &Path, ds: &Dataset) -> Result<(), DataError> {
+    let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("snapshot"),
-        std::process::id()
-    ));
+    remove_stale_temps(path);
+    let tmp = dir.join(format!(".{}.{}.tmp", temp_stem(path), std::process::id()));
     let result = (|| {
         let f = fs::File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
         let mut w = BufWriter::new(f);
         w.write_all(MAGIC).map_err(|e| DataError::io(&tmp, e))?;
         w.write_all(&SNAPSHOT_FORMAT.to_le_bytes())
             .map_err(|e| DataError::io(&tmp, e))?;
-        bincode::serialize_into(&mut w, ds).map_err(|e| DataError::BadSnapshot {
-            path: tmp.clone(),
-            message: e.to_string(),
+        // a write that fails (a full disk) is an IO error, not a bad snapshot
+        bincode::serialize_into(&mut w, ds).map_err(|e| match *e {
+            bincode::ErrorKind::Io(io) => DataError::io(&tmp, io),
+            other => DataError::BadSnapshot {
+                path: tmp.clone(),
+                message: other.to_string(),
+            },
         })?;
         let f = w
             .into_inner()
             .map_err(|e| DataError::io(&tmp, e.into_error()))?;
         f.sync_all().map_err(|e| DataError::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
+        fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))?;
+        sync_dir(dir);
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -106,8 +161,10 @@ impl DataDir {
         self.snapshot_path().is_file()
     }
 
-    /// Loads the dataset; an error if there is none.
+    /// Loads the dataset; an error if there is none. Removes temporary files that killed
+    /// writers left (a directory that is only served would otherwise keep them forever).
     pub fn load(&self) -> Result<Dataset, DataError> {
+        remove_stale_temps(&self.snapshot_path());
         if !self.exists() {
             return Err(DataError::BadSnapshot {
                 path: self.snapshot_path(),
@@ -220,6 +277,33 @@ mod tests {
         fs::write(&p, b"hello world, not a snapshot").unwrap();
         let err = read_snapshot(&p).unwrap_err().to_string();
         assert!(err.contains("x.civmap") && err.contains("magic"), "{err}");
+    }
+
+    #[test]
+    fn a_write_removes_temporary_files_of_dead_writers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        // a process that has exited: its PID names a writer that was killed
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = dir.path().join(format!(".dataset.civmap.{dead}.tmp"));
+        // PID 1 runs as long as the system does: a writer still at work
+        let live = dir.path().join(".dataset.civmap.1.tmp");
+        let other = dir.path().join(".other.civmap.99999999.tmp");
+        for f in [&stale, &live, &other] {
+            fs::write(f, b"half a snapshot").unwrap();
+        }
+        data.save(&Dataset::default()).unwrap();
+        assert!(
+            !stale.exists(),
+            "the dead writer's temporary file is removed"
+        );
+        assert!(live.exists(), "a running writer's file is left alone");
+        assert!(other.exists(), "another file's temporaries are not touched");
+        fs::write(&stale, b"half a snapshot").unwrap();
+        assert_eq!(data.load().unwrap(), Dataset::default());
+        assert!(!stale.exists(), "a load removes it too");
     }
 }
 

@@ -11,7 +11,9 @@
 //!
 //! Tiles are rendered on a rayon pool of `threads` threads in batches, in tile-id order, and
 //! written as they come, so memory holds a batch, not the pyramid. Both containers are
-//! written to a temporary file next to the output and renamed into place when complete.
+//! written to a temporary file next to the output ([`temp_path`]), synced and renamed into
+//! place when complete: the output path holds the old file or the complete new one, never
+//! part of one. A failed export removes its temporary file.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -190,10 +192,66 @@ pub fn export(
     let t0 = Instant::now();
     let tiles = covering_tiles(opts.bounds, opts.min_zoom, opts.max_zoom);
     let total = tiles.len() as u64;
-    let tmp = path.with_extension("export-tmp");
+    let tmp = temp_path(path);
+    let result =
+        write_archive(inputs, opts, &tiles, &tmp, progress).and_then(|(written, contents)| {
+            std::fs::rename(&tmp, path).map_err(io(path))?;
+            sync_parent(path);
+            Ok((written, contents))
+        });
+    let (written, contents) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            // a failed export (a full disk, a refused tile) leaves no partial file behind
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let file_bytes = std::fs::metadata(path).map_err(io(path))?.len();
+    Ok(ExportSummary {
+        tiles_considered: total,
+        tiles_written: written,
+        tile_contents: contents,
+        file_bytes,
+        elapsed: t0.elapsed(),
+    })
+}
+
+/// Syncs the directory of `path` after the rename into it, so that the rename survives a
+/// power cut. Best effort: some filesystems refuse to sync a directory, and the archive is
+/// in place either way.
+fn sync_parent(path: &Path) {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The temporary file an export of `path` writes: `NAME.export-tmp` beside it, so exports
+/// to `city.pmtiles` and `city.mbtiles` at the same time do not share one. The name is
+/// fixed, so a file left by an export that was killed is replaced by the next export to
+/// the same output.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".export-tmp");
+    path.with_file_name(name)
+}
+
+/// Renders and writes the whole archive to `tmp`; returns (tiles written, distinct contents).
+fn write_archive(
+    inputs: &TileInputs<'_>,
+    opts: &ExportOptions,
+    tiles: &[TileId],
+    tmp: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(u64, u64), ExportError> {
+    let total = tiles.len() as u64;
     let mut sink: Box<dyn TileSink> = match opts.format {
-        ExportFormat::PmTiles => Box::new(PmTilesSink::new(&tmp, opts)?),
-        ExportFormat::MbTiles => Box::new(MbTilesSink::new(&tmp, &metadata(opts.set, opts))?),
+        ExportFormat::PmTiles => Box::new(PmTilesSink::new(tmp, opts)?),
+        ExportFormat::MbTiles => Box::new(MbTilesSink::new(tmp, &metadata(opts.set, opts))?),
     };
     let threads = opts.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -221,15 +279,7 @@ pub fn export(
         progress(((done * BATCH + batch.len()) as u64).min(total), total);
     }
     let contents = sink.finish(opts)?;
-    std::fs::rename(&tmp, path).map_err(io(path))?;
-    let file_bytes = std::fs::metadata(path).map_err(io(path))?.len();
-    Ok(ExportSummary {
-        tiles_considered: total,
-        tiles_written: written,
-        tile_contents: contents,
-        file_bytes,
-        elapsed: t0.elapsed(),
-    })
+    Ok((written, contents))
 }
 
 trait TileSink {
@@ -401,7 +451,16 @@ impl TileSink for MbTilesSink {
                  COMMIT;",
             )
             .map_err(sql)?;
-        Ok(self.count)
+        let Self { path, conn, count } = *self;
+        conn.close().map_err(|(_, source)| ExportError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        // synchronous=OFF: make the bytes durable before the rename, as for PMTiles
+        File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&path))?;
+        Ok(count)
     }
 }
 
@@ -416,5 +475,14 @@ mod tests {
         assert_eq!(pmtiles_tile_id(3, 0, 0), 21);
         assert_eq!(pmtiles_tile_id(3, 7, 0), 84);
         assert_eq!(pmtiles_tile_id(20, 0, 0), 366_503_875_925);
+    }
+
+    #[test]
+    fn exports_to_two_formats_of_one_name_use_different_temporary_files() {
+        let pm = temp_path(Path::new("out/city.pmtiles"));
+        let mb = temp_path(Path::new("out/city.mbtiles"));
+        assert_eq!(pm, Path::new("out/city.pmtiles.export-tmp"));
+        assert_eq!(mb, Path::new("out/city.mbtiles.export-tmp"));
+        assert_eq!(temp_path(Path::new("city")), Path::new("city.export-tmp"));
     }
 }

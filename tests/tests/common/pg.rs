@@ -172,6 +172,45 @@ impl DedicatedCluster {
         self.script_command("resume");
     }
 
+    /// Crashes the server: SIGKILL to the postmaster and every process it started, as the
+    /// kernel's OOM killer would — no shutdown checkpoint, no goodbye to clients;
+    /// [`resume`](Self::resume) then runs crash recovery. The postmaster is stopped
+    /// (SIGSTOP) first so that it cannot start a process between the look-up of its
+    /// children and the kill. Returns once they are all gone and reaped.
+    pub fn crash(&mut self) {
+        assert!(!self.stopped, "the cluster was stopped for good");
+        let pid_file = self.dir.join("data/postmaster.pid");
+        let text = std::fs::read_to_string(&pid_file)
+            .unwrap_or_else(|e| panic!("{}: {e} (is the server running?)", pid_file.display()));
+        let pid: u32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{}: no PID on its first line", pid_file.display()));
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        assert_eq!(
+            comm.trim(),
+            "postgres",
+            "PID {pid} of {} is not a postgres",
+            pid_file.display()
+        );
+        signal("STOP", &[pid]);
+        let mut victims = children(pid);
+        victims.push(pid);
+        signal("KILL", &victims);
+        let t = std::time::Instant::now();
+        // gone, zombies included: a zombie's PID still "runs" for the lock check of the
+        // next postmaster, which would then refuse to start
+        while victims.iter().any(|&p| stat(p).is_some()) {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(20),
+                "postgres processes {victims:?} still there 20 s after SIGKILL \
+                 (alive, or zombies that PID 1 does not reap)"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     fn script_command(&self, command: &str) {
         assert!(!self.stopped, "the cluster was stopped for good");
         let status = Command::new("bash")
@@ -197,6 +236,38 @@ impl DedicatedCluster {
             .expect("run scripts/pg-cluster.sh stop");
         assert!(status.success(), "scripts/pg-cluster.sh stop failed");
     }
+}
+
+/// Sends `SIG` to `pids` with `kill(1)`.
+fn signal(sig: &str, pids: &[u32]) {
+    let status = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .args(pids.iter().map(u32::to_string))
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{sig} {pids:?} failed");
+}
+
+/// The state (field 3) and parent (field 4) of /proc/PID/stat, if the process exists.
+fn stat(pid: u32) -> Option<(String, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name (field 2) is in parentheses and may hold spaces: count after it
+    let mut fields = stat[stat.rfind(')')? + 2..].split(' ');
+    let state = fields.next()?.to_owned();
+    let parent = fields.next()?.parse().ok()?;
+    Some((state, parent))
+}
+
+/// The processes whose parent is `parent`.
+fn children(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| stat(p).is_some_and(|(_, pp)| pp == parent))
+        .collect()
 }
 
 impl Drop for DedicatedCluster {
