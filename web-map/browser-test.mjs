@@ -46,12 +46,13 @@ function parseArgs(argv) {
  * The HTTP errors a suite expects the page to meet, by path → statuses. Chromium logs every
  * 4xx answer to a fetch as a console error; these, and only these, are the page working:
  * GET /api/v1/me answers 401 to every anonymous visitor (the page's start-up check), and the
- * planner suite's deliberate wrong password (401) and throttled name (429) at sign-in.
+ * planner suite's deliberate wrong password (401) and throttled name (429) at sign-in, and
+ * its siting request after the session's cookie is gone (401).
  */
 const EXPECTED_HTTP_ERRORS = {
   public: { '/api/v1/me': [401] },
   phone: { '/api/v1/me': [401] },
-  planner: { '/api/v1/me': [401], '/api/v1/auth/session': [401, 429] },
+  planner: { '/api/v1/me': [401], '/api/v1/auth/session': [401, 429], '/api/v1/siting': [401] },
 };
 
 /** Whether a console message is one of `expected`'s HTTP errors (see EXPECTED_HTTP_ERRORS). */
@@ -632,7 +633,25 @@ const SUITES = {
     const meAfter = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
     check(meAfter === 401, `GET /api/v1/me after signing out: HTTP ${meAfter}`);
     await page.screenshot({ path: join(artifacts, 'planner-signed-out.png') });
-    check(expectedErrors['401 /api/v1/auth/session'] === 1 && expectedErrors['429 /api/v1/auth/session'] === 1, `the page's failed sign-ins: ${JSON.stringify(expectedErrors)}`);
+
+    // A session that ends while the page is open (its cookie expired: the browser drops it):
+    // the next planner request answers 401, the page notices, becomes anonymous and asks to
+    // sign in again.
+    await page.click('#sign-in');
+    await page.fill('#sign-in-name', plannerName);
+    await page.fill('#sign-in-password', plannerPassword);
+    await page.click('#sign-in-submit');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'signed-in', null, { timeout: TIMEOUT_MS });
+    check(await page.isVisible('#suggest-sites'), 'signed in again, no 建议选址 Suggest sites');
+    await context.clearCookies();
+    await page.click('#suggest-sites');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'anonymous', null, { timeout: TIMEOUT_MS });
+    check((await visibleOf(plannerOnly)).length === 0, `after the session ended the page still shows ${await visibleOf(plannerOnly)}`);
+    check(await page.isVisible('#sign-in-form'), 'the page does not ask to sign in again when the session ended');
+    const endedText = await page.textContent('#sign-in-error');
+    report.session_ended = endedText;
+    check(endedText.includes('Your session has ended'), `the form says "${endedText}" when the session ended`);
+    check(expectedErrors['401 /api/v1/auth/session'] === 1 && expectedErrors['429 /api/v1/auth/session'] === 1 && expectedErrors['401 /api/v1/siting'] === 1, `the page's expected HTTP errors: ${JSON.stringify(expectedErrors)}`);
     await context.close();
   },
 };

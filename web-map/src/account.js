@@ -7,7 +7,7 @@
 //
 // Why a cookie and not a token in JavaScript: script on the page cannot read or leak an
 // HttpOnly cookie, and the page's own same-origin fetches carry it without any code here.
-import { describeError, getJson, HttpError, postJson } from './api.js';
+import { describeError, getJson, HttpError, postJson, setUnauthorizedHandler } from './api.js';
 import { byId } from './dom.js';
 
 /**
@@ -17,6 +17,8 @@ import { byId } from './dom.js';
 
 /** The roles that may plan: create scenarios, run siting, export CSV (docs/API.md). */
 const PLANNING_ROLES = new Set(['planner', 'admin']);
+
+const SESSION_ENDED = '登录已结束，请重新登录 Your session has ended: sign in again';
 
 /** @type {Record<string, string>} */
 const ROLE_NAMES = {
@@ -165,6 +167,29 @@ export function wireAccount({ onChange, setStatus }) {
       setStatus(`退出失败 Sign-out failed: ${describeError(error)}`, true);
     } finally {
       signOutButton.disabled = false;
+    }
+  });
+
+  // A 401 from any other route while signed in: has the session ended (the cookie expired,
+  // the user was removed)? Ask once; if so, the page becomes anonymous and says why.
+  let rechecking = false;
+  setUnauthorizedHandler(async (url) => {
+    const path = new URL(url, location.href).pathname;
+    if (who === null || rechecking || path === '/api/v1/me' || path.startsWith('/api/v1/auth/')) return;
+    rechecking = true;
+    try {
+      /** @type {Identity} */
+      const answer = await getJson('/api/v1/me');
+      if (who === null || answer.name !== who.name || answer.role !== who.role) show(answer);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401) {
+        show(null);
+        // Said in the form, opened again: the status line is the planner's redraw's now.
+        openForm();
+        showError(SESSION_ENDED);
+      }
+    } finally {
+      rechecking = false;
     }
   });
 
