@@ -3,6 +3,10 @@
 //
 //   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner
 //
+// The planner suite signs in through the page as CIVMAP_E2E_PLANNER (a planner account the
+// caller created, e.g. with `civmap user add NAME --role planner --password-stdin`) with the
+// password in CIVMAP_E2E_PLANNER_PASSWORD; the public and phone suites stay anonymous.
+//
 // Each suite fails on any console error, page error or failed request, checks what the page
 // shows against the server's own JSON answers (not against numbers written here), saves
 // screenshots into ARTIFACTS_DIR and prints one JSON line of measurements on stdout.
@@ -39,14 +43,42 @@ function parseArgs(argv) {
 }
 
 /**
- * Opens the page (in test mode) at a viewport size and waits until the map is ready; returns
- * the page, its `debug` hook and timings.
+ * The HTTP errors a suite expects the page to meet, by path → statuses. Chromium logs every
+ * 4xx answer to a fetch as a console error; these, and only these, are the page working:
+ * GET /api/v1/me answers 401 to every anonymous visitor (the page's start-up check), and the
+ * planner suite's deliberate wrong password (401) and throttled name (429) at sign-in, and
+ * its siting request after the session's cookie is gone (401).
  */
-async function openMap(browser, url, viewport, problems) {
+const EXPECTED_HTTP_ERRORS = {
+  public: { '/api/v1/me': [401] },
+  phone: { '/api/v1/me': [401] },
+  planner: { '/api/v1/me': [401], '/api/v1/auth/session': [401, 429], '/api/v1/siting': [401] },
+};
+
+/** Whether a console message is one of `expected`'s HTTP errors (see EXPECTED_HTTP_ERRORS). */
+function isExpectedHttpError(message, expected) {
+  const match = /the server responded with a status of (\d{3})/.exec(message.text());
+  if (!match || !message.location().url) return false;
+  const statuses = expected[new URL(message.location().url).pathname];
+  return Boolean(statuses && statuses.includes(Number(match[1])));
+}
+
+/**
+ * Opens the page (in test mode) at a viewport size and waits until the map is ready; returns
+ * the page, its `debug` hook and timings. `expected` lists the HTTP errors that are not
+ * problems (see EXPECTED_HTTP_ERRORS); `seen` counts them by `status path`.
+ */
+async function openMap(browser, url, viewport, problems, expected = {}, seen = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url || ''})`);
+    if (message.type() !== 'error') return;
+    if (isExpectedHttpError(message, expected)) {
+      const key = `${/status of (\d{3})/.exec(message.text())[1]} ${new URL(message.location().url).pathname}`;
+      seen[key] = (seen[key] || 0) + 1;
+      return;
+    }
+    problems.push(`console error: ${message.text()} (${message.location().url || ''})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
@@ -69,6 +101,10 @@ async function openMap(browser, url, viewport, problems) {
   // The same module instance the page runs: imports are cached by URL.
   const debug = await page.evaluateHandle(async () => (await import('/assets/app.js')).debug);
   check(await debug.evaluate((d) => Boolean(d && d.map)), 'the page in test mode (?debug) exports no debug.map');
+  // The start-up sign-in check has answered (a fresh browser context has no session).
+  await page.waitForFunction(() => document.getElementById('account').dataset.state !== 'checking', null, { timeout: TIMEOUT_MS });
+  check((await page.getAttribute('#account', 'data-state')) === 'anonymous', 'a fresh browser is not anonymous');
+  check(await page.isVisible('#sign-in'), 'an anonymous visitor sees no 登录 Sign in button');
   return { context, page, debug, loadWallMs, pageMs };
 }
 
@@ -175,10 +211,10 @@ const SUITES = {
     // Load time, twice in fresh browser contexts (empty browser cache): first against the
     // server's cold tile cache, then warm. `load_wall_ms` runs from navigation to the map's
     // first idle with its data; `load_page_ms` from the page script's start to that idle.
-    const first = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const first = await openMap(browser, url, { width: 1280, height: 800 }, problems, EXPECTED_HTTP_ERRORS.public);
     report.load_cold_tiles = { wall_ms: first.loadWallMs, page_ms: first.pageMs };
     await first.context.close();
-    const { page, debug, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const { page, debug, context, loadWallMs, pageMs } = await openMap(browser, url, { width: 1280, height: 800 }, problems, EXPECTED_HTTP_ERRORS.public);
     report.load_wall_ms = loadWallMs;
     report.load_page_ms = pageMs;
 
@@ -279,7 +315,7 @@ const SUITES = {
   /** A phone-sized viewport: the panel starts collapsed to its search box and expands. */
   async phone({ browser, url, artifacts, problems, report }) {
     const viewport = { width: 390, height: 844 };
-    const { page, context, loadWallMs } = await openMap(browser, url, viewport, problems);
+    const { page, context, loadWallMs } = await openMap(browser, url, viewport, problems, EXPECTED_HTTP_ERRORS.phone);
     report.load_wall_ms = loadWallMs;
     check(await page.isHidden('#panel-body'), 'the panel body is open on a phone at start');
     const box = await page.locator('#search-input').boundingBox();
@@ -300,13 +336,22 @@ const SUITES = {
   },
 
   /**
-   * The planner view: a category shows coverage (the count the server gives, areas drawn), the
-   * gap list is sorted, indicators are charted, a what-if facility in the largest gap raises
-   * the covered count, suggested sites are listed and the report exports as CSV.
+   * The planner view. Anonymous: coverage and a gap list without person counts, no what-if,
+   * siting or export controls but the hint to sign in. Sign-in through the header's form (a
+   * wrong password and a throttled name first, each said inline with the API's message). As
+   * the planner: a category shows coverage (the count the server gives, areas drawn), the gap
+   * list is sorted, indicators are charted, a what-if facility in the largest gap raises the
+   * covered count, suggested sites are listed and the report exports as CSV. Sign-out through
+   * the header hides the planner's controls again and ends the session.
    */
   async planner({ browser, url, artifacts, problems, report }) {
+    const plannerName = process.env.CIVMAP_E2E_PLANNER;
+    const plannerPassword = process.env.CIVMAP_E2E_PLANNER_PASSWORD;
+    check(plannerName && plannerPassword, 'the planner suite needs CIVMAP_E2E_PLANNER and CIVMAP_E2E_PLANNER_PASSWORD');
     report.coverage_warm_up_ms = await waitForCoverageEngine(url);
-    const { page, debug, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems);
+    const expectedErrors = {};
+    report.expected_http_errors = expectedErrors;
+    const { page, debug, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems, EXPECTED_HTTP_ERRORS.planner, expectedErrors);
     /** The planner's current scenario id, read through the page's test hook. */
     const scenarioIdNow = () => page.evaluate(({ planner }) => planner.scenarioId, debug);
     const serverCoverage = async (query) => {
@@ -331,6 +376,15 @@ const SUITES = {
       check(!failed, `coverage unavailable: ${failed && (await failed.textContent())}`);
     };
 
+    /** The planner's finished refreshes, to wait for the redraw a sign-in or sign-out starts. */
+    const versionNow = () => page.evaluate(({ planner }) => planner.version, debug);
+    const plannerOnly = ['#whatif-add', '#whatif-reset', '#suggest-sites', '#siting-area', '#export-csv', '#export-gaps-csv', '#export-indicators-csv'];
+    const visibleOf = async (selectors) => {
+      const shown = [];
+      for (const selector of selectors) if (await page.isVisible(selector)) shown.push(selector);
+      return shown;
+    };
+
     await page.click('#tab-planner');
     check(await page.isVisible('#view-planner'), 'the planner tab does not show the planner view');
     const category = 'home_care_centre';
@@ -341,6 +395,95 @@ const SUITES = {
     report.elderly = baseline.total.elderly;
     await waitForCovered(baseline.total.covered_elderly);
     check(baseline.total.covered_elderly > 0, 'the server covers no elderly at all');
+
+    // Anonymous: the coverage above, the gaps without person counts (as the server answers
+    // the public), the hint, and none of the planner's controls.
+    await page.waitForSelector('#gap-list[data-counts] li', { timeout: TIMEOUT_MS });
+    check((await visibleOf(plannerOnly)).length === 0, `an anonymous visitor sees planner controls: ${await visibleOf(plannerOnly)}`);
+    check(!(await page.isVisible('#scenario')) && !(await page.isVisible('#siting')), 'an anonymous visitor sees the what-if or siting box');
+    check(await page.isVisible('#planner-hint'), 'an anonymous visitor sees no hint to sign in as a planner');
+    const hint = await page.textContent('#planner-hint');
+    check(hint.includes('Sign in as a planner for what-if and siting'), `the hint says: ${hint}`);
+    const publicGaps = await page.evaluate(async (q) => (await (await fetch(`/api/v1/coverage/gaps?${q}`)).json()).features, query);
+    check(publicGaps.length > 0 && publicGaps.every((f) => f.properties.elderly === undefined && f.properties.population === undefined), 'the public gap answer carries person counts');
+    const anonymousGaps = await page.$$eval('#gap-list li[data-doorplates]', (items) => items.map((li) => ({ doorplates: li.dataset.doorplates, text: li.textContent })));
+    report.anonymous_gaps_listed = anonymousGaps.length;
+    check((await page.getAttribute('#gap-list', 'data-counts')) === 'doorplates', 'the anonymous gap list does not say it counts doorplates');
+    check(anonymousGaps.length === Math.min(publicGaps.length, 50), `${anonymousGaps.length} gaps listed for ${publicGaps.length} answered`);
+    for (const [i, g] of anonymousGaps.entries()) {
+      check(g.doorplates === String(publicGaps[i].properties.doorplates), `gap ${i + 1} lists ${g.doorplates} doorplates, the server says ${publicGaps[i].properties.doorplates}`);
+      check(!/undefined|NaN|null|–/.test(g.text), `gap ${i + 1} reads "${g.text}"`);
+    }
+    check((await page.$$('#gap-list li[data-elderly]')).length === 0, 'the anonymous gap list shows elderly counts');
+    await page.screenshot({ path: join(artifacts, 'planner-anonymous.png') });
+
+    // Sign in through the header's form. A wrong password first: the API's own message,
+    // inline, and still anonymous.
+    await page.click('#sign-in');
+    check(await page.isVisible('#sign-in-form'), '登录 Sign in does not open the form');
+    check((await page.getAttribute('#sign-in', 'aria-expanded')) === 'true', 'the sign-in button does not say the form is open');
+    check(await page.evaluate(() => document.activeElement && document.activeElement.id === 'sign-in-name'), 'the form does not put the focus in its name field');
+    const wrong = await fetch(new URL('/api/v1/auth/session', url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: plannerName, password: `${plannerPassword}-wrong` }),
+    });
+    const wrongBody = await wrong.json();
+    check(wrong.status === 401 && wrongBody.error && wrongBody.error.message, `a wrong password: HTTP ${wrong.status} ${JSON.stringify(wrongBody)}`);
+    await page.fill('#sign-in-name', plannerName);
+    await page.fill('#sign-in-password', `${plannerPassword}-wrong`);
+    await page.click('#sign-in-submit');
+    await page.waitForSelector('#sign-in-error:not([hidden])', { timeout: TIMEOUT_MS });
+    const wrongText = await page.textContent('#sign-in-error');
+    report.sign_in_wrong_password = wrongText;
+    check(wrongText.includes(wrongBody.error.message), `the form says "${wrongText}", the API "${wrongBody.error.message}"`);
+    check((await page.getAttribute('#account', 'data-state')) === 'anonymous', 'a wrong password signed in');
+    check(await page.isVisible('#sign-in-form'), 'the form closed after a wrong password');
+    await page.screenshot({ path: join(artifacts, 'sign-in-error.png') });
+
+    // A name throttled by the server (MAX_FAILURES wrong passwords): 429 and its message,
+    // which says when to retry.
+    const throttled = 'nobody-e2e';
+    let answer = null;
+    for (let i = 0; i < 20; i += 1) {
+      answer = await fetch(new URL('/api/v1/auth/session', url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: throttled, password: 'not-the-password' }) });
+      await answer.arrayBuffer();
+      if (answer.status === 429) break;
+      check(answer.status === 401, `login as ${throttled}: HTTP ${answer.status}`);
+    }
+    check(answer.status === 429, `20 failed logins for ${throttled} are not throttled (HTTP ${answer.status})`);
+    await page.fill('#sign-in-name', throttled);
+    await page.fill('#sign-in-password', 'not-the-password');
+    await page.click('#sign-in-submit');
+    await page.waitForFunction(() => /retry in \d+ s/.test(document.getElementById('sign-in-error').textContent || ''), null, { timeout: TIMEOUT_MS });
+    report.sign_in_throttled = await page.textContent('#sign-in-error');
+    check(report.sign_in_throttled.includes('Too many attempts'), `the form's 429 text: ${report.sign_in_throttled}`);
+
+    // The right password: the header names the planner, the controls appear, the hint goes,
+    // and the planner redraws with the gaps' person counts.
+    const beforeSignIn = await versionNow();
+    await page.fill('#sign-in-name', plannerName);
+    await page.fill('#sign-in-password', plannerPassword);
+    await page.click('#sign-in-submit');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'signed-in', null, { timeout: TIMEOUT_MS });
+    const who = await page.evaluate(() => ({ ...document.getElementById('account-who').dataset, text: document.getElementById('account-who').textContent }));
+    report.signed_in = who;
+    check(who.name === plannerName && who.role === 'planner', `the header says ${JSON.stringify(who)}`);
+    check(await page.isVisible('#account-who') && who.text.includes(plannerName) && who.text.includes('planner'), `the header shows "${who.text}"`);
+    check(await page.isVisible('#sign-out'), 'no 退出 Sign out button when signed in');
+    check(!(await page.isVisible('#sign-in-form')) && !(await page.isVisible('#sign-in')), 'the sign-in form or button is still shown');
+    check((await page.inputValue('#sign-in-password')) === '', 'the password stays in the form after signing in');
+    const me = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/me');
+      return { status: r.status, body: await r.json() };
+    });
+    check(me.status === 200 && me.body.name === plannerName && me.body.role === 'planner', `GET /api/v1/me when signed in: ${JSON.stringify(me)}`);
+    check((await visibleOf(plannerOnly)).length === plannerOnly.length, `a planner sees only ${await visibleOf(plannerOnly)}`);
+    check(!(await page.isVisible('#planner-hint')), 'a planner still sees the hint to sign in');
+    const header = await page.locator('.panel-head').boundingBox();
+    check(header.height < 60, `the signed-in header is ${header.height}px high`);
+    await page.waitForFunction(([{ planner }, v]) => planner.version > v && document.getElementById('gap-list').dataset.counts === 'people', [debug, beforeSignIn], { timeout: TIMEOUT_MS });
+    await waitForCovered(baseline.total.covered_elderly);
 
     // Areas and the choropleth are drawn; the choropleth's units are the report's level, each
     // carrying its share (feature-state on the tile feature whose id is the unit's code) as the
@@ -473,6 +616,42 @@ const SUITES = {
     const cityCard = await page.$eval('#rollups .rollup-card', (card) => card.textContent || '').catch(() => '');
     report.city_card = cityCard;
     check(cityCard.includes('邻里中心') && cityCard.includes('护理型床位'), `city card: ${cityCard}`);
+
+    // Sign out through the header: the controls, the what-if and the sites go, the page
+    // forgets the scenario and redraws without it, and the session is over on the server.
+    const beforeSignOut = await versionNow();
+    await page.click('#sign-out');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'anonymous', null, { timeout: TIMEOUT_MS });
+    check(await page.isVisible('#sign-in') && !(await page.isVisible('#sign-out')) && !(await page.isVisible('#account-who')), 'the header still looks signed in');
+    check((await visibleOf(plannerOnly)).length === 0, `after signing out the page still shows ${await visibleOf(plannerOnly)}`);
+    check(!(await page.isVisible('#scenario')) && !(await page.isVisible('#siting')), 'the what-if or siting box stays after signing out');
+    check(await page.isVisible('#planner-hint'), 'no hint to sign in after signing out');
+    const forgotten = await page.evaluate(({ planner }) => ({ id: planner.scenarioId, edits: planner.scenario.add.length + planner.scenario.move.length + planner.scenario.close.length, markers: document.querySelectorAll('.maplibregl-marker').length }), debug);
+    check(forgotten.id === null && forgotten.edits === 0 && forgotten.markers === 0, `the page keeps the scenario after signing out: ${JSON.stringify(forgotten)}`);
+    await page.waitForFunction(([{ planner }, v]) => planner.version > v && document.getElementById('gap-list').dataset.counts === 'doorplates', [debug, beforeSignOut], { timeout: TIMEOUT_MS });
+    await waitForCovered(baseline.total.covered_elderly);
+    const meAfter = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+    check(meAfter === 401, `GET /api/v1/me after signing out: HTTP ${meAfter}`);
+    await page.screenshot({ path: join(artifacts, 'planner-signed-out.png') });
+
+    // A session that ends while the page is open (its cookie expired: the browser drops it):
+    // the next planner request answers 401, the page notices, becomes anonymous and asks to
+    // sign in again.
+    await page.click('#sign-in');
+    await page.fill('#sign-in-name', plannerName);
+    await page.fill('#sign-in-password', plannerPassword);
+    await page.click('#sign-in-submit');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'signed-in', null, { timeout: TIMEOUT_MS });
+    check(await page.isVisible('#suggest-sites'), 'signed in again, no 建议选址 Suggest sites');
+    await context.clearCookies();
+    await page.click('#suggest-sites');
+    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'anonymous', null, { timeout: TIMEOUT_MS });
+    check((await visibleOf(plannerOnly)).length === 0, `after the session ended the page still shows ${await visibleOf(plannerOnly)}`);
+    check(await page.isVisible('#sign-in-form'), 'the page does not ask to sign in again when the session ended');
+    const endedText = await page.textContent('#sign-in-error');
+    report.session_ended = endedText;
+    check(endedText.includes('Your session has ended'), `the form says "${endedText}" when the session ended`);
+    check(expectedErrors['401 /api/v1/auth/session'] === 1 && expectedErrors['429 /api/v1/auth/session'] === 1 && expectedErrors['401 /api/v1/siting'] === 1, `the page's expected HTTP errors: ${JSON.stringify(expectedErrors)}`);
     await context.close();
   },
 };

@@ -2,17 +2,21 @@
 //! `civmap serve`: the page loads with no console errors and draws; search by Chinese and by
 //! pinyin initials lists 西湖区 first and the keyboard flies there; a click shows the
 //! community chain the server gives; the page works on a phone-sized viewport; the planner
-//! view shows coverage for a category and a what-if facility changes the covered count (both
-//! checked against the server's own JSON). Screenshots go
+//! view is public without its what-if, siting and exports, a planner signs in through the
+//! page's form (a wrong password and a throttled name are said inline), then a category
+//! shows coverage and a what-if facility changes the covered count (both checked against
+//! the server's own JSON), and signing out hides the planner's controls again and ends the
+//! session. Screenshots go
 //! to `tests/artifacts/`. The browser-side checks live in `web-map/browser-test.mjs`; each
 //! suite prints one JSON line of measurements (load times), echoed here for the test log.
 
 mod common;
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 
-use common::{root, Server};
+use common::{bin, root, Server};
 
 /// One browser at a time: Chromium renders WebGL in software here, and two at once on a
 /// shared 2-core machine make both slow enough to time out.
@@ -24,29 +28,77 @@ fn artifacts() -> std::path::PathBuf {
     dir
 }
 
-fn node(args: &[&str]) -> Output {
+fn node(args: &[&str], envs: &[(&str, &str)]) -> Output {
     Command::new("node")
         .current_dir(root().join("web-map"))
         .args(args)
+        .envs(envs.iter().copied())
         .output()
         .expect("node is installed (scripts/test.sh installs it)")
 }
 
-/// Runs one suite of `web-map/browser-test.mjs` against a fresh server and returns its
-/// measurements.
+/// The planner account the planner suite signs in as.
+const PLANNER: &str = "planner-e2e";
+
+/// Creates `name` as a planner with `password` in the running server's accounts, the way an
+/// operator does (`civmap user add --password-stdin` on its state directory); the server
+/// reads the accounts store on every authenticated request, so no restart is needed.
+fn add_planner(server: &Server, name: &str, password: &str) {
+    let mut child = Command::new(bin())
+        .args([
+            "user",
+            "add",
+            name,
+            "--role",
+            "planner",
+            "--password-stdin",
+            "--state",
+        ])
+        .arg(server.state.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run civmap user add");
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "civmap user add {name}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs one suite of `web-map/browser-test.mjs` against a fresh server (with a planner
+/// account, whose name and password the suite gets in `CIVMAP_E2E_PLANNER` and
+/// `CIVMAP_E2E_PLANNER_PASSWORD`) and returns its measurements.
 fn run_suite(suite: &str) -> serde_json::Value {
     let _one_browser = BROWSER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let server = Server::start(&[], &[]);
+    // A fresh password per run: nothing a test writes down is a credential anywhere else.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let password = format!("e2e-{}-{nanos:09}", std::process::id());
+    add_planner(&server, PLANNER, &password);
     let dir = artifacts();
-    let out = node(&[
-        "browser-test.mjs",
-        &format!("{}/", server.base),
-        dir.to_str().unwrap(),
-        "--suite",
-        suite,
-    ]);
+    let out = node(
+        &[
+            "browser-test.mjs",
+            &format!("{}/", server.base),
+            dir.to_str().unwrap(),
+            "--suite",
+            suite,
+        ],
+        &[
+            ("CIVMAP_E2E_PLANNER", PLANNER),
+            ("CIVMAP_E2E_PLANNER_PASSWORD", &password),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -64,12 +116,15 @@ fn the_map_page_loads_in_chromium_without_console_errors() {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let server = Server::start(&[], &[]);
     let png = artifacts().join("map-default.png");
-    let out = node(&[
-        "screenshot.mjs",
-        &format!("{}/", server.base),
-        png.to_str().unwrap(),
-        "--wait-ready",
-    ]);
+    let out = node(
+        &[
+            "screenshot.mjs",
+            &format!("{}/", server.base),
+            png.to_str().unwrap(),
+            "--wait-ready",
+        ],
+        &[],
+    );
     assert!(
         out.status.success(),
         "screenshot failed: {}{}",
@@ -103,8 +158,14 @@ fn the_map_works_on_a_phone_sized_viewport() {
 }
 
 #[test]
-fn choosing_a_category_shows_coverage_and_a_what_if_facility_raises_the_covered_count() {
+fn a_planner_signs_in_on_the_page_and_a_what_if_facility_raises_the_covered_count() {
     let report = run_suite("planner");
+    assert_eq!(report["signed_in"]["name"], PLANNER, "{report}");
+    assert_eq!(report["signed_in"]["role"], "planner", "{report}");
+    assert!(
+        report["anonymous_gaps_listed"].as_u64() > Some(0),
+        "{report}"
+    );
     let baseline = report["baseline_covered_elderly"].as_u64().unwrap();
     let after = report["what_if"]["covered_elderly"].as_u64().unwrap();
     assert!(after > baseline, "{report}");

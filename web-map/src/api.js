@@ -16,12 +16,34 @@ export class HttpError extends Error {
   }
 }
 
+/** @type {((url: string) => void) | null} */
+let unauthorizedHandler = null;
+
+/**
+ * Sets who hears of every 401 answer (account.js: a session that ended while the page was
+ * open, e.g. its cookie expired, is noticed at the next request instead of at the next load).
+ * @param {(url: string) => void} handler called with the URL that answered 401
+ */
+export function setUnauthorizedHandler(handler) {
+  unauthorizedHandler = handler;
+}
+
+/**
+ * Tells the handler of a 401 answer (readJson does; other fetches of the page call it too).
+ * @param {string} url
+ * @param {number} status
+ */
+export function noteStatus(url, status) {
+  if (status === 401 && unauthorizedHandler) unauthorizedHandler(url);
+}
+
 /**
  * @param {string} url
  * @param {Response} response
  * @returns {Promise<any>}
  */
 async function readJson(url, response) {
+  noteStatus(url, response.status);
   if (!response.ok) {
     let apiMessage = '';
     try {

@@ -13,8 +13,11 @@
 // - The chosen search result's card (`#place-details`) carries `data-name`, `data-kind`,
 //   `data-code`, `data-lon`, `data-lat` and `data-zoom` (where the map flies); the reverse
 //   lookup's card (`#here`) carries the clicked point's `data-lon` and `data-lat`.
+// - `#account[data-state]` is `checking` until GET /api/v1/me answers, then `anonymous` or
+//   `signed-in` (`#account-who` then carries `data-name` and `data-role`).
 // - Test mode: with `?debug` in the page's URL, the exported `debug` object holds the map and
 //   the planner's state (`(await import('/assets/app.js')).debug`); without it, `debug` is null.
+import { canPlan, wireAccount } from './account.js';
 import { describeError, getJson } from './api.js';
 import { adminPopup, doorplatePopup, facilityPopup, showHere, showPlace } from './details.js';
 import { byId } from './dom.js';
@@ -54,6 +57,20 @@ export function setStatus(text, isError) {
   statusEl.textContent = text;
   statusEl.classList.toggle('error', Boolean(isError));
 }
+
+// ---- account: asked at once, so the header says who is signed in while the map loads --------
+
+/**
+ * The planner's switch for its planner-only controls, once the planner is wired.
+ * @type {((allowed: boolean) => void) | null}
+ */
+let setPlannerAccess = null;
+const account = wireAccount({
+  onChange: (who) => {
+    if (setPlannerAccess) setPlannerAccess(canPlan(who));
+  },
+  setStatus,
+});
 
 const map = new maplibregl.Map({
   container: 'map',
@@ -384,7 +401,9 @@ map.on('load', async () => {
       onTab,
       setStatus,
     });
-    if (debug) debug.planner = planner;
+    setPlannerAccess = planner.setCanPlan;
+    setPlannerAccess(canPlan(account.current()));
+    if (debug) debug.planner = planner.state;
     const facilities = data.categories.reduce((sum, c) => sum + (c.count || 0), 0);
     setStatus(`${facilities.toLocaleString('zh-CN')} 设施 facilities · 矢量瓦片 vector tiles`);
     map.once('idle', () => {

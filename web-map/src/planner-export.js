@@ -3,7 +3,7 @@
 // spreadsheet programs read the Chinese names right, every unit's district/township/community
 // chain, and the query's parameters in the file name the server gives. Why not build the CSV
 // here: the report must hold the same numbers and columns as `civmap coverage report`.
-import { HttpError } from './api.js';
+import { HttpError, noteStatus } from './api.js';
 
 /**
  * The file name of a `Content-Disposition` header, or `fallback`.
@@ -24,6 +24,7 @@ export async function downloadCsv(url, body) {
   /** @type {RequestInit} */
   const init = body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
   const response = await fetch(url, init);
+  noteStatus(url, response.status);
   if (!response.ok) {
     let apiMessage = '';
     try {

@@ -96,23 +96,31 @@ export function renderScenario(box, state) {
 }
 
 /**
- * The gap list, largest uncovered elderly first; a gap's button fits the map to it.
+ * The gap list, largest uncovered elderly first; a gap's button fits the map to it. Person
+ * counts are for planners only: the public answer has none, and then each gap is named by its
+ * uncovered doorplates, in the server's order (largest first all the same). `measure`, when
+ * given, is the list heading's note of which count it shows.
  * @param {HTMLElement} list
  * @param {GeoJSON.FeatureCollection} collection
  * @param {(bounds: [[number, number], [number, number]]) => void} fitTo
+ * @param {HTMLElement} [measure]
  */
-export function renderGaps(list, collection, fitTo) {
+export function renderGaps(list, collection, fitTo, measure) {
   list.textContent = '';
   /** @param {GeoJSON.Feature} f */
   const elderlyOf = (f) => Number((f.properties && f.properties.elderly) || 0);
   const features = (collection.features || []).slice().sort((a, b) => elderlyOf(b) - elderlyOf(a));
+  const people = features.some((f) => f.properties && typeof f.properties.elderly === 'number');
+  list.dataset.counts = people ? 'people' : 'doorplates';
+  if (measure) measure.textContent = people ? '(未覆盖老年人 uncovered elderly)' : '(未覆盖门牌 uncovered doorplates)';
   if (features.length === 0) list.append(el('li', { class: 'muted', text: '无缺口 No gaps' }));
   features.slice(0, GAPS_LISTED).forEach((feature, i) => {
     const p = feature.properties || {};
     const where = p.admin && p.admin.name ? p.admin.name : '';
-    const button = el('button', { type: 'button', text: `${formatCount(p.elderly)} 老年人 elderly${where ? ` · ${where}` : ''}` });
+    const count = typeof p.elderly === 'number' ? `${formatCount(p.elderly)} 老年人 elderly` : `${formatCount(p.doorplates)} 门牌 doorplates`;
+    const button = el('button', { type: 'button', text: `${count}${where ? ` · ${where}` : ''}` });
     button.addEventListener('click', () => fitTo(bboxOf(/** @type {any} */ (feature.geometry))));
-    const item = el('li', { 'data-elderly': String(p.elderly) }, button);
+    const item = el('li', typeof p.elderly === 'number' ? { 'data-elderly': String(p.elderly) } : { 'data-doorplates': String(p.doorplates) }, button);
     if (typeof p.population === 'number') item.append(el('span', { class: 'muted', text: ` (${formatCount(p.population)} 居民 residents)` }));
     list.append(item);
     if (i === 0) item.dataset.largest = 'true';

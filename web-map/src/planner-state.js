@@ -26,6 +26,7 @@
  * @typedef {object} PlannerState
  * @property {boolean} active the planner tab is open
  * @property {boolean} started its layers exist (added the first time the tab opens)
+ * @property {boolean} canPlan the caller is a planner or admin: what-if, siting and exports are shown
  * @property {boolean} adding the next map click adds a what-if facility
  * @property {Scenario} scenario the what-if edits, as POSTed to /api/v1/scenarios
  * @property {string | null} scenarioId the server's id for `scenario` (null when it is empty)
@@ -45,6 +46,7 @@ export function createPlannerState() {
   return {
     active: false,
     started: false,
+    canPlan: false,
     adding: false,
     scenario: emptyScenario(),
     scenarioId: null,

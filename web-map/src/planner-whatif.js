@@ -40,6 +40,8 @@ export function wireWhatIf(ctx) {
     } else {
       try {
         const answer = await postJson('/api/v1/scenarios', state.scenario);
+        // Signed out while the scenario was on its way: it is not shown any more.
+        if (!state.canPlan) return;
         state.scenarioId = answer.id;
       } catch (error) {
         scenarioBox.hidden = false;
@@ -93,14 +95,14 @@ export function wireWhatIf(ctx) {
     if (event.key === 'Escape' && state.adding) setAddMode(false);
   });
   ctx.clickInterceptors.push((event) => {
-    if (!state.active || !state.adding) return false;
+    if (!state.active || !state.canPlan || !state.adding) return false;
     setAddMode(false);
     addFacility([event.lngLat.lng, event.lngLat.lat]);
     return true;
   });
 
   ctx.facilityActions.push((props, lonLat, popup) => {
-    if (!state.active || !props.id) return null;
+    if (!state.active || !state.canPlan || !props.id) return null;
     /** @type {string} */
     const id = props.id;
     const box = el('span');
@@ -126,13 +128,20 @@ export function wireWhatIf(ctx) {
     return box;
   });
 
-  resetButton.addEventListener('click', () => {
+  /** Forgets the scenario on the page: no edits, no markers, no closed rings, no id. */
+  function discard() {
     state.scenario = emptyScenario();
+    state.scenarioId = null;
     for (const marker of state.markers) marker.remove();
     state.markers = [];
     state.closed.clear();
+    if (state.started) drawClosed();
+  }
+
+  resetButton.addEventListener('click', () => {
+    discard();
     applyScenario();
   });
 
-  return { addFacility, setAddMode };
+  return { addFacility, setAddMode, discard };
 }

@@ -7,6 +7,11 @@
 // route answers with an error, its box says so with the HTTP status instead of drawing
 // anything.
 //
+// The coverage, summary, gap list and indicators are public; the what-if, siting and CSV
+// exports are for planners (and admins), shown only while one is signed in (account.js tells
+// `setCanPlan`), and a sign-out forgets the scenario and the sites the page held. The server
+// enforces the roles (401/403); hiding the controls only keeps the page honest about them.
+//
 // This module wires the view together and owns the refresh; the pieces live beside it:
 // planner-state.js (the one state object), planner-map.js (layers, feature-state choropleth),
 // planner-report.js (the boxes), planner-whatif.js, planner-siting.js and planner-export.js.
@@ -41,9 +46,10 @@ const AREA_CELL_M = 100;
  */
 
 /**
- * Wires the planner tab. Returns its state (read by the page's test hook only).
+ * Wires the planner tab. Returns its state (read by the page's test hook only) and the switch
+ * for the planner-only controls.
  * @param {PlannerOptions} options
- * @returns {PlannerState}
+ * @returns {{ state: PlannerState, setCanPlan: (allowed: boolean) => void }}
  */
 export function wirePlanner({ map, categories, sources, clickInterceptors, facilityActions, unitClickListeners, onTab, setStatus }) {
   const categorySelect = byId('planner-category', HTMLSelectElement);
@@ -57,6 +63,9 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   const rollupsBox = byId('rollups', HTMLElement);
   const sitingArea = byId('siting-area', HTMLSelectElement);
   const resetButton = byId('whatif-reset', HTMLButtonElement);
+  const gapsMeasure = byId('gaps-measure', HTMLElement);
+  const plannerHint = byId('planner-hint', HTMLElement);
+  const plannerOnly = [byId('planner-whatif-actions', HTMLElement), byId('planner-export-actions', HTMLElement)];
 
   for (const c of categories) {
     categorySelect.append(el('option', { value: c.id, text: `${c.name_zh} ${c.name_en}` }));
@@ -85,7 +94,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
   }
 
   function showScenario() {
-    const empty = scenarioIsEmpty(state.scenario);
+    const empty = !state.canPlan || scenarioIsEmpty(state.scenario);
     resetButton.disabled = empty;
     scenarioBox.hidden = empty;
     if (!empty) renderScenario(scenarioBox, state);
@@ -138,7 +147,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     }
     if (g.status === 'fulfilled') {
       geojsonSource(map, 'coverage-gaps').setData(g.value);
-      renderGaps(gapList, g.value, (bounds) => map.fitBounds(bounds, { padding: 60, maxZoom: 15.5 }));
+      renderGaps(gapList, g.value, (bounds) => map.fitBounds(bounds, { padding: 60, maxZoom: 15.5 }), gapsMeasure);
     } else {
       geojsonSource(map, 'coverage-gaps').setData(EMPTY);
       gapList.textContent = '';
@@ -245,5 +254,30 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     showCategoryOnly(false);
     if (state.started) showPlannerLayers(map, state.markers, false);
   };
-  return state;
+
+  /**
+   * Shows the what-if, siting and export controls to a planner, and the hint to everyone
+   * else. Losing them (sign-out) forgets the scenario and the sites; any change redraws,
+   * because the gaps' person counts and the scenario depend on who asks.
+   * @param {boolean} allowed
+   */
+  function setCanPlan(allowed) {
+    const changed = allowed !== state.canPlan;
+    state.canPlan = allowed;
+    for (const group of plannerOnly) group.hidden = !allowed;
+    plannerHint.hidden = allowed;
+    if (!changed) return;
+    if (!allowed) {
+      whatIf.setAddMode(false);
+      whatIf.discard();
+      scenarioBox.hidden = true;
+      resetButton.disabled = true;
+      if (state.started) clearSites(map, sitingBox);
+      else sitingBox.hidden = true;
+    }
+    if (state.started) refresh();
+  }
+  // Anonymous until account.js says otherwise.
+  setCanPlan(false);
+  return { state, setCanPlan };
 }
