@@ -75,5 +75,8 @@ echo "CIVMAP_TEST_PG_URL=$CIVMAP_TEST_PG_URL" >&2
 log "cargo test (all features)"
 cargo test --workspace --all-features --no-fail-fast 2>&1 | tee target/test-output.txt
 
+log "load harness, short form: 20 s of wrk on a mixed route set (0 errors but shed 503s, RSS flat)"
+CIVMAP_BIN=target/debug/civmap target/debug/load_harness --duration-s 20 --warmup-s 5
+
 log "schemathesis: property-based run against the live server's OpenAPI document"
 bash scripts/schemathesis.sh target/debug/civmap

@@ -30,6 +30,7 @@ use crate::service::SharedState;
 /// The document's fixed parts; paths and schemas are added by the routers.
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&BearerScheme),
     info(
         title = "civmap",
         description = "Hangzhou civil-affairs planning and place names: spatial core, coverage, gazetteer and vector tiles. Errors: `{\"error\": {\"code\", \"message\", \"param\"?}}`.",
@@ -56,6 +57,28 @@ use crate::service::SharedState;
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme (tokens from `POST /api/v1/auth/token`) that the
+/// operations needing a role name in their `security`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from POST /api/v1/auth/token (or the web map's session cookie)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Routes anyone may read, from any origin (CORS `*`).
 fn public_routes() -> OpenApiRouter<SharedState> {

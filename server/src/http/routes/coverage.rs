@@ -225,7 +225,7 @@ pub async fn indicators(
 }
 
 /// `k` suggested sites that newly cover the most elderly (greedy maximal covering; planners).
-#[utoipa::path(post, path = "/api/v1/siting", tag = "coverage",
+#[utoipa::path(post, path = "/api/v1/siting", security(("bearer" = [])), tag = "coverage",
     request_body = SitingRequest,
     params(("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv; the body's format does the same")),
     responses((status = 200, description = "Sites in the order chosen", content((SitingAnswer = "application/geo+json"), (String = "text/csv"))),

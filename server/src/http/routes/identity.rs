@@ -108,7 +108,7 @@ pub async fn sign_out(State(s): State<SharedState>, caller: Caller) -> Result<Re
 }
 
 /// Who the token or cookie belongs to.
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity",
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), tag = "identity",
     responses((status = 200, description = "The signed-in user", body = Login), AuthResponses, ErrorResponses))]
 pub async fn me(caller: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     Params::parse(raw.as_deref())?.only(&[])?;
@@ -116,7 +116,7 @@ pub async fn me(caller: Caller, RawQuery(raw): RawQuery) -> Result<Response, Api
 }
 
 /// The audit log, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "identity",
+#[utoipa::path(get, path = "/api/v1/audit", security(("bearer" = [])), tag = "identity",
     params(
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1..=1000, default 100"),
         ("before" = Option<u64>, Query, minimum = 1, description = "only rows with a smaller id (the previous page's next_before)"),
@@ -146,7 +146,7 @@ pub async fn audit(
 }
 
 /// Every user (admins).
-#[utoipa::path(get, path = "/api/v1/users", tag = "identity",
+#[utoipa::path(get, path = "/api/v1/users", security(("bearer" = [])), tag = "identity",
     responses((status = 200, description = "Users by name", body = Vec<UserView>), AuthResponses, ErrorResponses))]
 pub async fn users(
     State(s): State<SharedState>,
@@ -159,7 +159,7 @@ pub async fn users(
 }
 
 /// Creates a user (admins); audited.
-#[utoipa::path(post, path = "/api/v1/users", tag = "identity",
+#[utoipa::path(post, path = "/api/v1/users", security(("bearer" = [])), tag = "identity",
     request_body = NewUserBody,
     responses((status = 201, description = "Created", body = UserView),
         (status = 409, description = "The name is taken", body = ErrorBody), AuthResponses, ErrorResponses))]
@@ -185,7 +185,7 @@ pub async fn add_user(
 }
 
 /// Removes a user (admins); their tokens stop working at once. Audited.
-#[utoipa::path(delete, path = "/api/v1/users/{name}", tag = "identity",
+#[utoipa::path(delete, path = "/api/v1/users/{name}", security(("bearer" = [])), tag = "identity",
     params(("name" = String, Path, description = "user name")),
     responses((status = 204, description = "Removed"), AuthResponses, ErrorResponses))]
 pub async fn remove_user(

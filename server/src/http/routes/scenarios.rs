@@ -16,7 +16,7 @@ use civmap_data::accounts::Role;
 
 /// Stores a scenario of the caller's: facilities to add, move or close (never applied to
 /// the base data). Planners; audited.
-#[utoipa::path(post, path = "/api/v1/scenarios", tag = "coverage",
+#[utoipa::path(post, path = "/api/v1/scenarios", security(("bearer" = [])), tag = "coverage",
     request_body = ScenarioRequest,
     responses((status = 201, description = "The stored scenario; Location names it", body = ScenarioSummary),
         (status = 409, description = "The planner's scenario quota is full", body = ErrorBody),
@@ -45,7 +45,7 @@ pub async fn create(
 }
 
 /// A stored scenario of the caller's (another planner's is a 404).
-#[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "coverage",
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}", security(("bearer" = [])), tag = "coverage",
     params(("id" = String, Path, description = "scenario id")),
     responses((status = 200, description = "The scenario", body = ScenarioSummary), AuthResponses, ErrorResponses))]
 pub async fn get(
@@ -62,7 +62,7 @@ pub async fn get(
 }
 
 /// Deletes a scenario of the caller's; audited.
-#[utoipa::path(delete, path = "/api/v1/scenarios/{id}", tag = "coverage",
+#[utoipa::path(delete, path = "/api/v1/scenarios/{id}", security(("bearer" = [])), tag = "coverage",
     params(("id" = String, Path, description = "scenario id")),
     responses((status = 204, description = "Deleted"), AuthResponses, ErrorResponses))]
 pub async fn delete(
