@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run bodies`: see `civmap_fuzz_harness::bodies` for what it drives and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| civmap_fuzz_harness::bodies(data));

@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run tile_path`: see `civmap_fuzz_harness::tile_path` for what it drives and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| civmap_fuzz_harness::tile_path(data));
