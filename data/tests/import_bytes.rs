@@ -95,3 +95,31 @@ fn bytes_errors_name_the_input_and_gdal_needs_a_file() {
     .to_string();
     assert!(err.contains("upload.shp") && err.contains("file"), "{err}");
 }
+
+/// Found by the `import_osm` fuzz target: a block whose coordinates overflow i64 in
+/// osmpbf's `offset + granularity × value` panicked with overflow checks on (dev and test
+/// builds; release builds wrap). osmpbf is built without overflow checks in every profile
+/// (Cargo.toml), as in release, and the importer's range check drops the garbage nodes.
+#[test]
+fn osm_coordinates_that_overflow_are_dropped_not_a_panic() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz-osm-coordinate-overflow.pbf"),
+    )
+    .unwrap();
+    let imported = import_bytes(
+        ImportFormat::Osm,
+        "overflow.pbf",
+        &bytes,
+        None,
+        &InputCrs::Wgs84,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let net = imported.network.unwrap();
+    net.validate().unwrap();
+    assert!(net
+        .nodes
+        .iter()
+        .all(|c| civmap_geo_core::check_lon_lat(c.x, c.y).is_ok()));
+}
