@@ -279,3 +279,16 @@ fn gazetteer_index_reports_its_memory() {
     );
     assert!(bytes > 1_000_000 && bytes < 200_000_000, "{bytes}");
 }
+
+/// Found by the `address` fuzz target: a query whose first character is `道` (a road
+/// suffix) looked one character before the start for the `街` of `街道` and panicked
+/// (index underflow), which the server turned into a 500 for `?q=道`.
+#[test]
+fn gazetteer_query_starting_with_a_road_suffix_does_not_panic() {
+    let gz = &fixture().1;
+    for q in ["道", "道路", "道12号", "街道", "西湖区道"] {
+        let _ = gz.parse_address(q).unwrap();
+        let _ = gz.search(q, &SearchOptions::default()).unwrap();
+        let _ = gz.autocomplete(q, 10).unwrap();
+    }
+}

@@ -28,6 +28,20 @@ pub(super) fn import(
 ) -> Result<Imported, DataError> {
     let file = file_name(path);
     let layer = required_layer(&file, ImportFormat::Csv, layer)?;
+    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    import_bytes(&file, &bytes, Some(layer), crs, progress)
+}
+
+/// The import of a CSV text in memory; `file` names it in errors.
+pub(super) fn import_bytes(
+    file: &str,
+    bytes: &[u8],
+    layer: Option<ImportLayer>,
+    crs: &InputCrs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, DataError> {
+    let file = file.to_owned();
+    let layer = required_layer(&file, ImportFormat::Csv, layer)?;
     if layer == ImportLayer::Admin {
         return Err(DataError::invalid(
             &file,
@@ -38,12 +52,11 @@ pub(super) fn import(
     }
     let mut collector = Collector::new(&file, layer)?;
     let conv = CoordConv::new(crs)?;
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     let total = bytes.len() as u64;
-    let lines = LineIndex::new(&bytes);
+    let lines = LineIndex::new(bytes);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(&file, e, &[], &lines))?

@@ -24,10 +24,23 @@ pub(super) fn import(
 ) -> Result<Imported, DataError> {
     let file = file_name(path);
     let layer = required_layer(&file, ImportFormat::Geojson, layer)?;
+    let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+    import_bytes(&file, text.as_bytes(), Some(layer), crs, progress)
+}
+
+/// The import of a GeoJSON text in memory; `file` names it in errors.
+pub(super) fn import_bytes(
+    file: &str,
+    bytes: &[u8],
+    layer: Option<ImportLayer>,
+    crs: &InputCrs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, DataError> {
+    let file = file.to_owned();
+    let layer = required_layer(&file, ImportFormat::Geojson, layer)?;
     let mut collector = Collector::new(&file, layer)?;
     let conv = CoordConv::new(crs)?;
-    let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
-    let root: Value = serde_json::from_str(&text).map_err(|e| {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         DataError::invalid(
             &file,
             format!("line {} column {}", e.line(), e.column()),

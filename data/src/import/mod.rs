@@ -186,6 +186,30 @@ pub fn import_file(
     }
 }
 
+/// Imports the contents of one file already in memory, as [`import_file`] does the file;
+/// `name` is how errors name it. Serves callers that hold the bytes (an upload, a fuzz
+/// target) without a temporary file. GDAL reads only from files, so `Gdal` is refused.
+pub fn import_bytes(
+    format: ImportFormat,
+    name: &str,
+    bytes: &[u8],
+    layer: Option<ImportLayer>,
+    crs: &InputCrs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, DataError> {
+    match format {
+        ImportFormat::Geojson => geojson::import_bytes(name, bytes, layer, crs, progress),
+        ImportFormat::Csv => csv::import_bytes(name, bytes, layer, crs, progress),
+        ImportFormat::Osm => osm::import_bytes(name, bytes, layer, crs, progress),
+        ImportFormat::Gdal => Err(DataError::invalid(
+            name,
+            "file",
+            None,
+            "GDAL import reads from a file, not from memory",
+        )),
+    }
+}
+
 #[cfg(feature = "gdal")]
 fn import_gdal(
     path: &Path,

@@ -49,7 +49,64 @@ pub(super) fn import(
     crs: &InputCrs,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Imported, DataError> {
-    let file = file_name(path);
+    import_from(&Source::Path(path), layer, crs, progress)
+}
+
+/// The import of a PBF file in memory; `file` names it in errors.
+pub(super) fn import_bytes(
+    file: &str,
+    bytes: &[u8],
+    layer: Option<ImportLayer>,
+    crs: &InputCrs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, DataError> {
+    import_from(&Source::Bytes { file, bytes }, layer, crs, progress)
+}
+
+/// Where the PBF is read from: the two passes open it twice.
+#[derive(Debug)]
+enum Source<'a> {
+    /// A file, streamed.
+    Path(&'a Path),
+    /// Bytes in memory (uploads, fuzzing), named `file` in errors.
+    Bytes { file: &'a str, bytes: &'a [u8] },
+}
+
+impl Source<'_> {
+    fn name(&self) -> String {
+        match self {
+            Source::Path(path) => file_name(path),
+            Source::Bytes { file, .. } => (*file).to_owned(),
+        }
+    }
+
+    fn size(&self) -> Result<u64, DataError> {
+        match self {
+            Source::Path(path) => Ok(std::fs::metadata(path)
+                .map_err(|e| DataError::io(*path, e))?
+                .len()),
+            Source::Bytes { bytes, .. } => Ok(bytes.len() as u64),
+        }
+    }
+
+    fn open(&self) -> Result<Box<dyn Read + Send + '_>, DataError> {
+        match self {
+            Source::Path(path) => {
+                let handle = File::open(path).map_err(|e| DataError::io(*path, e))?;
+                Ok(Box::new(BufReader::new(handle)))
+            }
+            Source::Bytes { bytes, .. } => Ok(Box::new(*bytes)),
+        }
+    }
+}
+
+fn import_from(
+    source: &Source<'_>,
+    layer: Option<ImportLayer>,
+    crs: &InputCrs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Imported, DataError> {
+    let file = source.name();
     if !crs.transformer()?.is_identity() {
         return Err(DataError::invalid(
             &file,
@@ -74,9 +131,7 @@ pub(super) fn import(
             ))
         }
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| DataError::io(path, e))?
-        .len();
+    let size = source.size()?;
     let mut state = State {
         want_network: network,
         want_landmarks: landmarks,
@@ -84,13 +139,16 @@ pub(super) fn import(
         ..State::default()
     };
     let total = 2 * size;
-    scan(path, &file, &mut |el| state.first_pass(el), &mut |done| {
+    scan(source, &file, &mut |el| state.first_pass(el), &mut |done| {
         progress(done, total)
     })?;
     if !state.way_nodes.is_empty() {
-        scan(path, &file, &mut |el| state.second_pass(el), &mut |done| {
-            progress(size + done, total)
-        })?;
+        scan(
+            source,
+            &file,
+            &mut |el| state.second_pass(el),
+            &mut |done| progress(size + done, total),
+        )?;
     }
     progress(total, total);
     Ok(state.finish())
@@ -98,15 +156,14 @@ pub(super) fn import(
 
 /// Reads every element of the file, blob by blob; `progress` gets the bytes read so far.
 fn scan(
-    path: &Path,
+    source: &Source<'_>,
     file: &str,
     each: &mut dyn FnMut(Element<'_>),
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), DataError> {
-    let handle = File::open(path).map_err(|e| DataError::io(path, e))?;
     let bytes = Arc::new(AtomicU64::new(0));
     let reader = BlobReader::new(CountingReader {
-        inner: BufReader::new(handle),
+        inner: source.open()?,
         bytes: Arc::clone(&bytes),
     });
     let bad = |index: usize, bytes: &AtomicU64, message: String| {

@@ -277,8 +277,9 @@ impl Gazetteer {
             if !is_han(c) || matches!(c, '号' | '之' | '幢' | '栋' | '室') {
                 break;
             }
-            // `街道` ends a subdistrict, not a road
-            let subdistrict = (c == '道' && chars[k - 1].1 == '街')
+            // `街道` ends a subdistrict, not a road (a `道` at the query's start has no `街`
+            // before it)
+            let subdistrict = (c == '道' && k > 0 && chars[k - 1].1 == '街')
                 || (c == '街' && chars.get(k + 1).is_some_and(|x| x.1 == '道'));
             if ROAD_SUFFIXES.contains(&c) && k > i && !subdistrict {
                 end = Some(k + 1);
