@@ -242,6 +242,8 @@ pub struct Server {
     /// The services over [`township_dataset`].
     pub state: SharedState,
     router: Router,
+    /// A planner's bearer token, so the write routes are fuzzed past their 401.
+    pub planner_token: String,
 }
 
 /// The server over [`township_dataset`], with its coverage engine built.
@@ -257,10 +259,32 @@ pub fn server() -> &'static Server {
         runtime
             .block_on(state.coverage.engine())
             .expect("the coverage engine of one township builds");
+        let planner_token = runtime.block_on(async {
+            let record = civmap_data::accounts::AuditRecord::new("fuzz", "user.add", "user:fuzz");
+            state
+                .identity
+                .add_user(
+                    "fuzz-planner",
+                    civmap_data::accounts::Role::Planner,
+                    None,
+                    "fuzz planner password",
+                    record,
+                )
+                .await
+                .expect("a planner for the fuzzed write routes");
+            state
+                .identity
+                .login("fuzz-planner", "fuzz planner password", None)
+                .await
+                .expect("the planner signs in")
+                .token
+                .expect("a token")
+        });
         Server {
             runtime,
             state,
             router,
+            planner_token,
         }
     });
     &SERVER
@@ -368,16 +392,34 @@ pub fn body_statuses(data: &[u8]) -> Vec<StatusCode> {
         return Vec::new();
     }
     let mut statuses = Vec::new();
+    let bearer = format!("Bearer {}", server().planner_token);
     for path in ["/api/v1/scenarios", "/api/v1/siting"] {
         let req = Request::builder()
             .method(Method::POST)
             .uri(path)
             .header("content-type", "application/json")
+            .header("authorization", bearer.as_str())
             .body(Body::from(data.to_vec()))
             .expect("a POST request");
         let (status, body) = send(req);
         check_answer(&format!("POST {path}"), status, &body);
         statuses.push(status);
+        // a stored scenario is deleted again, so the planner's quota never fills
+        if status == StatusCode::CREATED {
+            let id = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_owned));
+            if let Some(id) = id {
+                let del = Request::builder()
+                    .method(Method::DELETE)
+                    .uri(format!("/api/v1/scenarios/{id}"))
+                    .header("authorization", bearer.as_str())
+                    .body(Body::empty())
+                    .expect("a DELETE request");
+                let (status, body) = send(del);
+                check_answer("DELETE scenario", status, &body);
+            }
+        }
     }
     if let Ok(request) = serde_json::from_slice::<ScenarioRequest>(data) {
         let s = server();

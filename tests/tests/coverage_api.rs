@@ -11,9 +11,44 @@ use std::time::Instant;
 use common::{bin, Server};
 use serde_json::{json, Value};
 
-fn post(server: &Server, path: &str, body: &Value) -> (u16, Value) {
+/// A planner's token on `server`: the user is added with `civmap user add` to the server's
+/// state directory, then signs in over HTTP.
+fn planner_token(server: &Server) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(bin())
+        .args([
+            "user",
+            "add",
+            "planner-api",
+            "--role",
+            "planner",
+            "--password-stdin",
+            "--state",
+        ])
+        .arg(server.state.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("civmap user add");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"planner api password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/auth/token", server.base))
+        .json(&json!({"name": "planner-api", "password": "planner api password"}))
+        .send()
+        .expect("login");
+    let v: Value = r.json().unwrap();
+    v["token"].as_str().expect("a token").to_owned()
+}
+
+fn post(server: &Server, token: &str, path: &str, body: &Value) -> (u16, Value) {
     let r = reqwest::blocking::Client::new()
         .post(format!("{}{path}", server.base))
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body.to_string())
         .send()
@@ -42,6 +77,7 @@ fn u(v: &Value, k: &str) -> u64 {
 fn coverage_totals_modes_scenarios_and_the_cli_agree() {
     let cache = tempfile::tempdir().unwrap();
     let server = Server::start(&[], &[("CIVMAP_CACHE_DIR", cache.path())]);
+    let token = planner_token(&server);
     let t = Instant::now();
     let q = "/api/v1/coverage?category=elder_canteen&minutes=15&level=township";
     let (s, walk) = json_ready(&server, q);
@@ -103,10 +139,16 @@ fn coverage_totals_modes_scenarios_and_the_cli_agree() {
         })
         .collect();
     let t = Instant::now();
-    let (s, sc) = post(&server, "/api/v1/scenarios", &json!({ "add": add }));
+    let (s, sc) = post(&server, &token, "/api/v1/scenarios", &json!({ "add": add }));
     assert_eq!(s, 201, "{sc}");
     let id = sc["id"].as_str().unwrap();
-    let (_, with) = server.json(&format!("{q}&scenario={id}"));
+    let with: Value = reqwest::blocking::Client::new()
+        .get(format!("{}{q}&scenario={id}", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     eprintln!(
         "scenario POST + coverage {:.3} s",
         t.elapsed().as_secs_f64()
