@@ -180,7 +180,10 @@ fn coverage_totals_modes_scenarios_and_the_cli_agree() {
         String::from_utf8_lossy(&out.stderr)
     );
     // the same bytes as the HTTP export: BOM, then a table whose numbers are the JSON's
-    let http = reqwest::blocking::get(format!("{}{q}&format=csv", server.base))
+    let http = reqwest::blocking::Client::new()
+        .get(format!("{}{q}&format=csv", server.base))
+        .bearer_auth(&token)
+        .send()
         .expect("request")
         .bytes()
         .unwrap();
