@@ -96,7 +96,8 @@ pub async fn sign_in(
 /// Signs out: ends the session of the token or cookie presented (if it is still alive) and
 /// always clears the cookie, so that a browser holding a stale one is never stuck.
 #[utoipa::path(delete, path = "/api/v1/auth/session", tag = "identity",
-    responses((status = 204, description = "Signed out (the cookie cleared)"), ErrorResponses))]
+    responses((status = 204, description = "Signed out (the cookie cleared)"),
+        (status = 401, description = "A bearer token that is unknown or has expired", body = ErrorBody), ErrorResponses))]
 pub async fn sign_out(State(s): State<SharedState>, caller: Caller) -> Result<Response, ApiError> {
     if let Some(p) = &caller.principal {
         s.identity.logout(p, caller.client.clone()).await?;
