@@ -27,5 +27,6 @@ pub mod gazetteer;
 pub mod index;
 pub mod live;
 pub mod model;
+pub mod survey;
 
 pub use model::*;
