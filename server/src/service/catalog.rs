@@ -1,7 +1,9 @@
 //! What the data holds: health, layers, categories, admin units by level or parent, and
 //! facilities by box and category.
 
-use civmap_geo_core::{AdminCode, AdminLevel, DatasetCounts, FacilityCategory};
+use std::collections::HashMap;
+
+use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit, DatasetCounts, FacilityCategory};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -182,12 +184,35 @@ impl DataService {
                 )));
             }
         }
+        // with a level, `parent` is any ancestor: the communities of a district
+        let parent_of: HashMap<&AdminCode, &AdminCode> = d
+            .admin
+            .iter()
+            .filter_map(|u| u.parent.as_ref().map(|p| (&u.code, p)))
+            .collect();
+        let descends_from = |u: &AdminUnit, ancestor: &AdminCode| {
+            let mut at = u.parent.as_ref();
+            // a parent cycle in imported data must not hang the request
+            for _ in 0..=AdminLevel::ALL.len() {
+                match at {
+                    Some(p) if p == ancestor => return true,
+                    Some(p) => at = parent_of.get(p).copied(),
+                    None => return false,
+                }
+            }
+            false
+        };
         let units: Vec<_> = d
             .admin
             .iter()
             .filter(|u| {
-                level.is_none_or(|l| u.level == l)
-                    && parent.is_none_or(|pc| u.parent.as_ref() == Some(pc))
+                // without a level, `parent` lists the direct children, as it always has
+                match (level, parent) {
+                    (Some(l), Some(pc)) => u.level == l && descends_from(u, pc),
+                    (None, Some(pc)) => u.parent.as_ref() == Some(pc),
+                    (Some(l), None) => u.level == l,
+                    (None, None) => true,
+                }
             })
             .collect();
         serde_json::to_vec(&AdminCollection::new(&units))

@@ -115,6 +115,42 @@ async fn admin_parent_lists_the_townships_of_xihu() {
 }
 
 #[tokio::test]
+async fn admin_parent_with_a_level_accepts_any_ancestor() {
+    // the communities of 西湖区 are two levels down: every one whose township is in 西湖区
+    let (s, v) = get("/api/v1/admin?level=community&parent=330106000000").await;
+    assert_eq!(s, StatusCode::OK);
+    let got: std::collections::BTreeSet<String> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["properties"]["code"].as_str().unwrap().to_owned())
+        .collect();
+    let st = state();
+    let live = st.data.read();
+    let d = live.data.data();
+    let townships: Vec<_> = d
+        .admin
+        .iter()
+        .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == "330106000000"))
+        .map(|u| u.code.clone())
+        .collect();
+    let want: std::collections::BTreeSet<String> = d
+        .admin
+        .iter()
+        .filter(|u| u.parent.as_ref().is_some_and(|p| townships.contains(p)))
+        .map(|u| u.code.as_str().to_owned())
+        .collect();
+    assert!(want.len() > 50, "西湖区 has {} communities", want.len());
+    assert_eq!(got, want);
+    // the city as ancestor of every district; a level above the parent gives nothing
+    let (_, v) = get("/api/v1/admin?level=district&parent=330100000000").await;
+    assert_eq!(v["features"].as_array().unwrap().len(), 13);
+    let (s, v) = get("/api/v1/admin?level=city&parent=330106000000").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["features"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn admin_rejects_bad_level_code_and_unknown_parameters() {
     let (s, v) = get("/api/v1/admin?level=province").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);

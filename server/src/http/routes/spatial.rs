@@ -19,7 +19,7 @@ use crate::service::SharedState;
 #[utoipa::path(get, path = "/api/v1/admin", tag = "spatial",
     params(
         ("level" = Option<LevelName>, Query, description = "city, district, township or community"),
-        ("parent" = Option<String>, Query, description = "12-digit code of the parent unit"),
+        ("parent" = Option<String>, Query, description = "12-digit code: alone, its direct children; with `level`, that level's units anywhere below it (e.g. a district's communities)"),
     ),
     responses((status = 200, description = "Admin units", body = AdminCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn admin(
