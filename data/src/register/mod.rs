@@ -491,7 +491,7 @@ impl SurveyRegister {
     }
 
     /// Markers in the register (not retired), by number, with their inspections.
-    pub async fn markers(&self, q: &MarkerQuery) -> Result<Vec<Marker>, RegisterError> {
+    pub async fn markers(&self, q: &MarkerQuery) -> Result<Vec<StoredMarker>, RegisterError> {
         if let Some(b) = q.bbox {
             if !b.iter().all(|v| v.is_finite()) || b[0] > b[2] || b[1] > b[3] {
                 return Err(invalid(

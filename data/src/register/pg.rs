@@ -307,7 +307,7 @@ pub(super) async fn inspect(
     })
 }
 
-pub(super) async fn list(s: &PgAccounts, q: &MarkerQuery) -> Res<Vec<Marker>> {
+pub(super) async fn list(s: &PgAccounts, q: &MarkerQuery) -> Res<Vec<StoredMarker>> {
     let (t, at) = (&s.target, "list markers");
     let g = s.client().await?;
     let c = g.as_ref().expect("connected");
@@ -332,11 +332,11 @@ pub(super) async fn list(s: &PgAccounts, q: &MarkerQuery) -> Res<Vec<Marker>> {
         )
         .await
         .map_err(|e| store(t, at, e))?;
-    let mut out: Vec<Marker> = rows
+    let mut out: Vec<StoredMarker> = rows
         .iter()
-        .map(|r| read_marker(t, r).map(|m| m.marker))
+        .map(|r| read_marker(t, r))
         .collect::<Res<_>>()?;
-    let numbers: Vec<String> = out.iter().map(|m| m.number.clone()).collect();
+    let numbers: Vec<String> = out.iter().map(|m| m.marker.number.clone()).collect();
     let rows = c
         .query(INSPECTION_SQL, &[&numbers])
         .await
@@ -345,10 +345,10 @@ pub(super) async fn list(s: &PgAccounts, q: &MarkerQuery) -> Res<Vec<Marker>> {
     let mut k = 0;
     for r in &rows {
         let n: &str = r.get(0);
-        while out[k].number.as_str() != n {
+        while out[k].marker.number.as_str() != n {
             k += 1;
         }
-        out[k].inspections.push(read_inspection(t, r)?);
+        out[k].marker.inspections.push(read_inspection(t, r)?);
     }
     Ok(out)
 }

@@ -268,7 +268,7 @@ pub(super) async fn inspect(
     .await
 }
 
-pub(super) async fn list(s: &SqliteAccounts, q: MarkerQuery) -> Res<Vec<Marker>> {
+pub(super) async fn list(s: &SqliteAccounts, q: MarkerQuery) -> Res<Vec<StoredMarker>> {
     let shown = s.shown();
     s.with("list markers", move |c| {
         let at = "list markers";
@@ -294,11 +294,11 @@ pub(super) async fn list(s: &SqliteAccounts, q: MarkerQuery) -> Res<Vec<Marker>>
             .map_err(|e| store(&shown, at, e))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(|e| store(&shown, at, e))? {
-            out.push(read_marker(&shown, r)?.marker);
+            out.push(read_marker(&shown, r)?);
         }
         drop(rows);
         for m in &mut out {
-            m.inspections = inspections(c, &shown, &m.number)?;
+            m.marker.inspections = inspections(c, &shown, &m.marker.number)?;
         }
         Ok(out)
     })

@@ -258,6 +258,12 @@ impl IdentityService {
         }
     }
 
+    /// The survey register kept in the same store (so its writes and their audit rows
+    /// commit together).
+    pub fn register(&self) -> civmap_data::register::SurveyRegister {
+        self.store.register()
+    }
+
     /// An empty in-memory store (tests and throwaway servers: nobody can sign in until a
     /// user is added through [`IdentityService::add_user`]).
     pub fn in_memory() -> Self {
