@@ -62,7 +62,10 @@ fn field_of(r: Result<impl std::fmt::Debug, RegisterError>) -> &'static str {
 async fn exercise(store: &AccountStore) {
     let reg: SurveyRegister = store.register();
     let m = reg
-        .create_marker(new_marker(M1, 120.105, 30.205), rec("li", "marker.create", M1))
+        .create_marker(
+            new_marker(M1, 120.105, 30.205),
+            rec("li", "marker.create", M1),
+        )
         .await
         .unwrap();
     assert_eq!((m.version, m.retired_ms), (1, None));
@@ -71,7 +74,10 @@ async fn exercise(store: &AccountStore) {
     assert_eq!(rows[0].record.action, "marker.create");
     assert_eq!(rows[0].record.before, None);
     let after = rows[0].record.after.as_ref().unwrap();
-    assert_eq!((after["number"].as_str(), after["lon"].as_f64()), (Some(M1), Some(120.105)));
+    assert_eq!(
+        (after["number"].as_str(), after["lon"].as_f64()),
+        (Some(M1), Some(120.105))
+    );
 
     // uniqueness
     let dup = reg
@@ -89,7 +95,10 @@ async fn exercise(store: &AccountStore) {
         (bad(&|m| m.number = "9 A".into()), "number"),
         (bad(&|m| m.number = "-9A".into()), "number"),
         (bad(&|m| m.kind = MarkerKind::Q), "number"),
-        (bad(&|m| m.number = format!("{}A", "1".repeat(40))), "number"),
+        (
+            bad(&|m| m.number = format!("{}A", "1".repeat(40))),
+            "number",
+        ),
         (bad(&|m| m.line = " ".into()), "line"),
         (bad(&|m| m.line = "x".repeat(81)), "line"),
         (bad(&|m| m.lon = f64::NAN), "lon"),
@@ -107,8 +116,14 @@ async fn exercise(store: &AccountStore) {
         (inspection("2024-13-01", MarkerStatus::Intact, None), "date"),
         (inspection("24-01-01", MarkerStatus::Intact, None), "date"),
         (inspection("2999-01-01", MarkerStatus::Intact, None), "date"),
-        (inspection("2024-01-01", MarkerStatus::Moved, Some(-0.1)), "offset_m"),
-        (inspection("2024-01-01", MarkerStatus::Moved, Some(f64::NAN)), "offset_m"),
+        (
+            inspection("2024-01-01", MarkerStatus::Moved, Some(-0.1)),
+            "offset_m",
+        ),
+        (
+            inspection("2024-01-01", MarkerStatus::Moved, Some(f64::NAN)),
+            "offset_m",
+        ),
         (
             Inspection {
                 inspector: "".into(),
@@ -117,7 +132,9 @@ async fn exercise(store: &AccountStore) {
             "inspector",
         ),
     ] {
-        let r = reg.add_inspection(M1, i, rec("li", "marker.inspect", M1)).await;
+        let r = reg
+            .add_inspection(M1, i, rec("li", "marker.inspect", M1))
+            .await;
         assert_eq!(field_of(r), field);
     }
     let r = reg
@@ -135,7 +152,11 @@ async fn exercise(store: &AccountStore) {
         )
         .await;
     assert_eq!(field_of(r), "lon");
-    assert_eq!(audit_rows(store).await.len(), 1, "refused writes leave no audit row");
+    assert_eq!(
+        audit_rows(store).await.len(),
+        1,
+        "refused writes leave no audit row"
+    );
     assert!(reg.marker("9A").await.unwrap().is_none());
 
     // a move: version 2, with before/after
@@ -178,7 +199,12 @@ async fn exercise(store: &AccountStore) {
         .unwrap();
     assert_eq!((i.version, i.marker.status), (3, MarkerStatus::Damaged));
     let got = reg.marker(M1).await.unwrap().unwrap();
-    let dates: Vec<&str> = got.marker.inspections.iter().map(|i| i.date.as_str()).collect();
+    let dates: Vec<&str> = got
+        .marker
+        .inspections
+        .iter()
+        .map(|i| i.date.as_str())
+        .collect();
     assert_eq!(dates, ["2020-02-29", today.as_str()]);
     assert_eq!(got.marker.inspections[1].offset_m, Some(0.4));
     assert_eq!(got.marker.inspections[1].inspector, "张工");
@@ -192,7 +218,10 @@ async fn exercise(store: &AccountStore) {
         assert_eq!(w[0].valid_to_ms, Some(w[1].valid_from_ms), "{w:?}");
     }
     assert_eq!(h[2].valid_to_ms, None);
-    assert_eq!((h[0].lon, h[1].lon, h[1].who.as_str()), (120.105, 120.106, "wang"));
+    assert_eq!(
+        (h[0].lon, h[1].lon, h[1].who.as_str()),
+        (120.105, 120.106, "wang")
+    );
 
     // retire: out of the register, not deleted
     let r = reg
@@ -200,7 +229,11 @@ async fn exercise(store: &AccountStore) {
         .await
         .unwrap();
     assert!(r.retired_ms.is_some());
-    assert!(reg.markers(&MarkerQuery::default()).await.unwrap().is_empty());
+    assert!(reg
+        .markers(&MarkerQuery::default())
+        .await
+        .unwrap()
+        .is_empty());
     let h = reg.history(M1).await.unwrap();
     assert!(h.iter().all(|v| v.valid_to_ms.is_some()), "{h:?}");
     for r in [
@@ -223,18 +256,31 @@ async fn exercise(store: &AccountStore) {
     let dup = reg
         .create_marker(new_marker(M1, 120.1, 30.2), rec("li", "marker.create", M1))
         .await;
-    assert!(matches!(dup, Err(RegisterError::Exists(_))), "numbers are never reused");
+    assert!(
+        matches!(dup, Err(RegisterError::Exists(_))),
+        "numbers are never reused"
+    );
 
     // restore version 1: a new version equal to it, back in the register
-    let r = reg.restore_marker(M1, 7, rec("wang", "marker.restore", M1)).await;
-    assert!(matches!(r, Err(RegisterError::NoVersion { version: 7, .. })), "{r:?}");
+    let r = reg
+        .restore_marker(M1, 7, rec("wang", "marker.restore", M1))
+        .await;
+    assert!(
+        matches!(r, Err(RegisterError::NoVersion { version: 7, .. })),
+        "{r:?}"
+    );
     let back = reg
         .restore_marker(M1, 1, rec("wang", "marker.restore", M1))
         .await
         .unwrap();
     assert_eq!(back.version, 4);
     assert_eq!(
-        (back.marker.lon, back.marker.lat, back.marker.status, back.retired_ms),
+        (
+            back.marker.lon,
+            back.marker.lat,
+            back.marker.status,
+            back.retired_ms
+        ),
         (120.105, 30.205, MarkerStatus::Intact, None)
     );
     let row = &audit_rows(store).await[0];
@@ -262,14 +308,39 @@ async fn exercise(store: &AccountStore) {
     };
     assert_eq!(count(MarkerQuery::default()).await, 2);
     let bbox = Some([120.0, 30.0, 120.2, 30.3]);
-    assert_eq!(count(MarkerQuery { bbox, ..Default::default() }).await, 1);
+    assert_eq!(
+        count(MarkerQuery {
+            bbox,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
     let line = Some("L-other".to_owned());
-    assert_eq!(count(MarkerQuery { line, ..Default::default() }).await, 1);
+    assert_eq!(
+        count(MarkerQuery {
+            line,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
     let status = Some(MarkerStatus::Intact);
-    assert_eq!(count(MarkerQuery { status, ..Default::default() }).await, 1);
+    assert_eq!(
+        count(MarkerQuery {
+            status,
+            ..Default::default()
+        })
+        .await,
+        1
+    );
     let listed = reg.markers(&MarkerQuery::default()).await.unwrap();
     assert_eq!(listed[0].marker.number, "330102-330105-001A");
-    assert_eq!(listed[0].marker.inspections.len(), 2, "lists carry inspections");
+    assert_eq!(
+        listed[0].marker.inspections.len(),
+        2,
+        "lists carry inspections"
+    );
     let r = reg
         .markers(&MarkerQuery {
             bbox: Some([121.0, 30.0, 120.0, 31.0]),
@@ -298,17 +369,59 @@ async fn exercise(store: &AccountStore) {
         .await
         .unwrap();
     assert_eq!(x.exception.codes.len(), 2, "sorted and deduplicated");
-    assert_eq!((x.exception.who.as_str(), x.exception.created.as_str()), ("wang", today.as_str()));
+    assert_eq!(
+        (x.exception.who.as_str(), x.exception.created.as_str()),
+        ("wang", today.as_str())
+    );
     for (e, field) in [
-        (NewException { codes: vec![], ..x_new(&codes) }, "codes"),
-        (NewException { why: " ".into(), ..x_new(&codes) }, "why"),
-        (NewException { expires: Some("2020-01-01".into()), ..x_new(&codes) }, "expires"),
-        (NewException { expires: Some("2020-1-1".into()), ..x_new(&codes) }, "expires"),
-        (NewException { marker: Some(M1.into()), ..x_new(&codes) }, "marker"),
-        (NewException { rule: Rule::MarkerOffLine, ..x_new(&codes) }, "marker"),
+        (
+            NewException {
+                codes: vec![],
+                ..x_new(&codes)
+            },
+            "codes",
+        ),
+        (
+            NewException {
+                why: " ".into(),
+                ..x_new(&codes)
+            },
+            "why",
+        ),
+        (
+            NewException {
+                expires: Some("2020-01-01".into()),
+                ..x_new(&codes)
+            },
+            "expires",
+        ),
+        (
+            NewException {
+                expires: Some("2020-1-1".into()),
+                ..x_new(&codes)
+            },
+            "expires",
+        ),
+        (
+            NewException {
+                marker: Some(M1.into()),
+                ..x_new(&codes)
+            },
+            "marker",
+        ),
+        (
+            NewException {
+                rule: Rule::MarkerOffLine,
+                ..x_new(&codes)
+            },
+            "marker",
+        ),
     ] {
         let r = reg
-            .add_exception(e, AuditRecord::new("wang", "exception.add", "exception:gap"))
+            .add_exception(
+                e,
+                AuditRecord::new("wang", "exception.add", "exception:gap"),
+            )
             .await;
         assert_eq!(field_of(r), field);
     }
@@ -326,18 +439,33 @@ async fn exercise(store: &AccountStore) {
         .unwrap();
     assert_eq!(reg.exceptions(false).await.unwrap().len(), 2);
     let w = reg
-        .withdraw_exception(x.exception.id, AuditRecord::new("li", "exception.withdraw", "exception:1"))
+        .withdraw_exception(
+            x.exception.id,
+            AuditRecord::new("li", "exception.withdraw", "exception:1"),
+        )
         .await
         .unwrap();
     assert_eq!(w.withdrawn_by.as_deref(), Some("li"));
     let again = reg
-        .withdraw_exception(x.exception.id, AuditRecord::new("li", "exception.withdraw", "exception:1"))
+        .withdraw_exception(
+            x.exception.id,
+            AuditRecord::new("li", "exception.withdraw", "exception:1"),
+        )
         .await;
-    assert!(matches!(again, Err(RegisterError::Withdrawn(_))), "{again:?}");
+    assert!(
+        matches!(again, Err(RegisterError::Withdrawn(_))),
+        "{again:?}"
+    );
     let none = reg
-        .withdraw_exception(424242, AuditRecord::new("li", "exception.withdraw", "exception:424242"))
+        .withdraw_exception(
+            424242,
+            AuditRecord::new("li", "exception.withdraw", "exception:424242"),
+        )
         .await;
-    assert!(matches!(none, Err(RegisterError::NoException(424242))), "{none:?}");
+    assert!(
+        matches!(none, Err(RegisterError::NoException(424242))),
+        "{none:?}"
+    );
     let live = reg.exceptions(false).await.unwrap();
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].exception.id, off_line.exception.id);
@@ -369,11 +497,20 @@ async fn atomicity(store: &AccountStore) {
     let history_before = reg.history(M1).await.unwrap();
     let bad = "ATOM-1A";
     let r = reg
-        .create_marker(new_marker(bad, 120.1, 30.2), rec("saboteur", "marker.create", bad))
+        .create_marker(
+            new_marker(bad, 120.1, 30.2),
+            rec("saboteur", "marker.create", bad),
+        )
         .await;
     assert!(matches!(r, Err(RegisterError::Store { .. })), "{r:?}");
-    assert!(reg.marker(bad).await.unwrap().is_none(), "the marker row was rolled back");
-    assert!(matches!(reg.history(bad).await, Err(RegisterError::NoMarker(_))), "versions rolled back");
+    assert!(
+        reg.marker(bad).await.unwrap().is_none(),
+        "the marker row was rolled back"
+    );
+    assert!(
+        matches!(reg.history(bad).await, Err(RegisterError::NoMarker(_))),
+        "versions rolled back"
+    );
     let r = reg
         .update_marker(
             M1,
@@ -394,15 +531,27 @@ async fn atomicity(store: &AccountStore) {
         )
         .await;
     assert!(matches!(r, Err(RegisterError::Store { .. })), "{r:?}");
-    let r = reg.retire_marker(M1, rec("saboteur", "marker.retire", M1)).await;
-    assert!(matches!(r, Err(RegisterError::Store { .. })), "{r:?}");
     let r = reg
-        .add_exception(x_new(&[AdminCode::parse("330102001001").unwrap()]), rec("saboteur", "exception.add", "x"))
+        .retire_marker(M1, rec("saboteur", "marker.retire", M1))
         .await;
     assert!(matches!(r, Err(RegisterError::Store { .. })), "{r:?}");
-    assert_eq!(reg.history(M1).await.unwrap(), history_before, "no version was added or ended");
+    let r = reg
+        .add_exception(
+            x_new(&[AdminCode::parse("330102001001").unwrap()]),
+            rec("saboteur", "exception.add", "x"),
+        )
+        .await;
+    assert!(matches!(r, Err(RegisterError::Store { .. })), "{r:?}");
+    assert_eq!(
+        reg.history(M1).await.unwrap(),
+        history_before,
+        "no version was added or ended"
+    );
     let m = reg.marker(M1).await.unwrap().unwrap();
-    assert_eq!((m.marker.lon, m.marker.inspections.len(), m.retired_ms), (120.105, 2, None));
+    assert_eq!(
+        (m.marker.lon, m.marker.inspections.len(), m.retired_ms),
+        (120.105, 2, None)
+    );
     assert_eq!(reg.exceptions(true).await.unwrap().len(), 2);
     assert_eq!(audit_rows(store).await.len(), before, "no audit row");
 }
@@ -441,7 +590,10 @@ async fn an_accounts_file_from_before_the_register_gains_its_tables() {
     let store = AccountStore::open_dir(dir.path()).unwrap();
     store
         .register()
-        .create_marker(new_marker("1A", 120.1, 30.2), rec("li", "marker.create", "1A"))
+        .create_marker(
+            new_marker("1A", 120.1, 30.2),
+            rec("li", "marker.create", "1A"),
+        )
         .await
         .unwrap();
     let rows = audit_rows(&store).await;

@@ -332,10 +332,7 @@ pub(super) async fn list(s: &PgAccounts, q: &MarkerQuery) -> Res<Vec<StoredMarke
         )
         .await
         .map_err(|e| store(t, at, e))?;
-    let mut out: Vec<StoredMarker> = rows
-        .iter()
-        .map(|r| read_marker(t, r))
-        .collect::<Res<_>>()?;
+    let mut out: Vec<StoredMarker> = rows.iter().map(|r| read_marker(t, r)).collect::<Res<_>>()?;
     let numbers: Vec<String> = out.iter().map(|m| m.marker.number.clone()).collect();
     let rows = c
         .query(INSPECTION_SQL, &[&numbers])

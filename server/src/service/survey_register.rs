@@ -311,7 +311,9 @@ impl SurveyRegisterService {
 
     fn check_line(&self, id: &str) -> Result<(), ServiceError> {
         let lines = self.lines.read().unwrap_or_else(|p| p.into_inner()).clone();
-        lines.check(id).map_err(|m| ServiceError::invalid("line", m))
+        lines
+            .check(id)
+            .map_err(|m| ServiceError::invalid("line", m))
     }
 
     /// Refuses a district-limited surveyor a position outside their district.
@@ -387,13 +389,21 @@ impl SurveyRegisterService {
     }
 
     /// One marker in the register.
-    pub async fn marker(&self, number: &str, viewer: Viewer) -> Result<MarkerFeature, ServiceError> {
+    pub async fn marker(
+        &self,
+        number: &str,
+        viewer: Viewer,
+    ) -> Result<MarkerFeature, ServiceError> {
         let m = self.live_marker(number).await?;
         Ok(feature(&m.marker, m.version, viewer))
     }
 
     /// Every version of a marker (retired ones too).
-    pub async fn history(&self, number: &str, viewer: Viewer) -> Result<MarkerHistory, ServiceError> {
+    pub async fn history(
+        &self,
+        number: &str,
+        viewer: Viewer,
+    ) -> Result<MarkerHistory, ServiceError> {
         let versions = self
             .register
             .history(number)
@@ -521,7 +531,10 @@ impl SurveyRegisterService {
     }
 
     /// Exceptions, withdrawn ones too if asked.
-    pub async fn exceptions(&self, with_withdrawn: bool) -> Result<Vec<ExceptionView>, ServiceError> {
+    pub async fn exceptions(
+        &self,
+        with_withdrawn: bool,
+    ) -> Result<Vec<ExceptionView>, ServiceError> {
         Ok(self
             .register
             .exceptions(with_withdrawn)
@@ -564,7 +577,11 @@ impl SurveyRegisterService {
         id: i64,
         audit: AuditRecord,
     ) -> Result<ExceptionView, ServiceError> {
-        let all = self.register.exceptions(true).await.map_err(register_error)?;
+        let all = self
+            .register
+            .exceptions(true)
+            .await
+            .map_err(register_error)?;
         let Some(x) = all.iter().find(|x| x.exception.id == id) else {
             return Err(ServiceError::NotFound(format!(
                 "no validation exception {id}"

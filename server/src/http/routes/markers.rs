@@ -101,8 +101,12 @@ pub struct NewExceptionBody {
 }
 
 fn kind(field: &str, s: &str) -> Result<MarkerKind, ApiError> {
-    MarkerKind::parse(s)
-        .ok_or_else(|| ApiError::bad(field, format!("{s:?} is not a type code (A, B, C, D, E, Q)")))
+    MarkerKind::parse(s).ok_or_else(|| {
+        ApiError::bad(
+            field,
+            format!("{s:?} is not a type code (A, B, C, D, E, Q)"),
+        )
+    })
 }
 
 fn status(field: &str, s: &str) -> Result<MarkerStatus, ApiError> {
@@ -227,7 +231,11 @@ pub async fn update(
         lon: b.lon,
         lat: b.lat,
         kind: b.kind.as_deref().map(|v| kind("kind", v)).transpose()?,
-        status: b.status.as_deref().map(|v| status("status", v)).transpose()?,
+        status: b
+            .status
+            .as_deref()
+            .map(|v| status("status", v))
+            .transpose()?,
     };
     let record = caller.record("marker.update", format!("marker:{n}"));
     render::geojson(&s.register.update(p, &n, change, record).await?)
@@ -339,7 +347,9 @@ pub async fn add_exception(
         .codes
         .iter()
         .enumerate()
-        .map(|(i, c)| AdminCode::parse(c).map_err(|e| ApiError::bad(&format!("codes[{i}]"), e.to_string())))
+        .map(|(i, c)| {
+            AdminCode::parse(c).map_err(|e| ApiError::bad(&format!("codes[{i}]"), e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let e = NewException {
         rule,
