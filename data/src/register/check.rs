@@ -139,10 +139,15 @@ pub fn check_date(field: &'static str, s: &str) -> Result<(), RegisterError> {
     }
 }
 
-/// Today in China (UTC+8), `YYYY-MM-DD`: the day a surveyor in Hangzhou writes on a form.
-pub fn today_in_china() -> String {
-    let days = (now_ms() + 8 * 3_600_000).div_euclid(86_400_000);
-    // Howard Hinnant's civil_from_days, date part only.
+/// The calendar day `(year, month, day)` of a count of days since 1970-01-01
+/// (proleptic Gregorian; Howard Hinnant's `civil_from_days`).
+///
+/// ```
+/// use civmap_data::register::civil_from_days;
+/// assert_eq!(civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -151,7 +156,12 @@ pub fn today_in_china() -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Today in China (UTC+8), `YYYY-MM-DD`: the day a surveyor in Hangzhou writes on a form.
+pub fn today_in_china() -> String {
+    let (y, m, d) = civil_from_days((now_ms() + 8 * 3_600_000).div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -38,8 +38,8 @@ mod pg;
 mod sqlite;
 
 pub use check::{
-    check_date, check_line, check_number, check_position, today_in_china, CHINA_LAT_DEG,
-    CHINA_LON_DEG, MAX_LINE_CHARS, MAX_TEXT_CHARS,
+    check_date, check_line, check_number, check_position, civil_from_days, today_in_china,
+    CHINA_LAT_DEG, CHINA_LON_DEG, MAX_LINE_CHARS, MAX_TEXT_CHARS,
 };
 
 use civmap_geo_core::survey::markers::{Inspection, Marker, MarkerKind, MarkerStatus};
@@ -364,7 +364,7 @@ pub struct SurveyRegister(Backend);
 #[derive(Debug, Clone)]
 enum Backend {
     Sqlite(crate::accounts::sqlite::SqliteAccounts),
-    Pg(crate::accounts::pg::PgAccounts),
+    Pg(Box<crate::accounts::pg::PgAccounts>),
 }
 
 impl SurveyRegister {
@@ -373,7 +373,7 @@ impl SurveyRegister {
     }
 
     pub(crate) fn pg(s: crate::accounts::pg::PgAccounts) -> Self {
-        Self(Backend::Pg(s))
+        Self(Backend::Pg(Box::new(s)))
     }
 
     /// Registers a marker (version 1) with its audit row (`after` = the marker).

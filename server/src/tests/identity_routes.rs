@@ -15,7 +15,8 @@ use super::auth_helpers::{bearer, ensure_user, token_of, PASSWORD};
 use super::coverage_routes::state;
 use crate::service::{AppState, IdentityService, SharedState, StoreKind};
 
-async fn call(
+/// One request through the router: status, headers and the JSON body (`null` if none).
+pub(super) async fn call(
     st: &SharedState,
     method: Method,
     uri: &str,

@@ -3,14 +3,11 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use civmap_data::accounts::Role;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-use super::auth_helpers::{bearer, ensure_user, token_of};
+use super::auth_helpers::{ensure_user, token_of};
 use super::coverage_routes::city;
 use crate::service::{AppState, SharedState, StoreKind};
 
@@ -29,27 +26,8 @@ async fn call(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header(header::AUTHORIZATION, bearer(t));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let resp = crate::http::router(st.clone())
-        .oneshot(req.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, _, v) = super::identity_routes::call(st, method, uri, token, body).await;
+    (status, v)
 }
 
 /// A token of a surveyor limited to `district`.
