@@ -18,6 +18,7 @@ mod error;
 pub mod hangzhou;
 pub mod import;
 pub mod postgis;
+pub mod register;
 pub mod store;
 pub mod synthetic;
 

@@ -24,7 +24,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::routes::{coverage, gazetteer, identity, scenarios, service, spatial, tiles};
+use crate::http::routes::{
+    coverage, gazetteer, identity, markers, scenarios, service, spatial, tiles,
+};
 use crate::service::SharedState;
 
 /// The document's fixed parts; paths and schemas are added by the routers.
@@ -54,6 +56,7 @@ use crate::service::SharedState;
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
+        (name = "surveyors", description = "Boundary surveyors: the marker (界桩) register and validation exceptions"),
     )
 )]
 struct ApiDoc;
@@ -98,6 +101,9 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
         .routes(routes!(tiles::tilejson))
+        .routes(routes!(markers::list))
+        .routes(routes!(markers::get))
+        .routes(routes!(markers::history))
 }
 
 /// The vector tiles: the hottest route, kept free of per-request wrapping (see [`router_with`]).
@@ -126,6 +132,12 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(identity::remove_user))
         .routes(routes!(scenarios::create))
         .routes(routes!(scenarios::get, scenarios::delete))
+        .routes(routes!(markers::create))
+        .routes(routes!(markers::update, markers::retire))
+        .routes(routes!(markers::inspect))
+        .routes(routes!(markers::restore))
+        .routes(routes!(markers::exceptions, markers::add_exception))
+        .routes(routes!(markers::withdraw_exception))
 }
 
 /// Private routes that run the coverage engine.
