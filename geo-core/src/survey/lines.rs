@@ -266,6 +266,55 @@ fn level_lines(
     out
 }
 
+/// Pairs lines of two versions one-to-one: same level and pair of units, Hausdorff
+/// distance (metres in `gk`) at most `max_hausdorff_m`, closest pairs first. Returns
+/// `(index in a, index in b, hausdorff_m)`.
+pub(crate) fn match_lines(
+    a: &[BoundaryLine],
+    b: &[BoundaryLine],
+    max_hausdorff_m: f64,
+    gk: &GaussKruger,
+) -> Vec<(usize, usize, f64)> {
+    let planar = |l: &BoundaryLine| PlanarLines::new(std::iter::once(&l.geometry.0[..]), gk);
+    let mut by_pair: HashMap<(AdminLevel, &AdminCode, Option<&AdminCode>), Vec<usize>> =
+        HashMap::new();
+    for (j, p) in a.iter().enumerate() {
+        by_pair
+            .entry((p.level, &p.left, p.right.as_ref()))
+            .or_default()
+            .push(j);
+    }
+    let mut a_planar: HashMap<usize, PlanarLines> = HashMap::new();
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, l) in b.iter().enumerate() {
+        let Some(js) = by_pair.get(&(l.level, &l.left, l.right.as_ref())) else {
+            continue;
+        };
+        let lp = planar(l);
+        for &j in js {
+            let ap = a_planar.entry(j).or_insert_with(|| planar(&a[j]));
+            if bbox_lower_bound_m(lp.bbox(), ap.bbox()) > max_hausdorff_m {
+                continue;
+            }
+            let h = lp.hausdorff_m(ap);
+            if h <= max_hausdorff_m {
+                candidates.push((h, j, i));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let (mut a_taken, mut b_taken) = (vec![false; a.len()], vec![false; b.len()]);
+    let mut out = Vec::new();
+    for (h, j, i) in candidates {
+        if !a_taken[j] && !b_taken[i] {
+            a_taken[j] = true;
+            b_taken[i] = true;
+            out.push((j, i, h));
+        }
+    }
+    out
+}
+
 /// The number after an id's pair prefix, if the id has that prefix.
 fn id_number(id: &str, prefix: &str) -> Option<u64> {
     id.strip_prefix(prefix)?.parse().ok()
@@ -297,43 +346,10 @@ fn id_number(id: &str, prefix: &str) -> Option<u64> {
 /// assert_eq!(after[0].id, before[0].id);
 /// ```
 pub fn carry_ids(previous: &[BoundaryLine], next: &mut [BoundaryLine], max_hausdorff_m: f64) {
-    let gk = GaussKruger::hangzhou();
-    let planar = |l: &BoundaryLine| PlanarLines::new(std::iter::once(&l.geometry.0[..]), &gk);
-    let mut by_pair: HashMap<(AdminLevel, &AdminCode, Option<&AdminCode>), Vec<usize>> =
-        HashMap::new();
-    for (j, p) in previous.iter().enumerate() {
-        by_pair
-            .entry((p.level, &p.left, p.right.as_ref()))
-            .or_default()
-            .push(j);
-    }
-    let prev_planar: HashMap<usize, PlanarLines> = HashMap::new();
-    let mut prev_planar = prev_planar;
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (i, l) in next.iter().enumerate() {
-        let Some(js) = by_pair.get(&(l.level, &l.left, l.right.as_ref())) else {
-            continue;
-        };
-        let a = planar(l);
-        for &j in js {
-            let b = prev_planar.entry(j).or_insert_with(|| planar(&previous[j]));
-            if bbox_lower_bound_m(a.bbox(), b.bbox()) > max_hausdorff_m {
-                continue;
-            }
-            let h = a.hausdorff_m(b);
-            if h <= max_hausdorff_m {
-                candidates.push((h, i, j));
-            }
-        }
-    }
-    candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-    let mut taken_prev = vec![false; previous.len()];
+    let matches = match_lines(previous, next, max_hausdorff_m, &GaussKruger::hangzhou());
     let mut assigned: Vec<Option<String>> = vec![None; next.len()];
-    for (_, i, j) in candidates {
-        if assigned[i].is_none() && !taken_prev[j] {
-            taken_prev[j] = true;
-            assigned[i] = Some(previous[j].id.clone());
-        }
+    for (j, i, _) in matches {
+        assigned[i] = Some(previous[j].id.clone());
     }
     let mut last_number: HashMap<String, u64> = HashMap::new();
     for p in previous {
