@@ -221,7 +221,9 @@ fn level_lines(
             if !seen.insert((a, b)) {
                 continue;
             }
-            seen.insert((b, a));
+            // the other side walks this chain from its last vertex
+            let m = chain.len();
+            seen.insert((key(chain[m - 1]), key(chain[m - 2])));
             if junctions.is_empty() {
                 // a closed line: its other side starts at the same vertex but runs the
                 // other way
