@@ -17,7 +17,9 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 fn city() -> &'static Dataset {
     static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| generate(&GeneratorConfig::default(), &mut |_| {}).expect("the generator runs"))
+    DS.get_or_init(|| {
+        generate(&GeneratorConfig::default(), &mut |_| {}).expect("the generator runs")
+    })
 }
 
 #[test]
@@ -25,7 +27,10 @@ fn lines_cover_every_perimeter_and_end_at_junctions() {
     let ds = city();
     let lines = boundary_lines(&ds.admin);
     for level in AdminLevel::ALL {
-        assert!(lines.iter().any(|l| l.level == level), "no lines at {level}");
+        assert!(
+            lines.iter().any(|l| l.level == level),
+            "no lines at {level}"
+        );
     }
     // perimeters
     let mut sums: HashMap<&str, f64> = HashMap::new();
@@ -38,7 +43,12 @@ fn lines_cover_every_perimeter_and_end_at_junctions() {
     for u in &ds.admin {
         let p = geodesic_perimeter_m(&u.geometry);
         let s = sums.get(u.code.as_str()).copied().unwrap_or(0.0);
-        assert!((s - p).abs() <= 1e-6 * p, "{} ({}): lines {s} m vs perimeter {p} m", u.code, u.level);
+        assert!(
+            (s - p).abs() <= 1e-6 * p,
+            "{} ({}): lines {s} m vs perimeter {p} m",
+            u.code,
+            u.level
+        );
     }
     // junctions: per level, every open line's end is the end of >= 3 line ends
     let mut ends: HashMap<(AdminLevel, u64, u64), usize> = HashMap::new();
@@ -48,7 +58,9 @@ fn lines_cover_every_perimeter_and_end_at_junctions() {
             continue;
         }
         for p in [c[0], c[c.len() - 1]] {
-            *ends.entry((l.level, p.x.to_bits(), p.y.to_bits())).or_default() += 1;
+            *ends
+                .entry((l.level, p.x.to_bits(), p.y.to_bits()))
+                .or_default() += 1;
         }
     }
     for ((level, x, y), n) in &ends {
@@ -66,7 +78,10 @@ fn lines_cover_every_perimeter_and_end_at_junctions() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), lines.len());
-    let districts = lines.iter().filter(|l| l.level == AdminLevel::District && l.right.is_some()).count();
+    let districts = lines
+        .iter()
+        .filter(|l| l.level == AdminLevel::District && l.right.is_some())
+        .count();
     eprintln!("{} lines, {districts} between districts", lines.len());
 }
 
@@ -81,7 +96,12 @@ fn bulge(a: Coord<f64>, b: Coord<f64>, gk: &GaussKruger, offset_m: f64) -> Coord
 
 /// `mp` with `m` inserted into every ring edge joining `a` and `b` (either way, within the
 /// snapping distance).
-fn insert_vertex(mp: &MultiPolygon<f64>, a: Coord<f64>, b: Coord<f64>, m: Coord<f64>) -> (MultiPolygon<f64>, usize) {
+fn insert_vertex(
+    mp: &MultiPolygon<f64>,
+    a: Coord<f64>,
+    b: Coord<f64>,
+    m: Coord<f64>,
+) -> (MultiPolygon<f64>, usize) {
     let near = |p: Coord<f64>, q: Coord<f64>| (p.x - q.x).hypot(p.y - q.y) <= SNAP_DEG;
     let mut count = 0;
     let mut ring = |r: &LineString<f64>| {
@@ -96,11 +116,15 @@ fn insert_vertex(mp: &MultiPolygon<f64>, a: Coord<f64>, b: Coord<f64>, m: Coord<
         out.extend(r.0.last());
         LineString::from(out)
     };
-    let polys = mp
-        .0
-        .iter()
-        .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(&mut ring).collect()))
-        .collect();
+    let polys =
+        mp.0.iter()
+            .map(|p| {
+                Polygon::new(
+                    ring(p.exterior()),
+                    p.interiors().iter().map(&mut ring).collect(),
+                )
+            })
+            .collect();
     (MultiPolygon(polys), count)
 }
 
@@ -109,7 +133,11 @@ fn a_survey_moving_one_border_by_ten_metres_reports_that_line_and_its_two_units(
     let ds = city();
     let gk = GaussKruger::hangzhou();
     // a district's townships, and a long, gently bending border between two of them
-    let districts: Vec<&AdminUnit> = ds.admin.iter().filter(|u| u.level == AdminLevel::District).collect();
+    let districts: Vec<&AdminUnit> = ds
+        .admin
+        .iter()
+        .filter(|u| u.level == AdminLevel::District)
+        .collect();
     let (townships, line) = districts
         .iter()
         .find_map(|d| {
@@ -120,7 +148,9 @@ fn a_survey_moving_one_border_by_ten_metres_reports_that_line_and_its_two_units(
                 .cloned()
                 .collect();
             let lines = boundary_lines(&ts);
-            let line = lines.into_iter().find(|l| l.right.is_some() && l.length_m > 1_000.0)?;
+            let line = lines
+                .into_iter()
+                .find(|l| l.right.is_some() && l.length_m > 1_000.0)?;
             Some((ts, line))
         })
         .expect("some district has a township border over 1 km");
@@ -130,7 +160,9 @@ fn a_survey_moving_one_border_by_ten_metres_reports_that_line_and_its_two_units(
     let (a, b) = (pts[0], pts[pts.len() - 1]);
     assert_eq!(pts.len(), 2, "a straight border");
     let m = bulge(a, b, &gk, 10.0);
-    let beside: HashSet<_> = [line.left.clone(), line.right.clone().unwrap()].into_iter().collect();
+    let beside: HashSet<_> = [line.left.clone(), line.right.clone().unwrap()]
+        .into_iter()
+        .collect();
     let survey: Vec<SurveyUnit> = townships
         .iter()
         .map(|t| SurveyUnit {
@@ -146,12 +178,23 @@ fn a_survey_moving_one_border_by_ten_metres_reports_that_line_and_its_two_units(
         })
         .collect();
     let d = diff_survey(&ds.admin, &survey, &gk, 1.0);
-    let units: Vec<(&str, ChangeKind)> = d.units.iter().map(|u| (u.code.as_str(), u.change)).collect();
+    let units: Vec<(&str, ChangeKind)> = d
+        .units
+        .iter()
+        .map(|u| (u.code.as_str(), u.change))
+        .collect();
     let mut expected: Vec<&str> = beside.iter().map(|c| c.as_str()).collect();
     expected.sort_unstable();
-    assert_eq!(units, expected.iter().map(|c| (*c, ChangeKind::Changed)).collect::<Vec<_>>());
+    assert_eq!(
+        units,
+        expected
+            .iter()
+            .map(|c| (*c, ChangeKind::Changed))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(d.unchanged_units.len(), townships.len() - 2);
-    let lines: Vec<(&str, ChangeKind)> = d.lines.iter().map(|l| (l.id.as_str(), l.change)).collect();
+    let lines: Vec<(&str, ChangeKind)> =
+        d.lines.iter().map(|l| (l.id.as_str(), l.change)).collect();
     assert_eq!(lines, [(line.id.as_str(), ChangeKind::Changed)], "{d:#?}");
     let h = d.lines[0].hausdorff_m.unwrap();
     assert!((h - 10.0).abs() <= 0.5, "line moved by {h} m");
@@ -163,6 +206,9 @@ fn a_survey_moving_one_border_by_ten_metres_reports_that_line_and_its_two_units(
         assert!(u.delta_area_m2.unwrap().abs() > 1_000.0);
     }
     let sum: f64 = d.units.iter().map(|u| u.delta_area_m2.unwrap()).sum();
-    assert!(sum.abs() < 1e-3 * d.units[0].delta_area_m2.unwrap().abs(), "areas: {sum}");
+    assert!(
+        sum.abs() < 1e-3 * d.units[0].delta_area_m2.unwrap().abs(),
+        "areas: {sum}"
+    );
     eprintln!("moved {} ({:.0} m) by {h:.3} m", line.id, line.length_m);
 }

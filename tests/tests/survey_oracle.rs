@@ -92,7 +92,11 @@ async fn measures_and_lines_agree_with_postgis_geography() {
         client
             .execute(
                 &insert_unit,
-                &[&u.code.as_str(), &u.level.as_str(), &multipolygon_wkt(&u.geometry)],
+                &[
+                    &u.code.as_str(),
+                    &u.level.as_str(),
+                    &multipolygon_wkt(&u.geometry),
+                ],
             )
             .await
             .unwrap();
@@ -127,7 +131,13 @@ async fn measures_and_lines_agree_with_postgis_geography() {
         let m = UnitMeasures::of(&u.geometry, &gk);
         let (area_m2, perimeter_m) = theirs[u.code.as_str()];
         assert_close(&format!("{} area", u.code), m.area_m2, area_m2, 1e-6, 0.0);
-        assert_close(&format!("{} perimeter", u.code), m.perimeter_m, perimeter_m, 1e-6, 0.0);
+        assert_close(
+            &format!("{} perimeter", u.code),
+            m.perimeter_m,
+            perimeter_m,
+            1e-6,
+            0.0,
+        );
     }
 
     // lines
@@ -138,7 +148,13 @@ async fn measures_and_lines_agree_with_postgis_geography() {
     assert_eq!(rows.len(), lines.len());
     let theirs: BTreeMap<String, f64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     for l in &lines {
-        assert_close(&format!("line {}", l.id), l.length_m, theirs[&l.id], 1e-6, 0.0);
+        assert_close(
+            &format!("line {}", l.id),
+            l.length_m,
+            theirs[&l.id],
+            1e-6,
+            0.0,
+        );
     }
 
     // shared district borders

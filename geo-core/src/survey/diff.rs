@@ -247,7 +247,9 @@ pub fn diff_survey(
         .map(|s| AdminUnit {
             code: s.code.clone(),
             name: s.name.clone().unwrap_or_default(),
-            level: by_code.get(&s.code).map_or_else(|| s.code.level_hint(), |r| r.level),
+            level: by_code
+                .get(&s.code)
+                .map_or_else(|| s.code.level_hint(), |r| r.level),
             parent: by_code.get(&s.code).and_then(|r| r.parent.clone()),
             kind: String::new(),
             geometry: s.geometry.clone(),
@@ -270,7 +272,8 @@ pub fn diff_survey(
         max_offset_m: None,
         delta_length_m: None,
     };
-    let (mut before_paired, mut after_paired) = (vec![false; before.len()], vec![false; after.len()]);
+    let (mut before_paired, mut after_paired) =
+        (vec![false; before.len()], vec![false; after.len()]);
     for (j, i, h) in pairs {
         before_paired[j] = true;
         after_paired[i] = true;
@@ -309,7 +312,9 @@ mod tests {
     use geo::polygon;
 
     fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]])
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
     }
 
     fn township(code: &str, geometry: MultiPolygon<f64>) -> AdminUnit {
@@ -334,14 +339,22 @@ mod tests {
             township("330102003000", sq(120.2, 30.0, 120.3, 30.1)),
         ];
         // 001|002 border moved ~96 m east, 003 missing, 004 new in 003's place
-        let su = |code: &str, g| SurveyUnit { code: AdminCode::parse(code).unwrap(), name: None, geometry: g };
+        let su = |code: &str, g| SurveyUnit {
+            code: AdminCode::parse(code).unwrap(),
+            name: None,
+            geometry: g,
+        };
         let survey = vec![
             su("330102001000", sq(120.0, 30.0, 120.101, 30.1)),
             su("330102002000", sq(120.101, 30.0, 120.2, 30.1)),
             su("330102004000", sq(120.2, 30.0, 120.3, 30.1)),
         ];
         let d = diff_survey(&register, &survey, &GaussKruger::hangzhou(), 1.0);
-        let kinds: Vec<(&str, ChangeKind)> = d.units.iter().map(|u| (u.code.as_str(), u.change)).collect();
+        let kinds: Vec<(&str, ChangeKind)> = d
+            .units
+            .iter()
+            .map(|u| (u.code.as_str(), u.change))
+            .collect();
         assert_eq!(
             kinds,
             [
@@ -355,13 +368,23 @@ mod tests {
         assert!((a.hausdorff_m.unwrap() - 96.4).abs() < 0.5, "{a:?}");
         assert!((a.max_offset_m.unwrap() - 96.4).abs() < 0.5);
         assert!((a.delta_area_pct.unwrap() - 1.0).abs() < 0.01);
-        let moved: Vec<&LineChange> = d.lines.iter().filter(|l| l.id == "330102001000-330102002000-1").collect();
+        let moved: Vec<&LineChange> = d
+            .lines
+            .iter()
+            .filter(|l| l.id == "330102001000-330102002000-1")
+            .collect();
         assert_eq!(moved.len(), 1);
         assert_eq!(moved[0].change, ChangeKind::Changed);
         assert!(moved[0].delta_length_m.unwrap().abs() < 1e-6);
         // 001's outer lines changed too (they grew by 96 m), 002|003 vanished, 002|004 appeared
-        assert!(d.lines.iter().any(|l| l.id == "330102002000-330102003000-1" && l.change == ChangeKind::Removed));
-        assert!(d.lines.iter().any(|l| l.id == "330102002000-330102004000-1" && l.change == ChangeKind::Added));
+        assert!(d
+            .lines
+            .iter()
+            .any(|l| l.id == "330102002000-330102003000-1" && l.change == ChangeKind::Removed));
+        assert!(d
+            .lines
+            .iter()
+            .any(|l| l.id == "330102002000-330102004000-1" && l.change == ChangeKind::Added));
         let json = serde_json::to_value(&d).unwrap();
         assert_eq!(json["units"][2]["change"], "removed");
     }

@@ -42,8 +42,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use geo::{Coord, LineString};
 use serde::{Deserialize, Serialize};
 
-use super::hausdorff::{bbox_lower_bound_m, PlanarLines};
 pub use super::hausdorff::hausdorff_m;
+use super::hausdorff::{bbox_lower_bound_m, PlanarLines};
 use super::measure::{geodesic_length_m, gk_length_m};
 use super::snap::snap_rings;
 use crate::crs::GaussKruger;
@@ -121,7 +121,10 @@ pub fn boundary_lines_in(units: &[AdminUnit], gk: &GaussKruger) -> Vec<BoundaryL
     let mut ring_of: Vec<(usize, bool)> = Vec::new(); // (unit, is hole)
     for (u, unit) in units.iter().enumerate() {
         for p in &unit.geometry.0 {
-            for (k, r) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            for (k, r) in std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .enumerate()
+            {
                 let mut pts: Vec<Coord<f64>> = Vec::with_capacity(r.0.len());
                 for &c in &r.0 {
                     if pts.last() != Some(&c) {
@@ -243,7 +246,10 @@ fn level_lines(
                 _ => (u, right),
             };
             groups
-                .entry((units[left].code.clone(), right.map(|v| units[v].code.clone())))
+                .entry((
+                    units[left].code.clone(),
+                    right.map(|v| units[v].code.clone()),
+                ))
                 .or_default()
                 .push(chain);
         }
@@ -432,8 +438,14 @@ mod tests {
             assert_ne!(c.first(), c.last());
         }
         // the 02|04 line runs from the triple junction (120.1, 30.1) west to the outside
-        assert_eq!(lines[2].geometry.0.first(), Some(&Coord { x: 120.1, y: 30.1 }));
-        assert_eq!(lines[2].geometry.0.last(), Some(&Coord { x: 120.0, y: 30.1 }));
+        assert_eq!(
+            lines[2].geometry.0.first(),
+            Some(&Coord { x: 120.1, y: 30.1 })
+        );
+        assert_eq!(
+            lines[2].geometry.0.last(),
+            Some(&Coord { x: 120.0, y: 30.1 })
+        );
     }
 
     #[test]
@@ -471,7 +483,10 @@ mod tests {
             use geo::MapCoordsInPlace;
             mp.map_coords_in_place(|c| {
                 if (c.x - 120.1).abs() < 1e-12 && (c.y - 30.1).abs() < 1e-12 {
-                    Coord { x: 120.100_03, y: 30.1 }
+                    Coord {
+                        x: 120.100_03,
+                        y: 30.1,
+                    }
                 } else {
                     c
                 }
@@ -498,7 +513,9 @@ mod tests {
         cut[2].geometry = MultiPolygon(vec![sq(120.0, 30.1, 120.1, 30.2)]);
         let mut after = boundary_lines(&cut);
         carry_ids(&before, &mut after, 10.0);
-        assert!(after.iter().all(|l| !l.id.starts_with("330103000000-330104000000")));
+        assert!(after
+            .iter()
+            .all(|l| !l.id.starts_with("330103000000-330104000000")));
         let new_ids: HashSet<&str> = after.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(new_ids.len(), after.len());
         // the outer lines of 03 changed shape: one fresh id after 03's previous outer-1

@@ -335,7 +335,11 @@ pub fn check_markers(
         rule,
         level: None,
         codes: line
-            .map(|l| std::iter::once(l.left.clone()).chain(l.right.clone()).collect())
+            .map(|l| {
+                std::iter::once(l.left.clone())
+                    .chain(l.right.clone())
+                    .collect()
+            })
             .unwrap_or_default(),
         marker: Some(m.number.clone()),
         geometry: Point::new(m.lon, m.lat).into(),
@@ -351,7 +355,10 @@ pub fn check_markers(
                 m,
                 Rule::MarkerOffLine,
                 None,
-                format!("marker {} names line {:?}, which does not exist", m.number, m.line),
+                format!(
+                    "marker {} names line {:?}, which does not exist",
+                    m.number, m.line
+                ),
             ));
             continue;
         };
@@ -372,7 +379,10 @@ pub fn check_markers(
                 ),
             ));
         }
-        on_line.entry(line.id.as_str()).or_default().push((pos.along_m, m));
+        on_line
+            .entry(line.id.as_str())
+            .or_default()
+            .push((pos.along_m, m));
     }
     let mut line_ids: Vec<&str> = on_line.keys().copied().collect();
     line_ids.sort_unstable();
@@ -395,7 +405,10 @@ pub fn check_markers(
         let seq: Vec<u64> = numbered.iter().map(|(s, _)| *s).collect();
         let rev: Vec<u64> = seq.iter().rev().copied().collect();
         let up = longest_increasing(&seq);
-        let down: Vec<usize> = longest_increasing(&rev).iter().map(|&i| seq.len() - 1 - i).collect();
+        let down: Vec<usize> = longest_increasing(&rev)
+            .iter()
+            .map(|&i| seq.len() - 1 - i)
+            .collect();
         let (keep, direction) = if down.len() > up.len() {
             (down, "decreasing")
         } else {
@@ -438,8 +451,14 @@ mod tests {
             synthetic: true,
         };
         boundary_lines(&[
-            unit("330102000000", polygon![(x: 120.0, y: 30.0), (x: 120.1, y: 30.0), (x: 120.1, y: 30.1), (x: 120.0, y: 30.1)]),
-            unit("330103000000", polygon![(x: 120.1, y: 30.0), (x: 120.2, y: 30.0), (x: 120.2, y: 30.1), (x: 120.1, y: 30.1)]),
+            unit(
+                "330102000000",
+                polygon![(x: 120.0, y: 30.0), (x: 120.1, y: 30.0), (x: 120.1, y: 30.1), (x: 120.0, y: 30.1)],
+            ),
+            unit(
+                "330103000000",
+                polygon![(x: 120.1, y: 30.0), (x: 120.2, y: 30.0), (x: 120.2, y: 30.1), (x: 120.1, y: 30.1)],
+            ),
         ])
     }
 
@@ -451,9 +470,15 @@ mod tests {
         let on = gk.forward(Coord { x: 120.1, y: lat });
         // east in the zone is not exactly along a parallel: move perpendicular to the
         // line's image (grid convergence), found from two points of the line
-        let up = gk.forward(Coord { x: 120.1, y: lat + 0.001 }) - on;
+        let up = gk.forward(Coord {
+            x: 120.1,
+            y: lat + 0.001,
+        }) - on;
         let n = (up.x * up.x + up.y * up.y).sqrt();
-        let east = Coord { x: up.y / n, y: -up.x / n };
+        let east = Coord {
+            x: up.y / n,
+            y: -up.x / n,
+        };
         let p = gk.inverse(on + east * east_m);
         Marker {
             number: number.into(),
@@ -481,7 +506,15 @@ mod tests {
         assert_eq!(f[0].marker.as_deref(), Some("102-103-002A"));
         assert_eq!(f[0].codes.len(), 2);
         let line = ls.iter().find(|l| l.id == SHARED).unwrap();
-        let pos = locate_on_line(Coord { x: ms[1].lon, y: ms[1].lat }, &line.geometry, &gk).unwrap();
+        let pos = locate_on_line(
+            Coord {
+                x: ms[1].lon,
+                y: ms[1].lat,
+            },
+            &line.geometry,
+            &gk,
+        )
+        .unwrap();
         // east of a line running north with 102 on its left: the right side
         assert!((pos.offset_m + 5.0).abs() < 0.01, "{pos:?}");
         assert!(f[0].detail.contains("5.00 m"), "{}", f[0].detail);
@@ -517,6 +550,8 @@ mod tests {
         let f = check_markers(&ms, &ls, 1.0, &gk);
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].rule == Rule::MarkerOffLine && f[0].detail.contains("does not exist"));
-        assert!(f[1].rule == Rule::MarkerOutOfSequence && f[1].detail.contains("no sequence digits"));
+        assert!(
+            f[1].rule == Rule::MarkerOutOfSequence && f[1].detail.contains("no sequence digits")
+        );
     }
 }
