@@ -20,8 +20,8 @@
 
 use std::collections::HashMap;
 
-pub use civmap_geo_core::survey::snap::SNAP_DEG;
 use civmap_geo_core::survey::snap::snap_rings;
+pub use civmap_geo_core::survey::snap::SNAP_DEG;
 use civmap_geo_core::{AdminLevel, AdminUnit};
 use geo::{Area, InteriorPoint, MultiPolygon, Polygon};
 

@@ -184,7 +184,10 @@ mod tests {
                 let n = (len / 0.001).ceil().max(1.0) as usize;
                 for k in 0..=n {
                     let t = k as f64 / n as f64;
-                    let p = [w[0][0] + t * (w[1][0] - w[0][0]), w[0][1] + t * (w[1][1] - w[0][1])];
+                    let p = [
+                        w[0][0] + t * (w[1][0] - w[0][0]),
+                        w[0][1] + t * (w[1][1] - w[0][1]),
+                    ];
                     best = best.max(seg_d(p, b));
                 }
             }
@@ -213,7 +216,10 @@ mod tests {
             let pb = PlanarLines::new(std::iter::once(&b[..]), &gk);
             let ours = pa.hausdorff_m(&pb);
             let truth = brute(&pa.parts[0], &pb.parts[0]);
-            assert!(ours <= truth + 1e-3 && ours >= truth - HAUSDORFF_TOLERANCE_M - 1e-3, "{ours} vs {truth}");
+            assert!(
+                ours <= truth + 1e-3 && ours >= truth - HAUSDORFF_TOLERANCE_M - 1e-3,
+                "{ours} vs {truth}"
+            );
             // and geo's vertex-only distance can be far smaller
             let ls = |v: &Vec<Coord<f64>>| LineString::from(v.clone());
             assert!((hausdorff_m(&ls(&a), &ls(&b), &gk) - ours).abs() < 1e-9);
@@ -224,9 +230,18 @@ mod tests {
     fn identical_lines_with_different_vertices_are_zero_apart() {
         let gk = GaussKruger::hangzhou();
         // collinear in the zone's plane (the measure is planar)
-        let at = |t: f64| gk.inverse(Coord { x: 480_000.0 + 9_000.0 * t, y: 3_320_000.0 + 7_000.0 * t });
+        let at = |t: f64| {
+            gk.inverse(Coord {
+                x: 480_000.0 + 9_000.0 * t,
+                y: 3_320_000.0 + 7_000.0 * t,
+            })
+        };
         let a = LineString::from(vec![at(0.0), at(1.0)]);
-        let b = LineString::from((0..=10).map(|i| at(f64::from(i) / 10.0)).collect::<Vec<_>>());
+        let b = LineString::from(
+            (0..=10)
+                .map(|i| at(f64::from(i) / 10.0))
+                .collect::<Vec<_>>(),
+        );
         assert!(hausdorff_m(&a, &b, &gk) < 1e-6);
         assert!(hausdorff_m(&a, &LineString::new(vec![]), &gk).is_infinite());
     }

@@ -42,8 +42,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use geo::{Coord, LineString};
 use serde::{Deserialize, Serialize};
 
-use super::hausdorff::{bbox_lower_bound_m, PlanarLines};
 pub use super::hausdorff::hausdorff_m;
+use super::hausdorff::{bbox_lower_bound_m, PlanarLines};
 use super::measure::{geodesic_length_m, gk_length_m};
 use super::snap::snap_rings;
 use crate::crs::GaussKruger;
@@ -121,7 +121,10 @@ pub fn boundary_lines_in(units: &[AdminUnit], gk: &GaussKruger) -> Vec<BoundaryL
     let mut ring_of: Vec<(usize, bool)> = Vec::new(); // (unit, is hole)
     for (u, unit) in units.iter().enumerate() {
         for p in &unit.geometry.0 {
-            for (k, r) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            for (k, r) in std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .enumerate()
+            {
                 let mut pts: Vec<Coord<f64>> = Vec::with_capacity(r.0.len());
                 for &c in &r.0 {
                     if pts.last() != Some(&c) {
@@ -221,7 +224,9 @@ fn level_lines(
             if !seen.insert((a, b)) {
                 continue;
             }
-            seen.insert((b, a));
+            // the other side walks this chain from its last vertex
+            let m = chain.len();
+            seen.insert((key(chain[m - 1]), key(chain[m - 2])));
             if junctions.is_empty() {
                 // a closed line: its other side starts at the same vertex but runs the
                 // other way
@@ -241,7 +246,10 @@ fn level_lines(
                 _ => (u, right),
             };
             groups
-                .entry((units[left].code.clone(), right.map(|v| units[v].code.clone())))
+                .entry((
+                    units[left].code.clone(),
+                    right.map(|v| units[v].code.clone()),
+                ))
                 .or_default()
                 .push(chain);
         }
@@ -261,6 +269,55 @@ fn level_lines(
                 gk_length_m: gk_length_m(&geometry, gk),
                 geometry,
             });
+        }
+    }
+    out
+}
+
+/// Pairs lines of two versions one-to-one: same level and pair of units, Hausdorff
+/// distance (metres in `gk`) at most `max_hausdorff_m`, closest pairs first. Returns
+/// `(index in a, index in b, hausdorff_m)`.
+pub(crate) fn match_lines(
+    a: &[BoundaryLine],
+    b: &[BoundaryLine],
+    max_hausdorff_m: f64,
+    gk: &GaussKruger,
+) -> Vec<(usize, usize, f64)> {
+    let planar = |l: &BoundaryLine| PlanarLines::new(std::iter::once(&l.geometry.0[..]), gk);
+    let mut by_pair: HashMap<(AdminLevel, &AdminCode, Option<&AdminCode>), Vec<usize>> =
+        HashMap::new();
+    for (j, p) in a.iter().enumerate() {
+        by_pair
+            .entry((p.level, &p.left, p.right.as_ref()))
+            .or_default()
+            .push(j);
+    }
+    let mut a_planar: HashMap<usize, PlanarLines> = HashMap::new();
+    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, l) in b.iter().enumerate() {
+        let Some(js) = by_pair.get(&(l.level, &l.left, l.right.as_ref())) else {
+            continue;
+        };
+        let lp = planar(l);
+        for &j in js {
+            let ap = a_planar.entry(j).or_insert_with(|| planar(&a[j]));
+            if bbox_lower_bound_m(lp.bbox(), ap.bbox()) > max_hausdorff_m {
+                continue;
+            }
+            let h = lp.hausdorff_m(ap);
+            if h <= max_hausdorff_m {
+                candidates.push((h, j, i));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let (mut a_taken, mut b_taken) = (vec![false; a.len()], vec![false; b.len()]);
+    let mut out = Vec::new();
+    for (h, j, i) in candidates {
+        if !a_taken[j] && !b_taken[i] {
+            a_taken[j] = true;
+            b_taken[i] = true;
+            out.push((j, i, h));
         }
     }
     out
@@ -297,43 +354,10 @@ fn id_number(id: &str, prefix: &str) -> Option<u64> {
 /// assert_eq!(after[0].id, before[0].id);
 /// ```
 pub fn carry_ids(previous: &[BoundaryLine], next: &mut [BoundaryLine], max_hausdorff_m: f64) {
-    let gk = GaussKruger::hangzhou();
-    let planar = |l: &BoundaryLine| PlanarLines::new(std::iter::once(&l.geometry.0[..]), &gk);
-    let mut by_pair: HashMap<(AdminLevel, &AdminCode, Option<&AdminCode>), Vec<usize>> =
-        HashMap::new();
-    for (j, p) in previous.iter().enumerate() {
-        by_pair
-            .entry((p.level, &p.left, p.right.as_ref()))
-            .or_default()
-            .push(j);
-    }
-    let prev_planar: HashMap<usize, PlanarLines> = HashMap::new();
-    let mut prev_planar = prev_planar;
-    let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
-    for (i, l) in next.iter().enumerate() {
-        let Some(js) = by_pair.get(&(l.level, &l.left, l.right.as_ref())) else {
-            continue;
-        };
-        let a = planar(l);
-        for &j in js {
-            let b = prev_planar.entry(j).or_insert_with(|| planar(&previous[j]));
-            if bbox_lower_bound_m(a.bbox(), b.bbox()) > max_hausdorff_m {
-                continue;
-            }
-            let h = a.hausdorff_m(b);
-            if h <= max_hausdorff_m {
-                candidates.push((h, i, j));
-            }
-        }
-    }
-    candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-    let mut taken_prev = vec![false; previous.len()];
+    let matches = match_lines(previous, next, max_hausdorff_m, &GaussKruger::hangzhou());
     let mut assigned: Vec<Option<String>> = vec![None; next.len()];
-    for (_, i, j) in candidates {
-        if assigned[i].is_none() && !taken_prev[j] {
-            taken_prev[j] = true;
-            assigned[i] = Some(previous[j].id.clone());
-        }
+    for (j, i, _) in matches {
+        assigned[i] = Some(previous[j].id.clone());
     }
     let mut last_number: HashMap<String, u64> = HashMap::new();
     for p in previous {
@@ -414,8 +438,14 @@ mod tests {
             assert_ne!(c.first(), c.last());
         }
         // the 02|04 line runs from the triple junction (120.1, 30.1) west to the outside
-        assert_eq!(lines[2].geometry.0.first(), Some(&Coord { x: 120.1, y: 30.1 }));
-        assert_eq!(lines[2].geometry.0.last(), Some(&Coord { x: 120.0, y: 30.1 }));
+        assert_eq!(
+            lines[2].geometry.0.first(),
+            Some(&Coord { x: 120.1, y: 30.1 })
+        );
+        assert_eq!(
+            lines[2].geometry.0.last(),
+            Some(&Coord { x: 120.0, y: 30.1 })
+        );
     }
 
     #[test]
@@ -453,7 +483,10 @@ mod tests {
             use geo::MapCoordsInPlace;
             mp.map_coords_in_place(|c| {
                 if (c.x - 120.1).abs() < 1e-12 && (c.y - 30.1).abs() < 1e-12 {
-                    Coord { x: 120.100_03, y: 30.1 }
+                    Coord {
+                        x: 120.100_03,
+                        y: 30.1,
+                    }
                 } else {
                     c
                 }
@@ -480,7 +513,9 @@ mod tests {
         cut[2].geometry = MultiPolygon(vec![sq(120.0, 30.1, 120.1, 30.2)]);
         let mut after = boundary_lines(&cut);
         carry_ids(&before, &mut after, 10.0);
-        assert!(after.iter().all(|l| !l.id.starts_with("330103000000-330104000000")));
+        assert!(after
+            .iter()
+            .all(|l| !l.id.starts_with("330103000000-330104000000")));
         let new_ids: HashSet<&str> = after.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(new_ids.len(), after.len());
         // the outer lines of 03 changed shape: one fresh id after 03's previous outer-1

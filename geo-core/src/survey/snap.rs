@@ -116,4 +116,3 @@ pub fn snap_rings(rings: &mut [Vec<Coord<f64>>]) {
         *r = clean;
     }
 }
-
