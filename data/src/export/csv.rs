@@ -1,4 +1,5 @@
-//! CSV writer: a `WKT` geometry column then the fields, UTF-8, with a `.prj` (ESRI WKT)
+//! CSV writer: a `WKT` geometry column then the fields, UTF-8, with a `.prj` (OGC WKT with
+//! the EPSG authority, which GDAL's CSV driver reports as is)
 //! and a `.csvt` (column types) beside it, which GDAL's CSV driver reads for the CRS and
 //! the types. Coordinates are in the export CRS, x = longitude or easting.
 
@@ -44,7 +45,7 @@ pub fn write(table: &FeatureTable, crs: ExportCrs, path: &Path) -> Result<(), Ex
         .to_owned()
     }));
     write_all_then_rename(&[
-        (path.with_extension("prj"), crs.esri_wkt().into_bytes()),
+        (path.with_extension("prj"), crs.ogc_wkt().into_bytes()),
         (path.with_extension("csvt"), types.join(",").into_bytes()),
         (path.to_path_buf(), bytes),
     ])

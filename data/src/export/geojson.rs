@@ -19,7 +19,7 @@ use super::{ExportCrs, ExportError, FeatureTable};
 pub fn write(table: &FeatureTable, crs: ExportCrs, path: &Path) -> Result<(), ExportError> {
     table.check()?;
     let features: Vec<Json> = (0..table.rows.len())
-        .map(|i| feature_json(table, i, i as i64 + 1, crs, false))
+        .map(|i| feature_json(table, i, (i as i64 + 1).into(), crs, false))
         .collect();
     let doc = json!({
         "type": "FeatureCollection",
@@ -39,7 +39,7 @@ pub fn write(table: &FeatureTable, crs: ExportCrs, path: &Path) -> Result<(), Ex
 pub fn feature_json(
     table: &FeatureTable,
     row: usize,
-    id: i64,
+    id: Json,
     crs: ExportCrs,
     swap_axes: bool,
 ) -> Json {
@@ -53,7 +53,7 @@ pub fn feature_json(
 pub fn feature_from_parts(
     table: &FeatureTable,
     row: usize,
-    id: i64,
+    id: Json,
     g: &Geometry<f64>,
     swap_axes: bool,
 ) -> Json {

@@ -32,6 +32,7 @@ pub mod csv;
 mod error;
 pub mod geojson;
 pub mod gpkg;
+pub mod layers;
 pub mod shapefile;
 mod table;
 

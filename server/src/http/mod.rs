@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::routes::{coverage, gazetteer, identity, scenarios, service, spatial, tiles};
+use crate::http::routes::{coverage, gazetteer, identity, ogc, scenarios, service, spatial, tiles};
 use crate::service::SharedState;
 
 /// The document's fixed parts; paths and schemas are added by the routers.
@@ -53,6 +53,7 @@ use crate::service::SharedState;
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
+        (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
     )
 )]
@@ -98,6 +99,13 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
         .routes(routes!(tiles::tilejson))
+        .routes(routes!(ogc::landing))
+        .routes(routes!(ogc::conformance))
+        .routes(routes!(ogc::collections))
+        .routes(routes!(ogc::collection))
+        .routes(routes!(ogc::items))
+        .routes(routes!(ogc::item))
+        .route("/ogc/", axum::routing::get(ogc::landing_slash))
 }
 
 /// The vector tiles: the hottest route, kept free of per-request wrapping (see [`router_with`]).

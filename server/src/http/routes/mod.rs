@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod gazetteer;
 pub mod identity;
+pub mod ogc;
 pub mod scenarios;
 pub mod service;
 pub mod spatial;
