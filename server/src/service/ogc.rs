@@ -289,7 +289,7 @@ impl ItemsQuery {
                 ServiceError::invalid(param, format!("expected an integer, got {v:?}"))
             })?;
             if n < min || n > max {
-                return Err(ServiceError::out_of_range(
+                return Err(ServiceError::invalid(
                     param,
                     format!("must be within {min}..={max}, got {n}"),
                 ));
@@ -356,7 +356,7 @@ fn parse_bbox(v: &str, crs: OgcCrs) -> Result<Rect<f64>, ServiceError> {
         }
     };
     if a > c || b > d {
-        return Err(ServiceError::out_of_range("bbox", "the lower corner must come first (each number of the first pair <= its pair in the second)"));
+        return Err(ServiceError::invalid("bbox", "the lower corner must come first (each number of the first pair <= its pair in the second)"));
     }
     let (lo, hi) = match crs {
         OgcCrs::Crs84 => (geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d }),
@@ -370,7 +370,7 @@ fn parse_bbox(v: &str, crs: OgcCrs) -> Result<Rect<f64>, ServiceError> {
             || !(-90.0..=90.0).contains(&lo.y)
             || !(-90.0..=90.0).contains(&hi.y)
         {
-            return Err(ServiceError::out_of_range(
+            return Err(ServiceError::invalid(
                 "bbox",
                 "longitudes must be within [-180, 180] and latitudes within [-90, 90]",
             ));
@@ -386,7 +386,7 @@ fn parse_bbox(v: &str, crs: OgcCrs) -> Result<Rect<f64>, ServiceError> {
     .map(|c| ex.unproject(c));
     union_rect(corners.into_iter().map(|c| Rect::new(c, c)))
         .filter(|r| r.min().x.is_finite() && r.max().y.is_finite())
-        .ok_or_else(|| ServiceError::out_of_range("bbox", "outside the Gauss-Kruger zone"))
+        .ok_or_else(|| ServiceError::invalid("bbox", "outside the Gauss-Kruger zone"))
 }
 
 /// Validates `datetime` (RFC 3339 instant or date, or an interval `start/end` with `..`
@@ -418,7 +418,7 @@ pub fn check_datetime(v: &str, today: &str) -> Result<(), ServiceError> {
     };
     if let (Some(s), Some(e)) = (&start, &end) {
         if s > e {
-            return Err(ServiceError::out_of_range(
+            return Err(ServiceError::invalid(
                 "datetime",
                 format!("the interval starts ({s}) after it ends ({e})"),
             ));
@@ -426,7 +426,7 @@ pub fn check_datetime(v: &str, today: &str) -> Result<(), ServiceError> {
     }
     if let Some(e) = end {
         if e.as_str() < today {
-            return Err(ServiceError::out_of_range("datetime", format!("history not available: only the current data (valid {today}) is served, and {v:?} ends before today")));
+            return Err(ServiceError::invalid("datetime", format!("history not available: only the current data (valid {today}) is served, and {v:?} ends before today")));
         }
     }
     Ok(())
