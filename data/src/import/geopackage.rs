@@ -231,3 +231,93 @@ fn table_crs(db: &Connection, srs_id: i64) -> Result<ExportCrs, String> {
             .ok_or_else(|| format!("EPSG:{code}: {READ}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::{
+        self, ExportFormat, FeatureRow, FeatureTable, Field, FieldKind, GeometryType, Value,
+    };
+    use geo::wkt;
+    use proptest::prelude::*;
+
+    fn written(dir: &Path) -> std::path::PathBuf {
+        let table = FeatureTable {
+            name: "units".into(),
+            geometry_type: GeometryType::MultiPolygon,
+            fields: vec![Field::new("code", FieldKind::Text)],
+            rows: vec![FeatureRow::new(
+                wkt!(POLYGON((120.1 30.2,120.2 30.2,120.2 30.3,120.1 30.2))).into(),
+                vec![Value::Text("330106001000".into())],
+            )],
+        };
+        let path = dir.join("s.gpkg");
+        export::write(
+            &table,
+            ExportFormat::GeoPackage,
+            ExportCrs::GK_CM_120E,
+            &path,
+        )
+        .unwrap();
+        path
+    }
+
+    fn err(path: &Path, table: Option<&str>) -> String {
+        read_geopackage(path, table).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn corrupt_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path());
+        assert!(
+            err(&path, Some("nope")).contains("no feature table \"nope\" (feature tables: units)")
+        );
+        // not SQLite at all, and a truncated file
+        let junk = dir.path().join("junk.gpkg");
+        std::fs::write(&junk, b"not a database, just bytes").unwrap();
+        assert!(err(&junk, None).contains("not a readable GeoPackage"));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&junk, &bytes[..bytes.len() / 3]).unwrap();
+        assert!(read_geopackage(&junk, None).is_err());
+        // a hostile blob, a point, a CRS civmap does not convert
+        let db = Connection::open(&path).unwrap();
+        db.execute(
+            "UPDATE units SET geom = x'47500001000000000103000000ffffffff'",
+            [],
+        )
+        .unwrap();
+        let e = err(&path, None);
+        assert!(
+            e.contains("table \"units\" feature 1") && e.contains("geometry"),
+            "{e}"
+        );
+        let point = crate::wkb::gpkg_blob(&wkt!(POINT(500000. 3300000.)).into(), 4549);
+        db.execute("UPDATE units SET geom = ?1", [point]).unwrap();
+        assert!(err(&path, None).contains("not a polygon"));
+        db.execute_batch("INSERT INTO gpkg_spatial_ref_sys VALUES ('Pseudo-Mercator', 3857, 'EPSG', 3857, 'x', ''); UPDATE gpkg_geometry_columns SET srs_id = 3857").unwrap();
+        let e = err(&path, None);
+        assert!(e.contains("srs_id 3857") && e.contains("EPSG:3857"), "{e}");
+        db.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE gpkg_contents")
+            .unwrap();
+        assert!(err(&path, None).contains("gpkg_contents"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn random_and_mutated_blobs_never_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..200),
+            flips in proptest::collection::vec((0usize..120, any::<u8>()), 1..6),
+        ) {
+            let _ = crate::wkb::read_gpkg_blob(&bytes);
+            let mut good = crate::wkb::gpkg_blob(
+                &wkt!(MULTIPOLYGON(((0. 0.,4. 0.,4. 4.,0. 0.),(1. 1.,2. 1.,2. 2.,1. 1.)))).into(), 4490);
+            for (at, b) in flips {
+                let n = good.len();
+                good[at % n] = b;
+            }
+            let _ = crate::wkb::read_gpkg_blob(&good);
+        }
+    }
+}
