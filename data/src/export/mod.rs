@@ -106,8 +106,8 @@ mod tests {
     use geo::{wkt, Geometry, MultiPolygon};
 
     fn units() -> FeatureTable {
-        let a: MultiPolygon<f64> = wkt!(MULTIPOLYGON(((120.1 30.2,120.2 30.2,120.2 30.3,120.1 30.3,120.1 30.2),(120.12 30.22,120.14 30.22,120.14 30.24,120.12 30.22)))).into();
-        let b: MultiPolygon<f64> = wkt!(MULTIPOLYGON(((120.2 30.2,120.3 30.2,120.25 30.3,120.2 30.2)),((120.4 30.4,120.5 30.4,120.5 30.5,120.4 30.4)))).into();
+        let a: MultiPolygon<f64> = wkt!(MULTIPOLYGON(((120.1 30.2,120.2 30.2,120.2 30.3,120.1 30.3,120.1 30.2),(120.12 30.22,120.14 30.22,120.14 30.24,120.12 30.22))));
+        let b: MultiPolygon<f64> = wkt!(MULTIPOLYGON(((120.2 30.2,120.3 30.2,120.25 30.3,120.2 30.2)),((120.4 30.4,120.5 30.4,120.5 30.5,120.4 30.4))));
         FeatureTable {
             name: "units".into(),
             geometry_type: GeometryType::MultiPolygon,

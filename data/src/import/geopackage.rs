@@ -71,7 +71,6 @@ pub fn read_geopackage(path: &Path, table: Option<&str>) -> Result<Vec<GpkgFeatu
     .map_err(|e| bad("file", format!("not a readable GeoPackage: {e}")))?;
     let sql = |at: &str| {
         let at = at.to_owned();
-        let bad = bad.clone();
         move |e: rusqlite::Error| bad(&at, format!("not a readable GeoPackage: {e}"))
     };
     // table → (geometry column, srs_id)

@@ -612,7 +612,7 @@ pub fn item(
                 Some(k) => t
                     .rows
                     .iter()
-                    .position(|r| r.values[k].to_json() == Json::from(feature_id)),
+                    .position(|r| r.values[k].to_json() == feature_id),
                 None => feature_id
                     .parse::<usize>()
                     .ok()
