@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, gazetteer, identity, markers, scenarios, service, spatial, tiles,
+    coverage, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -55,6 +55,7 @@ use crate::service::SharedState;
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
+        (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
         (name = "surveyors", description = "Boundary surveyors: the marker (界桩) register and validation exceptions"),
     )
@@ -104,6 +105,16 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::list))
         .routes(routes!(markers::get))
         .routes(routes!(markers::history))
+        .routes(routes!(survey::admin_detail))
+        .routes(routes!(survey::boundaries))
+        .routes(routes!(survey::validation))
+        .routes(routes!(ogc::landing))
+        .routes(routes!(ogc::conformance))
+        .routes(routes!(ogc::collections))
+        .routes(routes!(ogc::collection))
+        .routes(routes!(ogc::items))
+        .routes(routes!(ogc::item))
+        .route("/ogc/", axum::routing::get(ogc::landing_slash))
 }
 
 /// The vector tiles: the hottest route, kept free of per-request wrapping (see [`router_with`]).

@@ -25,6 +25,7 @@ pub mod follow;
 pub mod gazetteer;
 pub mod geojson;
 pub mod identity;
+pub mod ogc;
 pub mod spatial;
 pub mod survey_register;
 pub mod tiles;
