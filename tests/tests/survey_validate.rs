@@ -127,7 +127,12 @@ fn bend_edge(units: &mut [AdminUnit], ti: usize, k: usize, push_m: f64) -> (f64,
     let gk = GaussKruger::hangzhou();
     let r = ring(&units[ti]);
     let (a, b) = (gk.forward(r[k]), gk.forward(r[(k + 1) % r.len()]));
-    let ccw = units[ti].geometry.0[0].exterior().signed_area() > 0.0;
+    let ccw = r
+        .iter()
+        .zip(r.iter().cycle().skip(1))
+        .map(|(p, q)| p.x * q.y - q.x * p.y)
+        .sum::<f64>()
+        > 0.0;
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len = dx.hypot(dy);
     let normal = if ccw {
@@ -283,7 +288,11 @@ fn a_damaged_copy_is_found_exactly() {
         .filter(|(j, u)| {
             *j != ci
                 && u.level == AdminLevel::Community
-                && Euclidean.distance(&u.geometry, &original) <= SNAP_DEG
+                && original.0[0].exterior().lines().any(|l| {
+                    let m =
+                        geo::Point::new((l.start.x + l.end.x) / 2.0, (l.start.y + l.end.y) / 2.0);
+                    Euclidean.distance(&u.geometry, &m) <= SNAP_DEG
+                })
         })
         .map(|(j, _)| j)
         .collect();

@@ -62,8 +62,8 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Polygon,
-    Rect, Validation,
+    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Point,
+    Polygon, Rect, Validation,
 };
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
 use rstar::primitives::GeomWithData;
@@ -889,10 +889,20 @@ impl Validator {
                 let Some(w) = self.piece_width(&piece) else {
                     continue;
                 };
+                // units sharing a stretch of the gap's boundary (not only a corner): the
+                // midpoint of one of the gap's edges lies on them
+                let mids: Vec<Point<f64>> = std::iter::once(piece.exterior())
+                    .chain(piece.interiors())
+                    .flat_map(|r| r.lines())
+                    // a stub edge at a junction would name the unit at the corner
+                    .filter(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y) > 0.05)
+                    .map(|l| Point::new((l.start.x + l.end.x) / 2.0, (l.start.y + l.end.y) / 2.0))
+                    .collect();
                 let mut codes: Vec<AdminCode> = around
                     .iter()
                     .filter(|&&u| {
-                        Euclidean.distance(&self.entries[u as usize].shape, &piece) <= 0.01
+                        let shape = &self.entries[u as usize].shape;
+                        mids.iter().any(|m| Euclidean.distance(shape, m) <= 0.01)
                     })
                     .map(|&u| self.entries[u as usize].unit.code.clone())
                     .collect();
@@ -1082,7 +1092,22 @@ impl Validator {
     /// The width of a piece, or `None` when it is tolerance noise.
     fn piece_width(&self, p: &Polygon<f64>) -> Option<f64> {
         let noise = 2.0 * self.options.snap_m;
-        if p.unsigned_area() < noise * noise {
+        let area = p.unsigned_area();
+        if area < noise * noise {
+            return None;
+        }
+        // the inscribed width is at least 2·area/perimeter (exact for triangles): a piece
+        // thinner than that on average is taken as tolerance noise without running
+        // polylabel, whose first grid would be as fine as the piece is thin
+        let perimeter: f64 = std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(|r| {
+                r.lines()
+                    .map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y))
+                    .sum::<f64>()
+            })
+            .sum();
+        if 2.0 * area / perimeter <= noise {
             return None;
         }
         let w = width_m(p);
