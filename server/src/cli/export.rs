@@ -3,13 +3,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
-use civmap_data::export::{self, layers, ExportCrs, ExportFormat, FeatureTable};
-use civmap_geo_core::{AdminLevel, Dataset};
+use civmap_data::export::{self, ExportCrs, ExportFormat};
+use civmap_geo_core::AdminLevel;
 use clap::ValueEnum;
 
 use super::dataset::{load, runtime};
+use super::user::{token_ttl, AccountsArgs};
 use super::CityArgs;
+use crate::service::coverage::Budgets;
+use crate::service::survey_tables::{layer_table, SurveyLayer};
+use crate::service::{AppState, IdentityService, StoreKind};
 
 /// The layers `civmap export` writes.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -50,18 +53,16 @@ pub struct ExportArgs {
     /// EPSG:4513..4554 (EPSG:4549 = CM 120E, Hangzhou).
     #[arg(long, default_value = "EPSG:4490", value_parser = parse_crs)]
     crs: ExportCrs,
-    /// Only units of this level (admin; default all levels).
+    /// Only units (or lines) of this level (default all levels).
     #[arg(long, value_parser = super::parse::level)]
     level: Option<AdminLevel>,
     /// Output file (written to a temporary file, then renamed into place).
     #[arg(short = 'o', long)]
     output: PathBuf,
-    /// Read this data directory instead of the default city.
-    #[arg(long, conflicts_with = "db")]
-    data: Option<PathBuf>,
-    /// Read this PostGIS database instead of the default city.
-    #[arg(long)]
-    db: Option<String>,
+    /// Where the data and the register (markers, exceptions) live: a data directory,
+    /// PostGIS, or the embedded default's state directory.
+    #[command(flatten)]
+    store: AccountsArgs,
     #[command(flatten)]
     city: CityArgs,
 }
@@ -70,16 +71,43 @@ fn parse_crs(s: &str) -> Result<ExportCrs, String> {
     ExportCrs::parse(s).map_err(|e| e.to_string())
 }
 
+/// The served state of these flags: the dataset, with the register of the same store.
+pub(super) async fn state_of(store: &AccountsArgs, city: &CityArgs) -> anyhow::Result<AppState> {
+    let (ds, kind) = match &store.db {
+        Some(url) => {
+            let pg = civmap_data::postgis::PgStore::connect(url).await?;
+            (pg.load().await?, StoreKind::Postgis)
+        }
+        None => {
+            let kind = if store.data.is_some() {
+                StoreKind::DataDir
+            } else {
+                StoreKind::Embedded
+            };
+            (load(store.data.as_deref(), city)?, kind)
+        }
+    };
+    let accounts = store.open().await?;
+    Ok(AppState::build(
+        ds,
+        kind,
+        IdentityService::new(accounts, token_ttl(12)),
+        Budgets::default(),
+    ))
+}
+
 /// Builds the layer's table and writes it.
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
-    let ds = match &a.db {
-        Some(url) => runtime()?.block_on(async {
-            let store = civmap_data::postgis::PgStore::connect(url).await?;
-            anyhow::Ok(store.load().await?)
-        })?,
-        None => load(a.data.as_deref(), &a.city)?,
+    let layer = match a.layer {
+        ExportLayer::Admin => SurveyLayer::Admin,
+        ExportLayer::Boundaries => SurveyLayer::Boundaries,
+        ExportLayer::Markers => SurveyLayer::Markers,
+        ExportLayer::Validation => SurveyLayer::Validation,
     };
-    let table = table(a.layer, &ds, a.level)?;
+    let table = runtime()?.block_on(async {
+        let state = state_of(&a.store, &a.city).await?;
+        anyhow::Ok(layer_table(&state, layer, a.level).await?)
+    })?;
     let format = match a.format {
         FormatArg::Gpkg => ExportFormat::GeoPackage,
         FormatArg::Shp => ExportFormat::Shapefile,
@@ -95,34 +123,4 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
         a.crs
     );
     Ok(())
-}
-
-/// The table of a layer.
-fn table(
-    layer: ExportLayer,
-    ds: &Dataset,
-    level: Option<AdminLevel>,
-) -> anyhow::Result<FeatureTable> {
-    match layer {
-        ExportLayer::Admin => {
-            let name = layers::admin_table_name(level);
-            Ok(layers::admin_table(
-                name,
-                ds.admin
-                    .iter()
-                    .filter(|u| level.is_none_or(|l| u.level == l)),
-            ))
-        }
-        // lead: the layers below are built by survey::lines, survey::markers' store and
-        // survey::validate; when they merge, call layers::boundaries_table(&lines),
-        // layers::markers_table(&register) and layers::findings_table(&report.errors) here.
-        ExportLayer::Boundaries | ExportLayer::Markers | ExportLayer::Validation => bail!(
-            "{layer:?} export needs the survey {} module, which this build does not have yet",
-            match layer {
-                ExportLayer::Boundaries => "lines",
-                ExportLayer::Markers => "marker register",
-                _ => "validator",
-            }
-        ),
-    }
 }

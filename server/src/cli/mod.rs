@@ -13,6 +13,7 @@ mod progress;
 mod serve;
 mod tiles;
 pub(crate) mod user;
+mod validate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
     Generate(generate::GenerateArgs),
+    /// The topology validator: overlaps, gaps, slivers, nesting, markers (exit 1 if invalid).
+    Validate(validate::ValidateArgs),
     /// Users and their roles (planner, surveyor, admin).
     User {
         #[command(subcommand)]
@@ -184,6 +187,14 @@ impl Cli {
             Command::Export(a) => export::run(a),
             Command::Generate(a) => generate::run(a),
             Command::User { command } => user::run(command),
+            Command::Validate(a) => {
+                if validate::run(a)? {
+                    Ok(())
+                } else {
+                    // the report is on stdout; the exit status says "invalid"
+                    std::process::exit(1)
+                }
+            }
         }
     }
 }

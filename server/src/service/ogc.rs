@@ -15,6 +15,7 @@
 //! or later matches every feature; one that ends before today answers 400 "history not
 //! available" until dated history lands.
 
+use crate::service::survey_tables::SurveyLayer;
 use civmap_data::export::layers::{admin_table, admin_table_name};
 use civmap_data::export::{geojson::feature_from_parts, ExportCrs, FeatureTable};
 use civmap_geo_core::{AdminLevel, AdminUnit, Dataset};
@@ -104,11 +105,10 @@ pub fn offered_crs() -> Vec<String> {
 enum Source {
     /// Admin units of one level, or all.
     Admin(Option<AdminLevel>),
-    /// Any layer as a table; features are named by the value of `id_field` (or their
-    /// 1-based row number when `None`).
-    #[allow(dead_code)] // lead: used by the survey layers' entries in `registry`
+    /// A surveyors' layer as a table (built by the caller, see [`survey_layer`]); features
+    /// are named by the value of `id_field` (or their 1-based row number when `None`).
     Table {
-        build: fn(&Dataset) -> FeatureTable,
+        layer: SurveyLayer,
         id_field: Option<&'static str>,
     },
 }
@@ -145,7 +145,59 @@ pub fn registry() -> Vec<Collection> {
         admin("districts", "Districts", "The 13 county-level units", Some(AdminLevel::District)),
         admin("townships", "Townships", "Streets (subdistricts), towns and townships", Some(AdminLevel::Township)),
         admin("communities", "Communities", "Communities and villages", Some(AdminLevel::Community)),
+        Collection {
+            id: "boundaries",
+            title: "Boundary lines",
+            description: "One line per pair of neighbouring units per level, between three-unit junctions, and the outer border: stable id, level, left and right codes, CGCS2000 geodesic length_m and gk_length_m",
+            source: Source::Table { layer: SurveyLayer::Boundaries, id_field: Some("id") },
+        },
+        Collection {
+            id: "markers",
+            title: "Boundary markers (界桩)",
+            description: "The marker register: number, line, type code, status, latest inspection",
+            source: Source::Table { layer: SurveyLayer::Markers, id_field: Some("number") },
+        },
+        Collection {
+            id: "validation-errors",
+            title: "Validation errors",
+            description: "The topology validator's errors over every level (exceptions left out): rule, level, codes, area_m2, width_m, detail",
+            source: Source::Table { layer: SurveyLayer::Validation, id_field: None },
+        },
     ]
+}
+
+/// The surveyors' layer whose table a request for collection `id` needs, if any: the
+/// route builds it (`survey_tables::layer_table`) and passes it in.
+pub fn survey_layer(id: &str) -> Option<SurveyLayer> {
+    registry()
+        .into_iter()
+        .find(|c| c.id == id)
+        .and_then(|c| match c.source {
+            Source::Table { layer, .. } => Some(layer),
+            Source::Admin(_) => None,
+        })
+}
+
+/// The surveyors' layers of the registry, for the collections list.
+pub fn survey_layers() -> Vec<SurveyLayer> {
+    registry()
+        .into_iter()
+        .filter_map(|c| match c.source {
+            Source::Table { layer, .. } => Some(layer),
+            Source::Admin(_) => None,
+        })
+        .collect()
+}
+
+fn table_of(
+    tables: &[(SurveyLayer, FeatureTable)],
+    layer: SurveyLayer,
+) -> Result<FeatureTable, ServiceError> {
+    tables
+        .iter()
+        .find(|(l, _)| *l == layer)
+        .map(|(_, t)| t.clone())
+        .ok_or_else(|| ServiceError::internal(format!("the {layer:?} table was not built")))
 }
 
 fn find(id: &str) -> Result<Collection, ServiceError> {
@@ -182,34 +234,48 @@ pub fn conformance() -> Json {
 }
 
 /// All collections.
-pub fn collections(data: &DataService, base: &str) -> Json {
+pub fn collections(
+    data: &DataService,
+    base: &str,
+    tables: &[(SurveyLayer, FeatureTable)],
+) -> Result<Json, ServiceError> {
     let live = data.read();
     let ds = live.data.data();
     let cols: Vec<Json> = registry()
         .iter()
-        .map(|c| collection_json(c, ds, base))
-        .collect();
-    json!({
+        .map(|c| collection_json(c, ds, base, tables))
+        .collect::<Result<_, _>>()?;
+    Ok(json!({
         "links": [{"href": format!("{base}/ogc/collections"), "rel": "self", "type": "application/json"}],
         "collections": cols,
         "crs": offered_crs(),
-    })
+    }))
 }
 
 /// One collection.
-pub fn collection(data: &DataService, base: &str, id: &str) -> Result<Json, ServiceError> {
+pub fn collection(
+    data: &DataService,
+    base: &str,
+    id: &str,
+    tables: &[(SurveyLayer, FeatureTable)],
+) -> Result<Json, ServiceError> {
     let c = find(id)?;
     let live = data.read();
-    Ok(collection_json(&c, live.data.data(), base))
+    collection_json(&c, live.data.data(), base, tables)
 }
 
-fn collection_json(c: &Collection, ds: &Dataset, base: &str) -> Json {
+fn collection_json(
+    c: &Collection,
+    ds: &Dataset,
+    base: &str,
+    tables: &[(SurveyLayer, FeatureTable)],
+) -> Result<Json, ServiceError> {
     let extent = match c.source {
         Source::Admin(level) => {
             union_rect(admin_units(ds, level).filter_map(|u| u.geometry.bounding_rect()))
         }
-        Source::Table { build, .. } => union_rect(
-            build(ds)
+        Source::Table { layer, .. } => union_rect(
+            table_of(tables, layer)?
                 .rows
                 .iter()
                 .filter_map(|r| r.geometry.bounding_rect()),
@@ -218,7 +284,7 @@ fn collection_json(c: &Collection, ds: &Dataset, base: &str) -> Json {
     let bbox = extent.map_or(vec![-180.0, -90.0, 180.0, 90.0], |r| {
         vec![r.min().x, r.min().y, r.max().x, r.max().y]
     });
-    json!({
+    Ok(json!({
         "id": c.id,
         "title": c.title,
         "description": c.description,
@@ -233,7 +299,7 @@ fn collection_json(c: &Collection, ds: &Dataset, base: &str) -> Json {
             {"href": format!("{base}/ogc/collections/{}", c.id), "rel": "self", "type": "application/json"},
             {"href": format!("{base}/ogc/collections/{}/items", c.id), "rel": "items", "type": "application/geo+json", "title": c.title},
         ],
-    })
+    }))
 }
 
 fn union_rect(rects: impl Iterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
@@ -507,6 +573,7 @@ pub fn items(
     base: &str,
     id: &str,
     q: &ItemsQuery,
+    tables: &[(SurveyLayer, FeatureTable)],
 ) -> Result<Json, ServiceError> {
     let c = find(id)?;
     let live = data.read();
@@ -522,8 +589,8 @@ pub fn items(
             let ids = page.iter().map(|u| Json::from(u.code.as_str())).collect();
             (admin_table(c.id, page), ids, units.len())
         }
-        Source::Table { build, id_field } => {
-            let mut t = build(ds);
+        Source::Table { layer, id_field } => {
+            let mut t = table_of(tables, layer)?;
             let idx = id_field.and_then(|f| t.fields.iter().position(|x| x.name == f));
             let rows: Vec<(usize, civmap_data::export::FeatureRow)> = t
                 .rows
@@ -582,6 +649,7 @@ pub fn item(
     id: &str,
     feature_id: &str,
     crs: OgcCrs,
+    tables: &[(SurveyLayer, FeatureTable)],
 ) -> Result<Json, ServiceError> {
     let c = find(id)?;
     let live = data.read();
@@ -595,8 +663,8 @@ pub fn item(
                 .ok_or_else(missing)?;
             (admin_table(c.id, [u]), Json::from(feature_id))
         }
-        Source::Table { build, id_field } => {
-            let mut t = build(ds);
+        Source::Table { layer, id_field } => {
+            let mut t = table_of(tables, layer)?;
             let idx = id_field.and_then(|f| t.fields.iter().position(|x| x.name == f));
             let pos = match idx {
                 Some(k) => t

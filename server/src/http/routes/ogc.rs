@@ -11,6 +11,7 @@ use crate::http::error::{path_error, ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::ogc::{self, ItemsQuery, OgcCrs};
+use crate::service::survey_tables::{layer_table, SurveyLayer};
 use crate::service::SharedState;
 
 /// `http://HOST` of the request (`http://localhost` without a `Host`).
@@ -75,12 +76,16 @@ pub async fn collections(
     let p = Params::parse(q.as_deref())?;
     p.only(&["f"])?;
     check_format(&p)?;
-    render::json(&ogc::collections(&s.data, &base(&headers)))
+    let mut tables = Vec::new();
+    for layer in ogc::survey_layers() {
+        tables.push((layer, layer_table(&s, layer, None).await?));
+    }
+    render::json(&ogc::collections(&s.data, &base(&headers), &tables)?)
 }
 
 /// One collection.
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}", tag = "ogc",
-    params(("collectionId" = String, Path, description = "units, city, districts, townships or communities"),
+    params(("collectionId" = String, Path, description = "units, city, districts, townships, communities, boundaries, markers or validation-errors"),
            ("f" = Option<String>, Query, description = "json")),
     responses((status = 200, description = "The collection", content_type = "application/json"), ErrorResponses))]
 pub async fn collection(
@@ -93,12 +98,13 @@ pub async fn collection(
     let p = Params::parse(q.as_deref())?;
     p.only(&["f"])?;
     check_format(&p)?;
-    render::json(&ogc::collection(&s.data, &base(&headers), &id)?)
+    let tables = tables_for(&s, &id).await?;
+    render::json(&ogc::collection(&s.data, &base(&headers), &id, &tables)?)
 }
 
 /// A page of a collection's features.
 #[utoipa::path(get, path = "/ogc/collections/{collectionId}/items", tag = "ogc",
-    params(("collectionId" = String, Path, description = "units, city, districts, townships or communities"),
+    params(("collectionId" = String, Path, description = "units, city, districts, townships, communities, boundaries, markers or validation-errors"),
            ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "page size, 1..=10000, default 100"),
            ("offset" = Option<u64>, Query, description = "features skipped (the `next` link carries it)"),
            ("bbox" = Option<String>, Query, description = "x1,y1,x2,y2 in bbox-crs's axis order (CRS84: minlon,minlat,maxlon,maxlat)"),
@@ -128,7 +134,8 @@ pub async fn items(
         p.get("datetime"),
         &ogc::today_utc(),
     )?;
-    let body = ogc::items(&s.data, &base(&headers), &id, &query)?;
+    let tables = tables_for(&s, &id).await?;
+    let body = ogc::items(&s.data, &base(&headers), &id, &query, &tables)?;
     Ok(with_crs(render::geojson(&body)?, query.crs))
 }
 
@@ -154,11 +161,23 @@ pub async fn item(
         .map(|c| OgcCrs::parse("crs", c))
         .transpose()?
         .unwrap_or(OgcCrs::Crs84);
-    let body = ogc::item(&s.data, &base(&headers), &id, &feature, crs)?;
+    let tables = tables_for(&s, &id).await?;
+    let body = ogc::item(&s.data, &base(&headers), &id, &feature, crs, &tables)?;
     Ok(with_crs(render::geojson(&body)?, crs))
 }
 
 /// `/ogc/` answers as `/ogc`.
 pub async fn landing_slash(headers: HeaderMap, q: RawQuery) -> Response {
     landing(headers, q).await.into_response()
+}
+
+/// The surveyors' table collection `id` needs (none for the admin collections).
+async fn tables_for(
+    s: &SharedState,
+    id: &str,
+) -> Result<Vec<(SurveyLayer, civmap_data::export::FeatureTable)>, ApiError> {
+    Ok(match ogc::survey_layer(id) {
+        Some(layer) => vec![(layer, layer_table(s, layer, None).await?)],
+        None => Vec::new(),
+    })
 }
