@@ -39,18 +39,20 @@ fn node(args: &[&str], envs: &[(&str, &str)]) -> Output {
 
 /// The planner account the planner suite signs in as.
 const PLANNER: &str = "planner-e2e";
+/// The surveyor account the surveyor suite signs in as.
+const SURVEYOR: &str = "surveyor-e2e";
 
-/// Creates `name` as a planner with `password` in the running server's accounts, the way an
+/// Creates `name` with `role` and `password` in the running server's accounts, the way an
 /// operator does (`civmap user add --password-stdin` on its state directory); the server
 /// reads the accounts store on every authenticated request, so no restart is needed.
-fn add_planner(server: &Server, name: &str, password: &str) {
+fn add_user(server: &Server, name: &str, role: &str, password: &str) {
     let mut child = Command::new(bin())
         .args([
             "user",
             "add",
             name,
             "--role",
-            "planner",
+            role,
             "--password-stdin",
             "--state",
         ])
@@ -70,21 +72,29 @@ fn add_planner(server: &Server, name: &str, password: &str) {
     );
 }
 
-/// Runs one suite of `web-map/browser-test.mjs` against a fresh server (with a planner
-/// account, whose name and password the suite gets in `CIVMAP_E2E_PLANNER` and
-/// `CIVMAP_E2E_PLANNER_PASSWORD`) and returns its measurements.
+/// Runs one suite of `web-map/browser-test.mjs` against a fresh server on the embedded
+/// default and returns its measurements (see `run_suite_on`).
 fn run_suite(suite: &str) -> serde_json::Value {
+    run_suite_on(suite, &[])
+}
+
+/// Runs one suite of `web-map/browser-test.mjs` against a fresh `civmap serve SERVE_ARGS…`
+/// with a planner and a surveyor account (whose names and passwords the suite gets in
+/// `CIVMAP_E2E_PLANNER`/`_PASSWORD` and `CIVMAP_E2E_SURVEYOR`/`_PASSWORD`) and returns its
+/// measurements.
+fn run_suite_on(suite: &str, serve_args: &[&str]) -> serde_json::Value {
     let _one_browser = BROWSER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let server = Server::start(&[], &[]);
+    let server = Server::start(serve_args, &[]);
     // A fresh password per run: nothing a test writes down is a credential anywhere else.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
     let password = format!("e2e-{}-{nanos:09}", std::process::id());
-    add_planner(&server, PLANNER, &password);
+    add_user(&server, PLANNER, "planner", &password);
+    add_user(&server, SURVEYOR, "surveyor", &password);
     let dir = artifacts();
     let out = node(
         &[
@@ -97,6 +107,8 @@ fn run_suite(suite: &str) -> serde_json::Value {
         &[
             ("CIVMAP_E2E_PLANNER", PLANNER),
             ("CIVMAP_E2E_PLANNER_PASSWORD", &password),
+            ("CIVMAP_E2E_SURVEYOR", SURVEYOR),
+            ("CIVMAP_E2E_SURVEYOR_PASSWORD", &password),
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
