@@ -14,6 +14,9 @@
 // surveyor-damaged (a server on a damaged copy of the frame): the error list shows every error
 // the API reports, in its order, with its rule and codes, the counts per rule, and a click on
 // an error flies the map to it.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Degrees of latitude and longitude per metre near Hangzhou (30°N), for the 10 m bend. */
@@ -256,6 +259,13 @@ export const SURVEY_SUITES = {
     const target = townshipLines.features
       .filter((f) => f.properties.right !== null)
       .sort((x, y) => y.properties.length_m - x.properties.length_m)[0];
+    // A file that is not GeoJSON is refused on the page, naming the file.
+    await page.setInputFiles('#survey-file', { name: 'not-a-survey.json', mimeType: 'application/json', buffer: Buffer.from('{"type": "Feature"') });
+    await page.click('#survey-diff-run');
+    await page.waitForFunction(() => document.getElementById('survey-diff').dataset.state === 'error', null, { timeout: kit.TIMEOUT_MS });
+    const refused = await page.textContent('#survey-diff');
+    report.diff_bad_file = refused;
+    kit.check(refused.includes('not-a-survey.json') && refused.includes('not JSON'), `a broken file is said as "${refused}"`);
     const { survey, bent } = bendLine(kit, townships, target);
     report.diff_target = { id: target.properties.id, left: target.properties.left, right: target.properties.right, bent };
     await page.setInputFiles('#survey-file', { name: 'survey-bent.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(survey)) });
@@ -276,6 +286,29 @@ export const SURVEY_SUITES = {
     const serverDiff = await pageJson(kit, page, '/api/v1/survey/diff', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(survey) });
     kit.check(serverDiff.lines.length === shownDiff.lines.length && serverDiff.units.length === shownDiff.units.length, `the API's diff has ${serverDiff.units.length} units and ${serverDiff.lines.length} lines, the page ${shownDiff.units.length} and ${shownDiff.lines.length}`);
     kit.check(String(serverDiff.lines[0].hausdorff_m) === String(moved.hausdorff), `the page's Hausdorff ${moved.hausdorff}, the API's ${serverDiff.lines[0].hausdorff_m}`);
+    // The same survey as a GeoPackage (written by GDAL's ogr2ogr): posted as a multipart form,
+    // the same lines and units.
+    const gpkgDir = mkdtempSync(join(tmpdir(), 'civmap-survey-'));
+    try {
+      writeFileSync(join(gpkgDir, 'survey.geojson'), JSON.stringify(survey));
+      execFileSync('ogr2ogr', ['-f', 'GPKG', join(gpkgDir, 'survey-bent.gpkg'), join(gpkgDir, 'survey.geojson'), '-nln', 'survey'], { stdio: 'pipe' });
+      await page.setInputFiles('#survey-file', { name: 'survey-bent.gpkg', mimeType: 'application/geopackage+sqlite3', buffer: readFileSync(join(gpkgDir, 'survey-bent.gpkg')) });
+    } finally {
+      rmSync(gpkgDir, { recursive: true, force: true });
+    }
+    const [gpkgRequest] = await Promise.all([page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/survey/diff', { timeout: kit.TIMEOUT_MS }), page.click('#survey-diff-run')]);
+    kit.check((gpkgRequest.headers()['content-type'] || '').startsWith('multipart/form-data'), `a GeoPackage is posted as ${gpkgRequest.headers()['content-type']}`);
+    // (The submit handler says `loading` before its first await, so the box is not the last
+    // answer's any more once the click returns.)
+    await waitForBox(kit, page, 'survey-diff');
+    const gpkgDiff = await page.evaluate(() => ({
+      file: document.querySelector('#survey-diff .card-title')?.textContent,
+      units: [...document.querySelectorAll('#survey-diff-units tr[data-code]')].map((r) => r.dataset.code).sort(),
+      lines: [...document.querySelectorAll('#survey-diff-lines li')].map((li) => [li.dataset.left, li.dataset.right].sort().join('|')),
+    }));
+    report.diff_gpkg = gpkgDiff;
+    kit.check(gpkgDiff.file === 'survey-bent.gpkg', `the panel shows ${gpkgDiff.file}, not the GeoPackage's diff`);
+    kit.check(JSON.stringify(gpkgDiff.units) === JSON.stringify(sides) && gpkgDiff.lines.length === 1 && gpkgDiff.lines[0] === sides.join('|'), `the GeoPackage's diff: ${JSON.stringify(gpkgDiff)}`);
     await page.click('#survey-diff-lines li button');
     await kit.waitForMapIdle(page, debug);
     const diffDrawn = await page.evaluate(({ map }) => map.queryRenderedFeatures({ layers: ['survey-diff-lines'] }).length, debug);
