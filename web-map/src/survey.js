@@ -18,6 +18,7 @@
 // survey-map.js (layers), survey-report.js (boxes and popups), survey-diff.js, survey-export.js.
 import { describeError, getJson, withQuery } from './api.js';
 import { byId } from './dom.js';
+import { LAYER } from './layers.js';
 import { bboxOf } from './planner-map.js';
 import { unavailable } from './planner-report.js';
 import { wireSurveyDiff } from './survey-diff.js';
@@ -281,6 +282,10 @@ export function wireSurvey({ map, clickInterceptors, onTab, onLeaveTab, setStatu
     setStatus,
   });
 
+  // In the survey view the facilities step aside (markers are the points that matter); the
+  // legend's choice comes back when the view closes.
+  /** @type {maplibregl.FilterSpecification | null | undefined} */
+  let facilityFilter;
   onTab['tab-survey'] = () => {
     state.active = true;
     if (!state.started) {
@@ -289,11 +294,17 @@ export function wireSurvey({ map, clickInterceptors, onTab, onLeaveTab, setStatu
       refreshAll();
     }
     showSurveyLayers(map, true);
+    if (map.getLayer(LAYER.facilities)) {
+      facilityFilter = map.getFilter(LAYER.facilities) || null;
+      map.setFilter(LAYER.facilities, ['==', ['get', 'category'], '']);
+    }
   };
   onLeaveTab['tab-survey'] = () => {
     state.active = false;
     popup.remove();
     if (state.started) showSurveyLayers(map, false);
+    if (facilityFilter !== undefined) map.setFilter(LAYER.facilities, facilityFilter);
+    facilityFilter = undefined;
   };
 
   /**
