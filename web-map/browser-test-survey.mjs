@@ -210,7 +210,8 @@ export const SURVEY_SUITES = {
     const spots = [coords[Math.max(1, Math.floor(coords.length / 3))], coords[Math.min(coords.length - 2, Math.floor((2 * coords.length) / 3))]];
     const created = [];
     for (const [i, status] of ['damaged', 'lost'].entries()) {
-      const marker = { number: `E2E${stamp}${i + 1}`, line: line.properties.id, lon: spots[i][0], lat: spots[i][1], kind: 'A', status };
+      // Register numbers end with their type code (`…-003A`).
+      const marker = { number: `E2E-${stamp}-${i + 1}A`, line: line.properties.id, lon: spots[i][0], lat: spots[i][1], kind: 'A', status };
       await pageJson(kit, page, '/api/v1/markers', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(marker) });
       created.push(marker);
     }

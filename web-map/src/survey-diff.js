@@ -29,6 +29,18 @@ const fixed = (v, digits) => (typeof v === 'number' ? v.toFixed(digits) : '–')
 const signed = (v, digits) => (typeof v === 'number' ? `${v > 0 ? '+' : ''}${v.toFixed(digits)}` : '–');
 
 /**
+ * The diff answer with each unit's and line's `status` (docs/API.md; geo-core's model calls it
+ * `change`, so either is read), and empty lists where the answer has none.
+ * @param {any} body
+ * @returns {SurveyDiff}
+ */
+export function normaliseDiff(body) {
+  /** @param {any} x */
+  const withStatus = (x) => ({ ...x, status: x.status ?? x.change });
+  return { units: (body.units || []).map(withStatus), lines: (body.lines || []).map(withStatus) };
+}
+
+/**
  * The request body of a survey file: a multipart form for a GeoPackage, else the parsed
  * GeoJSON FeatureCollection. Rejects, naming the file, when a GeoJSON file is not one.
  * @param {File} file
@@ -99,8 +111,7 @@ export function wireSurveyDiff({ map, form, fileInput, runButton, clearButton, b
     setStatus(`比对 Comparing ${file.name}…`);
     try {
       const body = await surveyBody(file);
-      /** @type {SurveyDiff} */
-      const diff = 'form' in body ? await postForm(DIFF_URL, body.form) : await postJson(DIFF_URL, body.json);
+      const diff = normaliseDiff('form' in body ? await postForm(DIFF_URL, body.form) : await postJson(DIFF_URL, body.json));
       if (mine !== asked) return;
       shown = diff;
       renderDiff(box, file.name, diff, fitTo);
