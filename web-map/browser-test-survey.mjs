@@ -81,12 +81,27 @@ async function checkValidationList(kit, page, validation) {
   return shown;
 }
 
-/** The middle vertex of a line feature's first part, away from its junction ends. */
+/** The vertices of a line feature's first part. */
+const lineCoords = (line) => (line.geometry.type === 'MultiLineString' ? line.geometry.coordinates[0] : line.geometry.coordinates);
+
+/** The middle vertex of a line feature, away from its junction ends. */
 function middleVertex(line) {
-  const coords = line.geometry.type === 'MultiLineString' ? line.geometry.coordinates[0] : line.geometry.coordinates;
+  const coords = lineCoords(line);
   if (coords.length >= 3) return coords[Math.floor(coords.length / 2)];
   return [(coords[0][0] + coords[1][0]) / 2, (coords[0][1] + coords[1][1]) / 2];
 }
+
+/** The ends `[a, b]` of a line's longest segment (in degrees, which is enough to choose). */
+function longestSegment(line) {
+  const coords = lineCoords(line);
+  const length = (i) => Math.hypot(coords[i + 1][0] - coords[i][0], coords[i + 1][1] - coords[i][1]);
+  let best = 0;
+  for (let i = 1; i < coords.length - 1; i += 1) if (length(i) > length(best)) best = i;
+  return [coords[best], coords[best + 1]];
+}
+
+/** The point a share `t` of the way from `a` to `b`. */
+const along = (a, b, t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
 
 /**
  * A survey of the townships with the line `line` bent: its longest segment gets a new vertex
@@ -94,18 +109,14 @@ function middleVertex(line) {
  * junctions with other lines) and every other line stay where they are.
  */
 function bendLine(kit, townships, line) {
-  const coords = line.geometry.type === 'MultiLineString' ? line.geometry.coordinates[0] : line.geometry.coordinates;
-  let best = 0;
-  for (let i = 1; i < coords.length - 1; i += 1) {
-    if (Math.hypot(coords[i + 1][0] - coords[i][0], coords[i + 1][1] - coords[i][1]) > Math.hypot(coords[best + 1][0] - coords[best][0], coords[best + 1][1] - coords[best][1])) best = i;
-  }
-  const [a, b] = [coords[best], coords[best + 1]];
+  const [a, b] = longestSegment(line);
   const lat = (a[1] + b[1]) / 2;
   const dx = (b[0] - a[0]) * mPerDegLon(lat);
   const dy = (b[1] - a[1]) * M_PER_DEG_LAT;
   const length = Math.hypot(dx, dy);
   const bent = [(a[0] + b[0]) / 2 + ((-dy / length) * BEND_M) / mPerDegLon(lat), lat + ((dx / length) * BEND_M) / M_PER_DEG_LAT];
-  const same = (p, q) => Math.abs(p[0] - q[0]) < 1e-9 && Math.abs(p[1] - q[1]) < 1e-9;
+  // Within 2e-7° (2 cm): the lines may be built from snapped vertices.
+  const same = (p, q) => Math.abs(p[0] - q[0]) < 2e-7 && Math.abs(p[1] - q[1]) < 2e-7;
   let inserted = 0;
   const survey = {
     type: 'FeatureCollection',
@@ -206,8 +217,10 @@ export const SURVEY_SUITES = {
 
     // Markers: two created through the API on the district line, drawn in their status's colour.
     const stamp = Date.now().toString(36).toUpperCase();
-    const coords = line.geometry.type === 'MultiLineString' ? line.geometry.coordinates[0] : line.geometry.coordinates;
-    const spots = [coords[Math.max(1, Math.floor(coords.length / 3))], coords[Math.min(coords.length - 2, Math.floor((2 * coords.length) / 3))]];
+    // On the line's longest segment, 40 % and 60 % of the way along: on the line, apart, and
+    // both in one view.
+    const [segA, segB] = longestSegment(line);
+    const spots = [along(segA, segB, 0.4), along(segA, segB, 0.6)];
     const created = [];
     for (const [i, status] of ['damaged', 'lost'].entries()) {
       // Register numbers end with their type code (`…-003A`).
@@ -228,7 +241,8 @@ export const SURVEY_SUITES = {
     }
     kit.check(new Set(Object.values(legend).map((l) => l.colour)).size === Object.keys(legend).length, `two statuses share a colour: ${JSON.stringify(legend)}`);
     for (const m of created) kit.check(register.features.some((f) => f.properties.number === m.number && f.properties.status === m.status), `the register lacks ${m.number} (${m.status})`);
-    await page.evaluate(([{ map }, centre]) => map.jumpTo({ center: centre, zoom: 14 }), [debug, spots[0]]);
+    // Framed right of the panel (≈ 360 px) and above the notice.
+    await page.evaluate(([{ map }, [p, q]]) => map.fitBounds([[Math.min(p[0], q[0]), Math.min(p[1], q[1])], [Math.max(p[0], q[0]), Math.max(p[1], q[1])]], { padding: { left: 460, right: 80, top: 80, bottom: 160 }, maxZoom: 14, animate: false }), [debug, spots]);
     await kit.waitForMapIdle(page, debug);
     const drawnAt = [];
     for (const m of created) drawnAt.push(await kit.project(page, debug, [m.lon, m.lat]));
