@@ -3,7 +3,8 @@
 //! civmap stores everything as WGS84 longitude/latitude, but Hangzhou's data arrive in
 //! CGCS2000, in the GCJ-02 or BD-09 offsets of Chinese web maps, or in projected metres
 //! (Gauss–Krüger zones such as EPSG:4549). The geographic systems are converted by the
-//! pure-Rust maths of [`civmap_geo_core::crs`]; any other EPSG code goes through libproj,
+//! pure-Rust maths of [`civmap_geo_core::crs`]; the CGCS2000 3° Gauss–Krüger zones (EPSG:4513–4554) by
+//! its Gauss–Krüger maths; any other EPSG code goes through libproj,
 //! which is optional (feature `proj`) so that a default build needs no C libraries.
 //!
 //! ```
@@ -16,7 +17,7 @@
 //! ```
 
 use crate::DataError;
-use civmap_geo_core::crs::BuiltinCrs;
+use civmap_geo_core::crs::{BuiltinCrs, GaussKruger};
 use std::fmt;
 
 /// The CRS an input file is declared in.
@@ -79,7 +80,11 @@ impl InputCrs {
             Self::Cgcs2000 | Self::Epsg(4490) => Inner::Builtin(BuiltinCrs::Cgcs2000),
             Self::Gcj02 => Inner::Builtin(BuiltinCrs::Gcj02),
             Self::Bd09 => Inner::Builtin(BuiltinCrs::Bd09),
-            Self::Epsg(code) => Inner::epsg(code)?,
+            Self::Epsg(code) => match GaussKruger::from_epsg(code) {
+                // CGCS2000 3° Gauss–Krüger zones (EPSG:4513–4554) need no PROJ
+                Some(gk) => Inner::GaussKruger(gk),
+                None => Inner::epsg(code)?,
+            },
         };
         Ok(CrsTransformer { crs: *self, inner })
     }
@@ -113,6 +118,8 @@ pub struct CrsTransformer {
 enum Inner {
     /// Converted in pure Rust by civmap-geo-core.
     Builtin(BuiltinCrs),
+    /// A CGCS2000 3° Gauss–Krüger zone, inverted in pure Rust by civmap-geo-core.
+    GaussKruger(GaussKruger),
     /// Converted by libproj, normalised to x = longitude/easting.
     #[cfg(feature = "proj")]
     Proj(proj::Proj),
@@ -160,6 +167,7 @@ impl CrsTransformer {
                 }
                 crs.to_wgs84(c)
             }
+            Inner::GaussKruger(gk) => gk.inverse(c),
             #[cfg(feature = "proj")]
             Inner::Proj(proj) => {
                 let (x, y) = proj
@@ -311,15 +319,35 @@ mod tests {
     #[cfg(not(feature = "proj"))]
     #[test]
     fn epsg_codes_need_the_proj_feature() {
-        let err = InputCrs::parse("EPSG:4549")
+        let err = InputCrs::parse("EPSG:32651")
             .unwrap()
             .transformer()
             .unwrap_err();
         let DataError::Crs { crs, message } = err else {
             panic!("{err:?}")
         };
-        assert_eq!(crs, "EPSG:4549");
-        assert_eq!(message, "EPSG:4549 needs civmap built with --features proj");
+        assert_eq!(crs, "EPSG:32651");
+        assert_eq!(
+            message,
+            "EPSG:32651 needs civmap built with --features proj"
+        );
+    }
+
+    #[test]
+    fn cgcs2000_gauss_kruger_zones_need_no_proj() {
+        use civmap_geo_core::crs::GaussKruger;
+        for (code, gk) in [
+            (4549, GaussKruger::hangzhou()),
+            (4528, GaussKruger::cgcs2000_3deg(40).unwrap()),
+            (4534, GaussKruger::cgcs2000_3deg(75).unwrap()),
+            (4554, GaussKruger::cgcs2000_3deg(135).unwrap()),
+        ] {
+            let t = InputCrs::Epsg(code).transformer().unwrap();
+            let p = coord! { x: gk.central_meridian_deg + 0.7, y: 30.2 };
+            let back = t.to_wgs84(gk.forward(p)).unwrap();
+            assert_abs_diff_eq!(back.x, p.x, epsilon = 1e-9);
+            assert_abs_diff_eq!(back.y, p.y, epsilon = 1e-9);
+        }
     }
 
     /// Oracle: our Gauss–Krüger forward against libproj's inverse of EPSG:4549.
@@ -327,7 +355,11 @@ mod tests {
     #[test]
     fn proj_inverts_our_gauss_kruger_for_epsg_4549() {
         use civmap_geo_core::crs::GaussKruger;
-        let t = InputCrs::parse("EPSG:4549").unwrap().transformer().unwrap();
+        // PROJ itself, not the built-in zone maths `transformer()` prefers for 4549
+        let t = CrsTransformer {
+            crs: InputCrs::Epsg(4549),
+            inner: Inner::epsg(4549).unwrap(),
+        };
         assert!(!t.is_identity());
         let gk = GaussKruger::hangzhou();
         for (lon, lat) in [(120.5, 30.2), (118.3, 29.1), (120.8, 30.6), (119.7, 29.9)] {

@@ -8,6 +8,8 @@
 //!   doorplates, facilities);
 //! - [`import`]: GeoJSON, CSV, OSM PBF and (feature `gdal`) OGR importers;
 //! - [`crs`]: declared input CRS → WGS84 (feature `proj` for any EPSG code);
+//! - [`export`]: GeoPackage, Shapefile, GeoJSON and CSV exports in CGCS2000 (EPSG:4490)
+//!   or a 3° Gauss–Krüger zone (EPSG:4549), and [`wkb`] with the GeoPackage geometry blob;
 //! - [`store`]: data directories and snapshots, written atomically;
 //! - [`accounts`]: users, login sessions and the append-only audit log (SQLite in a data
 //!   directory, tables in PostGIS).
@@ -15,10 +17,13 @@
 pub mod accounts;
 pub mod crs;
 mod error;
+pub mod export;
 pub mod hangzhou;
 pub mod import;
 pub mod postgis;
+pub mod register;
 pub mod store;
 pub mod synthetic;
+pub mod wkb;
 
 pub use error::DataError;

@@ -23,8 +23,8 @@
 //! # Ok(()) }
 //! ```
 
-mod pg;
-mod sqlite;
+pub(crate) mod pg;
+pub(crate) mod sqlite;
 
 use std::fmt;
 use std::path::Path;
@@ -295,6 +295,16 @@ impl AccountStore {
         Ok(Self::Postgres(Box::new(
             pg::PgAccounts::connect(url).await?,
         )))
+    }
+
+    /// The survey register (markers, their history, validation exceptions) kept in this
+    /// store, sharing its connection so that a register write and its audit row commit in
+    /// one transaction.
+    pub fn register(&self) -> crate::register::SurveyRegister {
+        match self {
+            Self::Dir(s) => crate::register::SurveyRegister::sqlite(s.clone()),
+            Self::Postgres(s) => crate::register::SurveyRegister::pg(s.as_ref().clone()),
+        }
     }
 
     /// Where the accounts live (path or redacted URL), for messages.

@@ -3,6 +3,7 @@
 //! One connection, reopened on the next call after it is lost, so that a database restart
 //! costs the requests made while it is down and nothing after.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -14,20 +15,21 @@ use crate::postgis::target::Target;
 /// How long a call waits for the shared connection before it gives up.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Debug)]
+/// Clones share the one connection (the survey register writes through it too).
+#[derive(Debug, Clone)]
 pub struct PgAccounts {
-    target: Target,
-    client: Mutex<Option<Client>>,
+    pub(crate) target: Target,
+    client: Arc<Mutex<Option<Client>>>,
 }
 
-fn err(target: &Target, at: &str, e: impl std::fmt::Display) -> AccountsError {
+pub(crate) fn err(target: &Target, at: &str, e: impl std::fmt::Display) -> AccountsError {
     AccountsError::Store {
         store: target.shown.clone(),
         message: format!("{at}: {e}"),
     }
 }
 
-fn db(target: &Target, at: &str, e: tokio_postgres::Error) -> AccountsError {
+pub(crate) fn db(target: &Target, at: &str, e: tokio_postgres::Error) -> AccountsError {
     match e.as_db_error() {
         Some(d) => err(target, at, format!("{} ({})", d.message(), d.code().code())),
         None => err(target, at, e),
@@ -56,7 +58,7 @@ fn user_json(u: &User) -> serde_json::Value {
     serde_json::json!({"name": u.name, "role": u.role, "district": u.district})
 }
 
-async fn insert_audit(
+pub(crate) async fn insert_audit(
     c: &impl GenericClient,
     target: &Target,
     a: &AuditRecord,
@@ -80,7 +82,7 @@ impl PgAccounts {
         })?;
         let me = Self {
             target,
-            client: Mutex::new(None),
+            client: Arc::new(Mutex::new(None)),
         };
         // Connect and migrate now, so a bad URL or schema fails at start-up.
         let mut guard = me.client.lock().await;
@@ -117,7 +119,9 @@ impl PgAccounts {
     }
 
     /// The connection, reopened if it was lost.
-    async fn client(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Client>>, AccountsError> {
+    pub(crate) async fn client(
+        &self,
+    ) -> Result<tokio::sync::MutexGuard<'_, Option<Client>>, AccountsError> {
         let mut guard = tokio::time::timeout(ACQUIRE_TIMEOUT, self.client.lock())
             .await
             .map_err(|_| {

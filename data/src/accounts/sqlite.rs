@@ -11,6 +11,9 @@ use super::{
 };
 
 const SCHEMA: &str = include_str!("../../migrations/accounts.sqlite.sql");
+/// The survey register's tables (added later; applied on every open, so older files gain
+/// them the first time a newer civmap opens them).
+const REGISTER_SCHEMA: &str = include_str!("../../migrations/survey_register.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,7 +24,7 @@ pub struct SqliteAccounts {
     shown: String,
 }
 
-fn err(shown: &str, at: &str, e: impl std::fmt::Display) -> AccountsError {
+pub(crate) fn err(shown: &str, at: &str, e: impl std::fmt::Display) -> AccountsError {
     AccountsError::Store {
         store: shown.to_owned(),
         message: format!("{at}: {e}"),
@@ -42,7 +45,10 @@ fn json_text(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref().map(|v| v.to_string())
 }
 
-fn insert_audit(tx: &rusqlite::Transaction<'_>, a: &AuditRecord) -> rusqlite::Result<i64> {
+pub(crate) fn insert_audit(
+    tx: &rusqlite::Transaction<'_>,
+    a: &AuditRecord,
+) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO audit (at_ms, who, action, target, before, after, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![now_ms(), a.who, a.action, a.target, json_text(&a.before), json_text(&a.after), a.client],
@@ -71,22 +77,24 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "foreign_keys", e))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| err(&shown, "create tables", e))?;
+        conn.execute_batch(REGISTER_SCHEMA)
+            .map_err(|e| err(&shown, "create register tables", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,
         })
     }
 
-    pub(super) fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         self.shown.clone()
     }
 
     /// Runs `f` on the connection on a blocking thread.
-    async fn with<T: Send + 'static>(
+    pub(crate) async fn with<T: Send + 'static, E: From<AccountsError> + Send + 'static>(
         &self,
         at: &'static str,
-        f: impl FnOnce(&mut Connection) -> Result<T, AccountsError> + Send + 'static,
-    ) -> Result<T, AccountsError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
         let conn = self.conn.clone();
         let shown = self.shown.clone();
         tokio::task::spawn_blocking(move || {
@@ -99,11 +107,11 @@ impl SqliteAccounts {
 
     /// Runs `f` in an IMMEDIATE transaction (the write lock is taken at BEGIN, so two
     /// processes never deadlock upgrading a read lock) and commits.
-    async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static, E: From<AccountsError> + Send + 'static>(
         &self,
         at: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, AccountsError> + Send + 'static,
-    ) -> Result<T, AccountsError> {
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
         let shown = self.shown.clone();
         self.with(at, move |c| {
             let tx = c

@@ -25,6 +25,7 @@ mod csv;
 #[cfg(feature = "gdal")]
 mod gdal;
 mod geojson;
+pub mod geopackage;
 mod layers;
 mod osm;
 mod record;

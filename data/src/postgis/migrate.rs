@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0002_accounts.sql",
         sql: include_str!("../../migrations/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_survey_register.sql",
+        sql: include_str!("../../migrations/0003_survey_register.sql"),
+    },
 ];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).

@@ -80,6 +80,29 @@ impl GaussKruger {
         })
     }
 
+    /// The CGCS2000 3-degree zone of an EPSG code: 4513–4533 (zones 25–45, zone-prefixed
+    /// eastings) or 4534–4554 (central meridians 75°E–135°E); `None` for any other code.
+    ///
+    /// ```
+    /// use civmap_geo_core::crs::GaussKruger;
+    /// assert_eq!(GaussKruger::from_epsg(4549), Some(GaussKruger::hangzhou()));
+    /// assert_eq!(GaussKruger::from_epsg(4528).unwrap().false_easting_m, 40_500_000.0);
+    /// assert_eq!(GaussKruger::from_epsg(4326), None);
+    /// ```
+    pub fn from_epsg(code: u32) -> Option<Self> {
+        match code {
+            4513..=4533 => Self::cgcs2000_3deg(code - 4513 + 25).ok(),
+            4534..=4554 => Self::cgcs2000_3deg(75 + 3 * (code - 4534)).ok(),
+            _ => None,
+        }
+    }
+
+    /// The EPSG code of this projection when it is a CGCS2000 3-degree zone (the inverse of
+    /// [`from_epsg`](Self::from_epsg)).
+    pub fn epsg(&self) -> Option<u32> {
+        (4513..=4554).find(|&c| Self::from_epsg(c).as_ref() == Some(self))
+    }
+
     /// Longitude/latitude in degrees (`x` = longitude) → easting/northing in metres
     /// (`x` = easting).
     pub fn forward(&self, lon_lat_deg: Coord<f64>) -> Coord<f64> {

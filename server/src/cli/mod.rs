@@ -6,6 +6,7 @@
 mod coverage;
 mod dataset;
 mod db;
+mod export;
 mod generate;
 mod import;
 mod progress;
@@ -54,6 +55,9 @@ enum Command {
         #[command(subcommand)]
         command: TilesCommand,
     },
+    /// Export a layer (admin units, boundaries, markers, validation errors) as GeoPackage,
+    /// Shapefile, GeoJSON or CSV in EPSG:4490 or a CGCS2000 Gauss-Kruger zone.
+    Export(export::ExportArgs),
     /// Write the synthetic Hangzhou city into a data directory (e.g. at a larger scale).
     Generate(generate::GenerateArgs),
     /// Users and their roles (planner, surveyor, admin).
@@ -177,6 +181,7 @@ impl Cli {
             Command::Tiles {
                 command: TilesCommand::Export(a),
             } => tiles::export(a),
+            Command::Export(a) => export::run(a),
             Command::Generate(a) => generate::run(a),
             Command::User { command } => user::run(command),
         }

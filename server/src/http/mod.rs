@@ -24,7 +24,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::routes::{coverage, gazetteer, identity, scenarios, service, spatial, tiles};
+use crate::http::routes::{
+    coverage, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey, tiles,
+};
 use crate::service::SharedState;
 
 /// The document's fixed parts; paths and schemas are added by the routers.
@@ -53,7 +55,9 @@ use crate::service::SharedState;
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
+        (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
+        (name = "surveyors", description = "Boundary surveyors: the marker (界桩) register and validation exceptions"),
     )
 )]
 struct ApiDoc;
@@ -98,6 +102,19 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
         .routes(routes!(tiles::tilejson))
+        .routes(routes!(markers::list))
+        .routes(routes!(markers::get))
+        .routes(routes!(markers::history))
+        .routes(routes!(survey::admin_detail))
+        .routes(routes!(survey::boundaries))
+        .routes(routes!(survey::validation))
+        .routes(routes!(ogc::landing))
+        .routes(routes!(ogc::conformance))
+        .routes(routes!(ogc::collections))
+        .routes(routes!(ogc::collection))
+        .routes(routes!(ogc::items))
+        .routes(routes!(ogc::item))
+        .route("/ogc/", axum::routing::get(ogc::landing_slash))
 }
 
 /// The vector tiles: the hottest route, kept free of per-request wrapping (see [`router_with`]).
@@ -126,6 +143,12 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(identity::remove_user))
         .routes(routes!(scenarios::create))
         .routes(routes!(scenarios::get, scenarios::delete))
+        .routes(routes!(markers::create))
+        .routes(routes!(markers::update, markers::retire))
+        .routes(routes!(markers::inspect))
+        .routes(routes!(markers::restore))
+        .routes(routes!(markers::exceptions, markers::add_exception))
+        .routes(routes!(markers::withdraw_exception))
 }
 
 /// Private routes that run the coverage engine.

@@ -25,7 +25,9 @@ pub mod follow;
 pub mod gazetteer;
 pub mod geojson;
 pub mod identity;
+pub mod ogc;
 pub mod spatial;
+pub mod survey_register;
 pub mod tiles;
 
 use std::sync::Arc;
@@ -36,6 +38,7 @@ pub use coverage::CoverageService;
 pub use data::{DataService, StoreKind};
 pub use error::ServiceError;
 pub use identity::IdentityService;
+pub use survey_register::SurveyRegisterService;
 pub use tiles::TileService;
 
 /// The services of one running server.
@@ -49,6 +52,8 @@ pub struct AppState {
     pub tiles: TileService,
     /// Logins, roles and the audit log.
     pub identity: Arc<IdentityService>,
+    /// The boundary-marker register and validation exceptions (in the accounts store).
+    pub register: Arc<SurveyRegisterService>,
 }
 
 /// The services as handlers receive them.
@@ -85,11 +90,16 @@ impl AppState {
     ) -> Self {
         let tiles = TileService::new(&data);
         let data = Arc::new(DataService::new(data, store));
+        let register = Arc::new(SurveyRegisterService::new(
+            identity.register(),
+            data.clone(),
+        ));
         Self {
             coverage: Arc::new(CoverageService::with_budgets(data.clone(), budgets)),
             data,
             tiles,
             identity: Arc::new(identity),
+            register,
         }
     }
 }

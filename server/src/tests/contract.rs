@@ -47,6 +47,15 @@ impl Call {
         self
     }
 
+    fn patch(uri: &str, body: Value) -> Self {
+        Call {
+            method: Method::PATCH,
+            uri: uri.to_owned(),
+            body: Some(body),
+            token: None,
+        }
+    }
+
     fn delete(uri: impl Into<String>) -> Self {
         Call {
             method: Method::DELETE,
@@ -234,6 +243,30 @@ fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call
         post("/api/v1/auth/session", json!({"name": "nobody", "password": "wrong wrong wrong"})),
         Call::delete("/api/v1/auth/session"),
     ];
+    // the marker register (issue 14): an admin has the surveyor role
+    let m = "/api/v1/markers/crawl-1A";
+    let new_marker = json!({"number": "crawl-1A", "line": "L-crawl", "lon": 120.105, "lat": 30.205, "kind": "A"});
+    calls.extend([
+        get("/api/v1/markers?bbox=120,30,121,31"),
+        get("/api/v1/markers?status=gone"),
+        post("/api/v1/markers", new_marker.clone()).by(admin),
+        post("/api/v1/markers", new_marker).by(admin),
+        post("/api/v1/markers", json!({"number": "x"})).by(admin),
+        get(m),
+        get(m).by(admin),
+        get("/api/v1/markers/none-9A"),
+        Call::patch(m, json!({"status": "damaged"})).by(admin),
+        post(&format!("{m}/inspections"), json!({"date": "2024-05-01", "status": "intact", "inspector": "crawler", "offset_m": 0.2})).by(admin),
+        post(&format!("{m}/restore"), json!({"version": 1})).by(admin),
+        get(format!("{m}/history")),
+        get(format!("{m}/history")).by(admin),
+        Call::delete(m).by(admin),
+        get("/api/v1/validation/exceptions"),
+        get("/api/v1/validation/exceptions?withdrawn=true").by(planner),
+        post("/api/v1/validation/exceptions", json!({"rule": "gap", "codes": ["330102001001", "330102001002"], "why": "crawl"})).by(admin),
+        Call::delete("/api/v1/validation/exceptions/abc").by(admin),
+        Call::delete("/api/v1/validation/exceptions/999999").by(admin),
+    ]);
     let scenario = json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]});
     calls.push(post("/api/v1/scenarios", scenario.clone()));
     calls.push(

@@ -15,7 +15,8 @@ use super::auth_helpers::{bearer, ensure_user, token_of, PASSWORD};
 use super::coverage_routes::state;
 use crate::service::{AppState, IdentityService, SharedState, StoreKind};
 
-async fn call(
+/// One request through the router: status, headers and the JSON body (`null` if none).
+pub(super) async fn call(
     st: &SharedState,
     method: Method,
     uri: &str,
@@ -59,7 +60,10 @@ fn write_routes(doc: &Value) -> Vec<(Method, String, Option<Value>)> {
             if item.get(m).is_none() || path.starts_with("/api/v1/auth/") {
                 continue;
             }
-            let concrete = path.replace("{id}", "s1").replace("{name}", "someone");
+            let concrete = path
+                .replace("{id}", "s1")
+                .replace("{name}", "someone")
+                .replace("{number}", "1A");
             let body = match (m, path.as_str()) {
                 ("post", "/api/v1/scenarios") => Some(scenario_body()),
                 ("post", "/api/v1/siting") => {
@@ -84,16 +88,20 @@ async fn every_write_route_is_401_anonymous_and_403_for_a_role_without_it() {
     let writes = write_routes(&doc);
     assert!(writes.len() >= 5, "{writes:?}");
     let surveyor = token_of(&st, "surveyor-roles", Role::Surveyor).await;
+    let planner = token_of(&st, "planner-roles", Role::Planner).await;
     for (m, uri, body) in &writes {
         let (s, h, v) = call(&st, m.clone(), uri, None, body.clone()).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "anonymous {m} {uri}: {v}");
         assert_eq!(v["error"]["code"], "unauthenticated");
         assert!(h.contains_key(header::WWW_AUTHENTICATE), "{m} {uri}");
-        // a surveyor has none of these roles (scenarios, siting: planner; users: admin)
-        let (s, _, v) = call(&st, m.clone(), uri, Some(&surveyor), body.clone()).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "surveyor {m} {uri}: {v}");
+        // a surveyor has none of these roles (scenarios, siting: planner; users: admin),
+        // and a planner is not a surveyor (markers, validation exceptions)
+        let surveyors =
+            uri.starts_with("/api/v1/markers") || uri.starts_with("/api/v1/validation/");
+        let without = if surveyors { &planner } else { &surveyor };
+        let (s, _, v) = call(&st, m.clone(), uri, Some(without), body.clone()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{m} {uri} without the role: {v}");
     }
-    let planner = token_of(&st, "planner-roles", Role::Planner).await;
     for uri in ["/api/v1/audit", "/api/v1/users"] {
         assert_eq!(
             call(&st, Method::GET, uri, None, None).await.0,

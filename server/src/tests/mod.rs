@@ -6,4 +6,5 @@ mod coverage_routes;
 mod deadlines;
 mod identity_routes;
 mod layout;
+mod marker_routes;
 mod routes;

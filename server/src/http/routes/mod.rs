@@ -4,7 +4,10 @@
 pub mod coverage;
 pub mod gazetteer;
 pub mod identity;
+pub mod markers;
+pub mod ogc;
 pub mod scenarios;
 pub mod service;
 pub mod spatial;
+pub mod survey;
 pub mod tiles;
