@@ -57,7 +57,7 @@ use crate::service::SharedState;
         (name = "tiles", description = "Vector tiles and TileJSON"),
         (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
-        (name = "surveyors", description = "Boundary surveyors: the marker (界桩) register and validation exceptions"),
+        (name = "surveyors", description = "Boundary surveyors: units with CGCS2000 measures, boundary lines, the validator, the survey diff, GIS exports, the marker (界桩) register and validation exceptions"),
     )
 )]
 struct ApiDoc;
@@ -147,6 +147,7 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::update, markers::retire))
         .routes(routes!(markers::inspect))
         .routes(routes!(markers::restore))
+        .routes(routes!(survey::survey_diff))
         .routes(routes!(markers::exceptions, markers::add_exception))
         .routes(routes!(markers::withdraw_exception))
 }

@@ -27,6 +27,8 @@ pub mod geojson;
 pub mod identity;
 pub mod ogc;
 pub mod spatial;
+pub mod survey;
+pub mod survey_diff;
 pub mod survey_register;
 pub mod tiles;
 
@@ -94,6 +96,7 @@ impl AppState {
             identity.register(),
             data.clone(),
         ));
+        register.set_line_catalog(Arc::new(survey::ServedLines(data.clone())));
         Self {
             coverage: Arc::new(CoverageService::with_budgets(data.clone(), budgets)),
             data,

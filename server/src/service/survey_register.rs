@@ -26,6 +26,7 @@ use civmap_data::register::{
 };
 use civmap_geo_core::crs::GaussKruger;
 use civmap_geo_core::survey::markers::{Inspection, Marker};
+use civmap_geo_core::survey::Exception;
 use civmap_geo_core::AdminCode;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -370,6 +371,30 @@ impl SurveyRegisterService {
             ))),
             Some(m) => Ok(m),
         }
+    }
+
+    /// Every marker in the register (not retired), for the validator's marker rules.
+    pub async fn markers_for_checks(&self) -> Result<Vec<Marker>, ServiceError> {
+        Ok(self
+            .register
+            .markers(&MarkerQuery::default())
+            .await
+            .map_err(register_error)?
+            .into_iter()
+            .map(|m| m.marker)
+            .collect())
+    }
+
+    /// The exceptions not withdrawn (expired ones included: the report lists them apart).
+    pub async fn exceptions_in_force(&self) -> Result<Vec<Exception>, ServiceError> {
+        Ok(self
+            .register
+            .exceptions(false)
+            .await
+            .map_err(register_error)?
+            .into_iter()
+            .map(|e| e.exception)
+            .collect())
     }
 
     /// Markers in the register matching `q`.

@@ -8,3 +8,4 @@ mod identity_routes;
 mod layout;
 mod marker_routes;
 mod routes;
+mod survey_routes;

@@ -131,7 +131,11 @@ async fn admin_parent_with_a_level_accepts_any_ancestor() {
     let townships: Vec<_> = d
         .admin
         .iter()
-        .filter(|u| u.parent.as_ref().is_some_and(|p| p.as_str() == "330106000000"))
+        .filter(|u| {
+            u.parent
+                .as_ref()
+                .is_some_and(|p| p.as_str() == "330106000000")
+        })
         .map(|u| u.code.clone())
         .collect();
     let want: std::collections::BTreeSet<String> = d

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -14,6 +14,7 @@ use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
 use crate::service::geojson::AdminCollection;
+use crate::service::survey::SurveyCache;
 
 mod gazetteer_upkeep;
 pub use gazetteer_upkeep::refresh_gazetteer;
@@ -56,6 +57,9 @@ pub struct LiveData {
     gazetteer_upkeep: GazetteerUpkeep,
     /// Nearest street segment, for reverse geocoding.
     pub snapper: Snapper,
+    /// The surveyors' products of the admin units (measures, lines, findings), built on
+    /// first use and dropped by admin edits.
+    pub survey: Arc<SurveyCache>,
 }
 
 impl LiveData {
@@ -72,13 +76,15 @@ impl LiveData {
             gazetteer,
             gazetteer_upkeep: GazetteerUpkeep::new(),
             snapper,
+            survey: Arc::default(),
         };
         live.render_admin();
         live
     }
 
-    /// Re-renders the admin bodies (after an admin edit).
+    /// Re-renders the admin bodies and drops the survey products (after an admin edit).
     pub fn render_admin(&mut self) {
+        self.survey.invalidate();
         let d = self.data.data();
         self.admin_by_level = AdminLevel::ALL
             .iter()
