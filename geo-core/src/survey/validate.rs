@@ -62,7 +62,7 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon,
+    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Point,
     Polygon, Rect, Validation,
 };
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
@@ -181,8 +181,14 @@ fn parent_level(level: AdminLevel) -> Option<AdminLevel> {
     }
 }
 
-fn unit_rect(bbox: [[f64; 2]; 2], i: u32) -> GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, u32> {
-    GeomWithData::new(rstar::primitives::Rectangle::from_corners(bbox[0], bbox[1]), i)
+fn unit_rect(
+    bbox: [[f64; 2]; 2],
+    i: u32,
+) -> GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, u32> {
+    GeomWithData::new(
+        rstar::primitives::Rectangle::from_corners(bbox[0], bbox[1]),
+        i,
+    )
 }
 
 /// A local equirectangular plane (metres east and north of a centre): straight lines in it
@@ -248,7 +254,11 @@ impl Validator {
             .iter()
             .flat_map(|u| u.geometry.0.iter().flat_map(|p| p.exterior().0.iter()))
             .fold((0.0, 0usize), |(s, n), c| (s + c.x, n + 1));
-        let cm = if n == 0 { 120.0 } else { (sum / n as f64 / 3.0).round() * 3.0 };
+        let cm = if n == 0 {
+            120.0
+        } else {
+            (sum / n as f64 / 3.0).round() * 3.0
+        };
         let gk = u32::try_from(cm as i64)
             .ok()
             .and_then(|c| GaussKruger::cgcs2000_3deg(c).ok())
@@ -349,20 +359,32 @@ impl Validator {
             e.removed = false;
         }
         self.split_and_index(i);
-        self.unit_tree.insert(unit_rect(self.entries[i as usize].bbox, i));
+        self.unit_tree
+            .insert(unit_rect(self.entries[i as usize].bbox, i));
         // neighbours may now have one of the new vertices on a segment
         if first_new < self.vertices.len() {
             let new_box = self.plane_vertices[first_new..].iter().fold(
                 [[f64::INFINITY; 2], [f64::NEG_INFINITY; 2]],
-                |b, c| [[b[0][0].min(c.x), b[0][1].min(c.y)], [b[1][0].max(c.x), b[1][1].max(c.y)]],
+                |b, c| {
+                    [
+                        [b[0][0].min(c.x), b[0][1].min(c.y)],
+                        [b[1][0].max(c.x), b[1][1].max(c.y)],
+                    ]
+                },
             );
             let s = self.options.snap_m;
             let env = AABB::from_corners(
                 [new_box[0][0] - s, new_box[0][1] - s],
                 [new_box[1][0] + s, new_box[1][1] + s],
             );
-            let lo = self.gk.forward(self.plane.to_lon_lat(Coord { x: env.lower()[0], y: env.lower()[1] }));
-            let hi = self.gk.forward(self.plane.to_lon_lat(Coord { x: env.upper()[0], y: env.upper()[1] }));
+            let lo = self.gk.forward(self.plane.to_lon_lat(Coord {
+                x: env.lower()[0],
+                y: env.lower()[1],
+            }));
+            let hi = self.gk.forward(self.plane.to_lon_lat(Coord {
+                x: env.upper()[0],
+                y: env.upper()[1],
+            }));
             // GK and the plane differ by a rotation of at most a degree or two: pad by 1%
             let pad = 0.01 * ((hi.x - lo.x).abs() + (hi.y - lo.y).abs()) + 1.0;
             let env = AABB::from_corners(
@@ -394,11 +416,23 @@ impl Validator {
         let corners = [
             bbox_wgs84.min(),
             bbox_wgs84.max(),
-            Coord { x: bbox_wgs84.min().x, y: bbox_wgs84.max().y },
-            Coord { x: bbox_wgs84.max().x, y: bbox_wgs84.min().y },
+            Coord {
+                x: bbox_wgs84.min().x,
+                y: bbox_wgs84.max().y,
+            },
+            Coord {
+                x: bbox_wgs84.max().x,
+                y: bbox_wgs84.min().y,
+            },
         ]
         .map(|c| self.gk.forward(c));
-        let env = AABB::from_points(corners.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>().iter());
+        let env = AABB::from_points(
+            corners
+                .iter()
+                .map(|c| [c.x, c.y])
+                .collect::<Vec<_>>()
+                .iter(),
+        );
         self.run(Some(env), levels)
     }
 
@@ -437,7 +471,10 @@ impl Validator {
         let mut polys = Vec::new();
         for p in &u.geometry.0 {
             let mut rings = Vec::new();
-            for (k, r) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
+            for (k, r) in std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .enumerate()
+            {
                 let mut pts: Vec<Coord<f64>> = r.0.clone();
                 if pts.len() > 1 && pts[0] == pts[pts.len() - 1] {
                     pts.pop();
@@ -482,7 +519,10 @@ impl Validator {
                 for k in 0..n {
                     let (ia, ib) = (ring[k], ring[(k + 1) % n]);
                     out.push(ia);
-                    let (a, b) = (self.plane_vertices[ia as usize], self.plane_vertices[ib as usize]);
+                    let (a, b) = (
+                        self.plane_vertices[ia as usize],
+                        self.plane_vertices[ib as usize],
+                    );
                     let (dx, dy) = (b.x - a.x, b.y - a.y);
                     let len2 = dx * dx + dy * dy;
                     if len2 == 0.0 {
@@ -548,7 +588,10 @@ impl Validator {
             for ring in poly {
                 let n = ring.len();
                 for k in 0..n {
-                    self.edges.entry((ring[k], ring[(k + 1) % n])).or_default().push(i);
+                    self.edges
+                        .entry((ring[k], ring[(k + 1) % n]))
+                        .or_default()
+                        .push(i);
                 }
             }
         }
@@ -607,7 +650,13 @@ impl Validator {
         }
     }
 
-    fn children_of<'a>(&'a self, a: u32, b: u32, parent: &'a AdminCode, level: AdminLevel) -> impl Iterator<Item = u32> + 'a {
+    fn children_of<'a>(
+        &'a self,
+        a: u32,
+        b: u32,
+        parent: &'a AdminCode,
+        level: AdminLevel,
+    ) -> impl Iterator<Item = u32> + 'a {
         self.walkers(a, b).iter().copied().filter(move |&u| {
             let e = &self.entries[u as usize].unit;
             e.level == level && e.parent.as_ref() == Some(parent)
@@ -615,7 +664,9 @@ impl Validator {
     }
 
     fn nesting_child_edge_clean(&self, a: u32, b: u32, child: &AdminUnit, parent: u32) -> bool {
-        let Some(pc) = child.parent.as_ref() else { return true };
+        let Some(pc) = child.parent.as_ref() else {
+            return true;
+        };
         let same = self.children_of(a, b, pc, child.level).count();
         let opposite = self.children_of(b, a, pc, child.level).count();
         same == 1 && (opposite == 1 || (opposite == 0 && self.walkers(a, b).contains(&parent)))
@@ -662,10 +713,14 @@ impl Validator {
     }
 
     fn ring_edges(&self, i: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.entries[i as usize].rings.iter().flatten().flat_map(|r| {
-            let n = r.len();
-            (0..n).map(move |k| (r[k], r[(k + 1) % n]))
-        })
+        self.entries[i as usize]
+            .rings
+            .iter()
+            .flatten()
+            .flat_map(|r| {
+                let n = r.len();
+                (0..n).map(move |k| (r[k], r[(k + 1) % n]))
+            })
     }
 
     fn run(&self, env: Option<AABB<[f64; 2]>>, levels: &[AdminLevel]) -> Vec<Finding> {
@@ -715,7 +770,11 @@ impl Validator {
                 let area = p.unsigned_area();
                 let perimeter: f64 = std::iter::once(p.exterior())
                     .chain(p.interiors())
-                    .map(|r| r.lines().map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y)).sum::<f64>())
+                    .map(|r| {
+                        r.lines()
+                            .map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y))
+                            .sum::<f64>()
+                    })
                     .sum();
                 // inscribed width ≥ 2·area/perimeter, so only these can be narrow
                 if perimeter <= 0.0 || 2.0 * area / perimeter >= self.options.sliver_width_m {
@@ -750,7 +809,13 @@ impl Validator {
     }
 
     /// Overlaps, gaps and their slivers within one level.
-    fn check_coverage(&self, level: AdminLevel, units: &[u32], env: Option<&AABB<[f64; 2]>>, out: &mut Vec<Finding>) {
+    fn check_coverage(
+        &self,
+        level: AdminLevel,
+        units: &[u32],
+        env: Option<&AABB<[f64; 2]>>,
+        out: &mut Vec<Finding>,
+    ) {
         let frame = parent_level(level).filter(|p| self.levels_present.contains(p));
         let mut dirty_units: Vec<u32> = Vec::new();
         let mut dirty_segments: Vec<(u32, u32)> = Vec::new();
@@ -770,7 +835,8 @@ impl Validator {
             for p in self.units_of(f, env) {
                 for (a, b) in self.ring_edges(p) {
                     if self.is_frame_border(a, b, f)
-                        && !(self.count_level(a, b, level) == 1 && self.count_level(b, a, level) == 0)
+                        && !(self.count_level(a, b, level) == 1
+                            && self.count_level(b, a, level) == 0)
                     {
                         dirty_segments.push((a, b));
                     }
@@ -786,11 +852,17 @@ impl Validator {
                 if j == i || !pairs.insert((i.min(j), i.max(j))) {
                     continue;
                 }
-                let (u, v) = (&self.entries[i.min(j) as usize], &self.entries[i.max(j) as usize]);
+                let (u, v) = (
+                    &self.entries[i.min(j) as usize],
+                    &self.entries[i.max(j) as usize],
+                );
                 let inter = u.shape.intersection(&v.shape);
                 let mut codes = vec![u.unit.code.clone(), v.unit.code.clone()];
                 codes.sort();
-                let label = format!("{} ({}) and {} ({})", u.unit.code, u.unit.name, v.unit.code, v.unit.name);
+                let label = format!(
+                    "{} ({}) and {} ({})",
+                    u.unit.code, u.unit.name, v.unit.code, v.unit.name
+                );
                 self.report_pieces(inter, level, codes, "overlap", &label, Rule::Overlap, out);
             }
         }
@@ -798,31 +870,73 @@ impl Validator {
         let Some(f) = frame else { return };
         for bx in self.clusters(&dirty_segments) {
             let clip = rect_poly(&bx);
-            let frame_here = union_all(self.units_near(f, &bx).iter().map(|&p| self.entries[p as usize].shape.intersection(&clip)));
+            let frame_here = union_all(
+                self.units_near(f, &bx)
+                    .iter()
+                    .map(|&p| self.entries[p as usize].shape.intersection(&clip)),
+            );
             if frame_here.0.is_empty() {
                 continue;
             }
             let around = self.units_near(level, &bx);
-            let cover = union_all(around.iter().map(|&u| self.entries[u as usize].shape.intersection(&clip)));
+            let cover = union_all(
+                around
+                    .iter()
+                    .map(|&u| self.entries[u as usize].shape.intersection(&clip)),
+            );
             let gaps = frame_here.difference(&cover);
             for piece in gaps.0 {
-                let Some(w) = self.piece_width(&piece) else { continue };
+                let Some(w) = self.piece_width(&piece) else {
+                    continue;
+                };
+                // units sharing a stretch of the gap's boundary (not only a corner): the
+                // midpoint of one of the gap's edges lies on them
+                let mids: Vec<Point<f64>> = std::iter::once(piece.exterior())
+                    .chain(piece.interiors())
+                    .flat_map(|r| r.lines())
+                    // a stub edge at a junction would name the unit at the corner
+                    .filter(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y) > 0.05)
+                    .map(|l| Point::new((l.start.x + l.end.x) / 2.0, (l.start.y + l.end.y) / 2.0))
+                    .collect();
                 let mut codes: Vec<AdminCode> = around
                     .iter()
-                    .filter(|&&u| Euclidean.distance(&self.entries[u as usize].shape, &piece) <= 0.01)
+                    .filter(|&&u| {
+                        let shape = &self.entries[u as usize].shape;
+                        mids.iter().any(|m| Euclidean.distance(shape, m) <= 0.01)
+                    })
                     .map(|&u| self.entries[u as usize].unit.code.clone())
                     .collect();
                 codes.sort();
-                let names = codes.iter().map(AdminCode::as_str).collect::<Vec<_>>().join(", ");
+                let names = codes
+                    .iter()
+                    .map(AdminCode::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let label = format!("between {names}");
-                self.push_piece(vec![(piece, w)], level, codes, "gap", &label, Rule::Gap, out);
+                self.push_piece(
+                    vec![(piece, w)],
+                    level,
+                    codes,
+                    "gap",
+                    &label,
+                    Rule::Gap,
+                    out,
+                );
             }
         }
     }
 
     /// Children beyond their parent, and parents their children leave uncovered.
-    fn check_nesting(&self, level: AdminLevel, units: &[u32], env: Option<&AABB<[f64; 2]>>, out: &mut Vec<Finding>) {
-        let Some(pl) = parent_level(level) else { return };
+    fn check_nesting(
+        &self,
+        level: AdminLevel,
+        units: &[u32],
+        env: Option<&AABB<[f64; 2]>>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(pl) = parent_level(level) else {
+            return;
+        };
         // parent → dirty segments
         let mut dirty: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
         for &i in units {
@@ -848,13 +962,24 @@ impl Validator {
                     [b[1][0] + 1.0, b[1][1] + 1.0],
                 ));
                 let outside = e.shape.difference(&pe.shape.intersection(&clip));
-                let label = format!("{} ({}) beyond its parent {} ({})", e.unit.code, e.unit.name, pe.unit.code, pe.unit.name);
+                let label = format!(
+                    "{} ({}) beyond its parent {} ({})",
+                    e.unit.code, e.unit.name, pe.unit.code, pe.unit.name
+                );
                 let pieces: Vec<(Polygon<f64>, f64)> = outside
                     .0
                     .into_iter()
                     .filter_map(|p| self.piece_width(&p).map(|w| (p, w)))
                     .collect();
-                self.push_piece(pieces, level, vec![e.unit.code.clone(), pe.unit.code.clone()], "part", &label, Rule::ChildOutsideParent, out);
+                self.push_piece(
+                    pieces,
+                    level,
+                    vec![e.unit.code.clone(), pe.unit.code.clone()],
+                    "part",
+                    &label,
+                    Rule::ChildOutsideParent,
+                    out,
+                );
             }
         }
         for p in self.units_of(pl, env) {
@@ -876,7 +1001,9 @@ impl Validator {
                 let children = union_all(
                     self.units_near(level, &bx)
                         .into_iter()
-                        .filter(|&c| self.entries[c as usize].unit.parent.as_ref() == Some(&pe.unit.code))
+                        .filter(|&c| {
+                            self.entries[c as usize].unit.parent.as_ref() == Some(&pe.unit.code)
+                        })
                         .map(|c| self.entries[c as usize].shape.intersection(&clip)),
                 );
                 for piece in here.difference(&children).0 {
@@ -885,23 +1012,54 @@ impl Validator {
                     }
                 }
             }
-            let label = format!("{} ({}) not covered by its {level} units", pe.unit.code, pe.unit.name);
-            self.push_piece(pieces, level, vec![pe.unit.code.clone()], "part", &label, Rule::ChildrenDoNotCoverParent, out);
+            let label = format!(
+                "{} ({}) not covered by its {level} units",
+                pe.unit.code, pe.unit.name
+            );
+            self.push_piece(
+                pieces,
+                level,
+                vec![pe.unit.code.clone()],
+                "part",
+                &label,
+                Rule::ChildrenDoNotCoverParent,
+                out,
+            );
         }
     }
 
     /// Splits pieces into slivers and the rest and reports each group (overlaps, gaps).
     #[allow(clippy::too_many_arguments)]
-    fn report_pieces(&self, mp: MultiPolygon<f64>, level: AdminLevel, codes: Vec<AdminCode>, what: &str, label: &str, rule: Rule, out: &mut Vec<Finding>) {
+    fn report_pieces(
+        &self,
+        mp: MultiPolygon<f64>,
+        level: AdminLevel,
+        codes: Vec<AdminCode>,
+        what: &str,
+        label: &str,
+        rule: Rule,
+        out: &mut Vec<Finding>,
+    ) {
         let pieces: Vec<(Polygon<f64>, f64)> =
-            mp.0.into_iter().filter_map(|p| self.piece_width(&p).map(|w| (p, w))).collect();
+            mp.0.into_iter()
+                .filter_map(|p| self.piece_width(&p).map(|w| (p, w)))
+                .collect();
         self.push_piece(pieces, level, codes, what, label, rule, out);
     }
 
     /// Reports pieces under `rule`, except slivers (for overlaps and gaps), reported as
     /// `sliver`.
     #[allow(clippy::too_many_arguments)]
-    fn push_piece(&self, pieces: Vec<(Polygon<f64>, f64)>, level: AdminLevel, codes: Vec<AdminCode>, what: &str, label: &str, rule: Rule, out: &mut Vec<Finding>) {
+    fn push_piece(
+        &self,
+        pieces: Vec<(Polygon<f64>, f64)>,
+        level: AdminLevel,
+        codes: Vec<AdminCode>,
+        what: &str,
+        label: &str,
+        rule: Rule,
+        out: &mut Vec<Finding>,
+    ) {
         let may_sliver = matches!(rule, Rule::Overlap | Rule::Gap);
         let (slivers, rest): (Vec<_>, Vec<_>) = pieces
             .into_iter()
@@ -913,7 +1071,11 @@ impl Validator {
             let w = group.iter().map(|x| x.1).fold(0.0, f64::max);
             let mp = MultiPolygon(group.into_iter().map(|x| x.0).collect());
             let area_m2 = self.area_m2(&mp);
-            let kind = if r == Rule::Sliver { format!("sliver {what}") } else { what.to_owned() };
+            let kind = if r == Rule::Sliver {
+                format!("sliver {what}")
+            } else {
+                what.to_owned()
+            };
             out.push(Finding {
                 rule: r,
                 level: Some(level),
@@ -930,7 +1092,22 @@ impl Validator {
     /// The width of a piece, or `None` when it is tolerance noise.
     fn piece_width(&self, p: &Polygon<f64>) -> Option<f64> {
         let noise = 2.0 * self.options.snap_m;
-        if p.unsigned_area() < noise * noise {
+        let area = p.unsigned_area();
+        if area < noise * noise {
+            return None;
+        }
+        // the inscribed width is at least 2·area/perimeter (exact for triangles): a piece
+        // thinner than that on average is taken as tolerance noise without running
+        // polylabel, whose first grid would be as fine as the piece is thin
+        let perimeter: f64 = std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(|r| {
+                r.lines()
+                    .map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y))
+                    .sum::<f64>()
+            })
+            .sum();
+        if 2.0 * area / perimeter <= noise {
             return None;
         }
         let w = width_m(p);
@@ -943,20 +1120,26 @@ impl Validator {
             .iter()
             .map(|&(a, b)| {
                 let (a, b) = (self.vertices[a as usize], self.vertices[b as usize]);
-                AABB::from_corners([a.x.min(b.x) - 1.0, a.y.min(b.y) - 1.0], [a.x.max(b.x) + 1.0, a.y.max(b.y) + 1.0])
+                AABB::from_corners(
+                    [a.x.min(b.x) - 1.0, a.y.min(b.y) - 1.0],
+                    [a.x.max(b.x) + 1.0, a.y.max(b.y) + 1.0],
+                )
             })
             .collect();
         // merge overlapping boxes until none overlap
         loop {
             let mut merged: Vec<AABB<[f64; 2]>> = Vec::with_capacity(boxes.len());
             let mut changed = false;
-            let tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
-                boxes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| GeomWithData::new(rstar::primitives::Rectangle::from_aabb(*b), i))
-                    .collect(),
-            );
+            let tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> =
+                RTree::bulk_load(
+                    boxes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| {
+                            GeomWithData::new(rstar::primitives::Rectangle::from_aabb(*b), i)
+                        })
+                        .collect(),
+                );
             let mut done = vec![false; boxes.len()];
             for i in 0..boxes.len() {
                 if done[i] {
@@ -991,7 +1174,10 @@ impl Validator {
 
     /// Area on the CGCS2000 ellipsoid of a planar (GK) multipolygon.
     fn area_m2(&self, mp: &MultiPolygon<f64>) -> f64 {
-        let g = Geodesic::new(CGCS2000_SEMI_MAJOR_AXIS_M, 1.0 / CGCS2000_INVERSE_FLATTENING);
+        let g = Geodesic::new(
+            CGCS2000_SEMI_MAJOR_AXIS_M,
+            1.0 / CGCS2000_INVERSE_FLATTENING,
+        );
         let ring_area = |r: &LineString<f64>| {
             let mut pa = PolygonArea::new(&g, Winding::CounterClockwise);
             let n = r.0.len().saturating_sub(1);
@@ -1001,8 +1187,7 @@ impl Validator {
             }
             pa.compute(false).1.abs()
         };
-        mp.0
-            .iter()
+        mp.0.iter()
             .map(|p| ring_area(p.exterior()) - p.interiors().iter().map(ring_area).sum::<f64>())
             .sum()
     }
@@ -1076,24 +1261,38 @@ mod tests {
         let clean = v.validate(&AdminLevel::ALL);
         assert!(clean.is_empty(), "{clean:#?}");
         // b pulled back 0.0001° (≈9.6 m): a gap between a and b, and the city uncovered
-        v.update(unit(B, AdminLevel::District, Some(CITY), square(120.0101, 120.02)));
+        v.update(unit(
+            B,
+            AdminLevel::District,
+            Some(CITY),
+            square(120.0101, 120.02),
+        ));
         let mut found: Vec<(Rule, usize)> = v
             .validate(&AdminLevel::ALL)
             .iter()
             .map(|f| (f.rule, f.codes.len()))
             .collect();
         found.sort();
-        assert_eq!(found, vec![(Rule::Gap, 2), (Rule::ChildrenDoNotCoverParent, 1)]);
+        assert_eq!(
+            found,
+            vec![(Rule::Gap, 2), (Rule::ChildrenDoNotCoverParent, 1)]
+        );
         let gap = v.validate(&[AdminLevel::District]).remove(0);
         assert!((gap.width_m.unwrap() - 9.64).abs() < 0.1, "{gap:?}");
         // 9.64 m × 1110 m
-        assert!((gap.area_m2.unwrap() / 10_700.0 - 1.0).abs() < 0.01, "{gap:?}");
+        assert!(
+            (gap.area_m2.unwrap() / 10_700.0 - 1.0).abs() < 0.01,
+            "{gap:?}"
+        );
     }
 
     #[test]
     fn a_bow_tie_is_an_invalid_polygon() {
         let bow = polygon![(x: 120.0, y: 30.0), (x: 120.01, y: 30.01), (x: 120.01, y: 30.0), (x: 120.0, y: 30.01)];
-        let v = Validator::new(&[unit(A, AdminLevel::District, None, bow)], ValidateOptions::default());
+        let v = Validator::new(
+            &[unit(A, AdminLevel::District, None, bow)],
+            ValidateOptions::default(),
+        );
         let f = v.validate(&[AdminLevel::District]);
         assert!(f.iter().any(|f| f.rule == Rule::InvalidPolygon), "{f:?}");
     }

@@ -148,6 +148,7 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::inspect))
         .routes(routes!(markers::restore))
         .routes(routes!(survey::survey_diff))
+        .routes(routes!(survey::export))
         .routes(routes!(markers::exceptions, markers::add_exception))
         .routes(routes!(markers::withdraw_exception))
 }

@@ -30,6 +30,7 @@ pub mod spatial;
 pub mod survey;
 pub mod survey_diff;
 pub mod survey_register;
+pub mod survey_tables;
 pub mod tiles;
 
 use std::sync::Arc;

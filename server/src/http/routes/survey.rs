@@ -179,3 +179,71 @@ pub async fn survey_diff(
     .await?;
     render::json(&answer)
 }
+
+/// A surveyors' layer as a file a GIS opens: GeoPackage, Shapefile (zip), GeoJSON or CSV
+/// (zip with `.prj`/`.csvt`), in EPSG:4490 or a CGCS2000 3° Gauss–Krüger zone (surveyors;
+/// audited as `export.<layer>`).
+#[utoipa::path(get, path = "/api/v1/export/{layer}", tag = "surveyors",
+    params(
+        ("layer" = String, Path, description = "admin, boundaries, markers or validation"),
+        ("format" = String, Query, description = "gpkg, shp, geojson or csv"),
+        ("crs" = Option<String>, Query, description = "EPSG:4490 (default) or EPSG:4513..4554, e.g. EPSG:4549"),
+        ("level" = Option<crate::http::schema::LevelName>, Query, description = "admin units and lines of one level"),
+    ),
+    responses((status = 200, description = "The file (Content-Disposition: attachment)", content_type = "application/octet-stream", body = Vec<u8>), AuthResponses, ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(s): State<SharedState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    use crate::service::survey_tables::{download, layer_table, SurveyLayer};
+    use axum::response::IntoResponse;
+    use civmap_data::export::{ExportCrs, ExportFormat};
+    caller.require(Role::Surveyor)?;
+    let Path(layer) = path.map_err(path_error)?;
+    let layer = SurveyLayer::parse(&layer)?;
+    let p = Params::parse(q.as_deref())?;
+    p.only(&["format", "crs", "level"])?;
+    let format = ExportFormat::parse(p.get("format").unwrap_or(""))
+        .map_err(|e| ApiError::bad("format", e.to_string()))?;
+    let crs = match p.get("crs") {
+        Some(c) => ExportCrs::parse(c).map_err(|e| ApiError::bad("crs", e.to_string()))?,
+        None => ExportCrs::CGCS2000,
+    };
+    let level = p.level("level")?;
+    let table = layer_table(&s, layer, level).await?;
+    let rows = table.rows.len();
+    let file = tokio::task::spawn_blocking(move || download(&table, format, crs))
+        .await
+        .map_err(ServiceError::internal)??;
+    s.identity
+        .audit(
+            caller
+                .record(&format!("export.{}", table_action(layer)), file.filename.clone())
+                .after(serde_json::json!({"rows": rows, "crs": crs.to_string(), "bytes": file.bytes.len()})),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.filename),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+fn table_action(layer: crate::service::survey_tables::SurveyLayer) -> &'static str {
+    use crate::service::survey_tables::SurveyLayer;
+    match layer {
+        SurveyLayer::Admin => "admin",
+        SurveyLayer::Boundaries => "boundaries",
+        SurveyLayer::Markers => "markers",
+        SurveyLayer::Validation => "validation",
+    }
+}
