@@ -1,11 +1,13 @@
 // Browser tests of the web map in a real headless Chromium (Debian's, through playwright-core),
 // run by tests/tests/web_map_browser.rs against a real `civmap serve`:
 //
-//   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner
+//   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged
 //
 // The planner suite signs in through the page as CIVMAP_E2E_PLANNER (a planner account the
 // caller created, e.g. with `civmap user add NAME --role planner --password-stdin`) with the
-// password in CIVMAP_E2E_PLANNER_PASSWORD; the public and phone suites stay anonymous.
+// password in CIVMAP_E2E_PLANNER_PASSWORD, the surveyor suite likewise as CIVMAP_E2E_SURVEYOR
+// (password in CIVMAP_E2E_SURVEYOR_PASSWORD); the public and phone suites stay anonymous. The
+// surveyor suites live in browser-test-survey.mjs.
 //
 // Each suite fails on any console error, page error or failed request, checks what the page
 // shows against the server's own JSON answers (not against numbers written here), saves
@@ -20,8 +22,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { SURVEY_SUITES } from './browser-test-survey.mjs';
 
-const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner';
+const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged';
 const TIMEOUT_MS = 60_000;
 
 class CheckFailed extends Error {}
@@ -53,6 +56,8 @@ const EXPECTED_HTTP_ERRORS = {
   public: { '/api/v1/me': [401] },
   phone: { '/api/v1/me': [401] },
   planner: { '/api/v1/me': [401], '/api/v1/auth/session': [401, 429], '/api/v1/siting': [401] },
+  surveyor: { '/api/v1/me': [401] },
+  'surveyor-damaged': { '/api/v1/me': [401] },
 };
 
 /** Whether a console message is one of `expected`'s HTTP errors (see EXPECTED_HTTP_ERRORS). */
@@ -655,6 +660,10 @@ const SUITES = {
     await context.close();
   },
 };
+
+/** What the surveyor suites (browser-test-survey.mjs) use of this file. */
+const KIT = { check, openMap, pixelsAt, waitForMapIdle, project, TIMEOUT_MS, EXPECTED_HTTP_ERRORS };
+for (const [name, suite] of Object.entries(SURVEY_SUITES)) SUITES[name] = (options) => suite(KIT, options);
 
 async function main() {
   let options;

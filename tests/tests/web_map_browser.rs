@@ -6,7 +6,9 @@
 //! page's form (a wrong password and a throttled name are said inline), then a category
 //! shows coverage and a what-if facility changes the covered count (both checked against
 //! the server's own JSON), and signing out hides the planner's controls again and ends the
-//! session. Screenshots go
+//! session; the surveyor view shows the boundary lines' lengths, the validation list (none on
+//! the default city, every one on a damaged frame), markers in their status colours, a survey
+//! diff of one bent line and GIS exports. Screenshots go
 //! to `tests/artifacts/`. The browser-side checks live in `web-map/browser-test.mjs`; each
 //! suite prints one JSON line of measurements (load times), echoed here for the test log.
 
@@ -16,7 +18,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 
-use common::{bin, root, Server};
+use common::{bin, civmap, root, Server};
+use serde_json::{json, Value};
 
 /// One browser at a time: Chromium renders WebGL in software here, and two at once on a
 /// shared 2-core machine make both slow enough to time out.
@@ -39,18 +42,20 @@ fn node(args: &[&str], envs: &[(&str, &str)]) -> Output {
 
 /// The planner account the planner suite signs in as.
 const PLANNER: &str = "planner-e2e";
+/// The surveyor account the surveyor suite signs in as.
+const SURVEYOR: &str = "surveyor-e2e";
 
-/// Creates `name` as a planner with `password` in the running server's accounts, the way an
+/// Creates `name` with `role` and `password` in the running server's accounts, the way an
 /// operator does (`civmap user add --password-stdin` on its state directory); the server
 /// reads the accounts store on every authenticated request, so no restart is needed.
-fn add_planner(server: &Server, name: &str, password: &str) {
+fn add_user(server: &Server, name: &str, role: &str, password: &str) {
     let mut child = Command::new(bin())
         .args([
             "user",
             "add",
             name,
             "--role",
-            "planner",
+            role,
             "--password-stdin",
             "--state",
         ])
@@ -70,21 +75,29 @@ fn add_planner(server: &Server, name: &str, password: &str) {
     );
 }
 
-/// Runs one suite of `web-map/browser-test.mjs` against a fresh server (with a planner
-/// account, whose name and password the suite gets in `CIVMAP_E2E_PLANNER` and
-/// `CIVMAP_E2E_PLANNER_PASSWORD`) and returns its measurements.
-fn run_suite(suite: &str) -> serde_json::Value {
+/// Runs one suite of `web-map/browser-test.mjs` against a fresh server on the embedded
+/// default and returns its measurements (see `run_suite_on`).
+fn run_suite(suite: &str) -> Value {
+    run_suite_on(suite, &[])
+}
+
+/// Runs one suite of `web-map/browser-test.mjs` against a fresh `civmap serve SERVE_ARGS…`
+/// with a planner and a surveyor account (whose names and passwords the suite gets in
+/// `CIVMAP_E2E_PLANNER`/`_PASSWORD` and `CIVMAP_E2E_SURVEYOR`/`_PASSWORD`) and returns its
+/// measurements.
+fn run_suite_on(suite: &str, serve_args: &[&str]) -> Value {
     let _one_browser = BROWSER
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let server = Server::start(&[], &[]);
+    let server = Server::start(serve_args, &[]);
     // A fresh password per run: nothing a test writes down is a credential anywhere else.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
     let password = format!("e2e-{}-{nanos:09}", std::process::id());
-    add_planner(&server, PLANNER, &password);
+    add_user(&server, PLANNER, "planner", &password);
+    add_user(&server, SURVEYOR, "surveyor", &password);
     let dir = artifacts();
     let out = node(
         &[
@@ -97,6 +110,8 @@ fn run_suite(suite: &str) -> serde_json::Value {
         &[
             ("CIVMAP_E2E_PLANNER", PLANNER),
             ("CIVMAP_E2E_PLANNER_PASSWORD", &password),
+            ("CIVMAP_E2E_SURVEYOR", SURVEYOR),
+            ("CIVMAP_E2E_SURVEYOR_PASSWORD", &password),
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -174,4 +189,94 @@ fn a_planner_signs_in_on_the_page_and_a_what_if_facility_raises_the_covered_coun
         Some(after as i64 - baseline as i64),
         "{report}"
     );
+}
+
+#[test]
+fn a_surveyor_sees_line_lengths_no_errors_marker_colours_one_bent_line_and_exports() {
+    let report = run_suite("surveyor");
+    assert_eq!(report["signed_in"]["name"], SURVEYOR, "{report}");
+    assert_eq!(report["signed_in"]["role"], "surveyor", "{report}");
+    assert_eq!(
+        report["line_popup"]["length_m"].as_str().map(str::parse::<f64>),
+        Some(Ok(report["line_popup"]["api_length_m"].as_f64().unwrap())),
+        "{report}"
+    );
+    assert_eq!(report["validation"]["errors"], 0, "{report}");
+    assert_eq!(report["diff_shown"]["lines"].as_array().map(Vec::len), Some(1), "{report}");
+    assert_eq!(report["diff_shown"]["units"].as_array().map(Vec::len), Some(2), "{report}");
+    assert_eq!(report["export"]["status"], 200, "{report}");
+}
+
+#[test]
+fn the_validation_list_shows_every_error_of_a_damaged_frame() {
+    let frame = damaged_frame();
+    let data = frame.path().join("data");
+    let report = run_suite_on("surveyor-damaged", &["--data", data.to_str().unwrap()]);
+    assert!(report["validation"]["errors"].as_u64() > Some(0), "{report}");
+    assert_eq!(report["validation"]["valid"], false, "{report}");
+    assert_eq!(report["flew_to_error"]["inside"], true, "{report}");
+}
+
+/// How far the damaged frame's township is moved.
+const DAMAGE_SHIFT_M: f64 = 10.0;
+
+/// A data directory holding a damaged copy of the embedded frame: every unit as the default
+/// server answers GET /api/v1/admin, but one township of 西湖区 (330106) moved 10 m east, so
+/// it overlaps its eastern neighbours, leaves a gap to its west and its communities reach
+/// outside it. Imported with `civmap import geojson --layer admin`, as an operator would.
+fn damaged_frame() -> tempfile::TempDir {
+    let server = Server::start(&[], &[]);
+    let mut features = Vec::new();
+    for level in ["city", "district", "township", "community"] {
+        let (status, body) = server.json(&format!("/api/v1/admin?level={level}"));
+        assert_eq!(status, 200, "GET /api/v1/admin?level={level}: {body}");
+        features.extend(body["features"].as_array().cloned().unwrap_or_default());
+    }
+    drop(server);
+    let moved = features
+        .iter_mut()
+        .find(|f| {
+            f["properties"]["level"] == "township"
+                && f["properties"]["code"]
+                    .as_str()
+                    .is_some_and(|code| code.starts_with("330106"))
+        })
+        .expect("the default frame has a township of 西湖区 (330106)");
+    shift_east(&mut moved["geometry"]["coordinates"], DAMAGE_SHIFT_M);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("damaged-admin.geojson");
+    let collection = json!({ "type": "FeatureCollection", "features": features });
+    std::fs::write(&file, serde_json::to_vec(&collection).unwrap()).unwrap();
+    let data = dir.path().join("data");
+    let out = civmap(&[
+        "import",
+        "geojson",
+        file.to_str().unwrap(),
+        "--layer",
+        "admin",
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "civmap import of the damaged frame: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+/// Moves every `[lon, lat]` position in a GeoJSON coordinates array `metres` east.
+fn shift_east(coordinates: &mut Value, metres: f64) {
+    let Value::Array(items) = coordinates else {
+        return;
+    };
+    if let [Value::Number(lon), Value::Number(lat), ..] = items.as_slice() {
+        let (lon, lat) = (lon.as_f64().unwrap(), lat.as_f64().unwrap());
+        items[0] = json!(lon + metres / (111_320.0 * lat.to_radians().cos()));
+        return;
+    }
+    for item in items {
+        shift_east(item, metres);
+    }
 }

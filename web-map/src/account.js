@@ -2,8 +2,9 @@
 // with an HttpOnly session cookie the page never sees), who is signed in, and sign out
 // (DELETE /api/v1/auth/session). On start the page asks GET /api/v1/me: a 401 there is the
 // ordinary anonymous visitor and is not reported. The planner's what-if, siting and CSV
-// exports need a planner (or admin); planner.js is told of every change through `onChange`
-// and shows or hides them, the server being the one that actually enforces the roles.
+// exports need a planner (or admin), the surveyor view's survey diff and GIS exports a
+// surveyor (or admin); planner.js and survey.js are told of every change through `onChange`
+// and show or hide them, the server being the one that actually enforces the roles.
 //
 // Why a cookie and not a token in JavaScript: script on the page cannot read or leak an
 // HttpOnly cookie, and the page's own same-origin fetches carry it without any code here.
@@ -17,13 +18,15 @@ import { byId } from './dom.js';
 
 /** The roles that may plan: create scenarios, run siting, export CSV (docs/API.md). */
 const PLANNING_ROLES = new Set(['planner', 'admin']);
+/** The roles that may survey: edit markers, diff a survey, export GIS layers (docs/API.md). */
+const SURVEYING_ROLES = new Set(['surveyor', 'admin']);
 
 const SESSION_ENDED = '登录已结束，请重新登录 Your session has ended: sign in again';
 
 /** @type {Record<string, string>} */
 const ROLE_NAMES = {
   planner: '规划 planner',
-  surveyor: '普查 surveyor',
+  surveyor: '勘界 surveyor',
   admin: '管理 admin',
 };
 
@@ -33,6 +36,17 @@ const ROLE_NAMES = {
  */
 export function canPlan(who) {
   return who !== null && PLANNING_ROLES.has(who.role);
+}
+
+/**
+ * Whether `who` may use the surveyor view's survey diff, exports and marker edits.
+ * @param {Identity | null} who
+ * @example
+ * canSurvey({ name: 'li', role: 'surveyor' }) // true
+ * canSurvey({ name: 'wang', role: 'planner' }) // false
+ */
+export function canSurvey(who) {
+  return who !== null && SURVEYING_ROLES.has(who.role);
 }
 
 /**

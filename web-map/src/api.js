@@ -44,17 +44,24 @@ export function noteStatus(url, status) {
  */
 async function readJson(url, response) {
   noteStatus(url, response.status);
-  if (!response.ok) {
-    let apiMessage = '';
-    try {
-      const body = await response.json();
-      apiMessage = body && body.error && body.error.message ? body.error.message : '';
-    } catch {
-      // Not a JSON error body; the status says enough.
-    }
-    throw new HttpError(url, response.status, apiMessage);
-  }
+  if (!response.ok) throw await httpErrorOf(url, response);
   return response.json();
+}
+
+/**
+ * The `HttpError` of a non-2xx answer, with the API's own message when its body has one.
+ * @param {string} url
+ * @param {Response} response
+ */
+export async function httpErrorOf(url, response) {
+  let apiMessage = '';
+  try {
+    const body = await response.json();
+    apiMessage = body && body.error && body.error.message ? body.error.message : '';
+  } catch {
+    // Not a JSON error body; the status says enough.
+  }
+  return new HttpError(url, response.status, apiMessage);
 }
 
 /**
@@ -78,6 +85,17 @@ export async function postJson(url, body) {
     headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
+  return readJson(url, response);
+}
+
+/**
+ * POST a multipart form (e.g. a file in a `file` field) to `url`, answer as JSON. The browser
+ * sets the `multipart/form-data` type with its boundary.
+ * @param {string} url
+ * @param {FormData} form
+ */
+export async function postForm(url, form) {
+  const response = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' }, body: form });
   return readJson(url, response);
 }
 

@@ -17,13 +17,14 @@
 //   `signed-in` (`#account-who` then carries `data-name` and `data-role`).
 // - Test mode: with `?debug` in the page's URL, the exported `debug` object holds the map and
 //   the planner's state (`(await import('/assets/app.js')).debug`); without it, `debug` is null.
-import { canPlan, wireAccount } from './account.js';
+import { canPlan, canSurvey, wireAccount } from './account.js';
 import { describeError, getJson } from './api.js';
 import { adminPopup, doorplatePopup, facilityPopup, showHere, showPlace } from './details.js';
 import { byId } from './dom.js';
 import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wireLegend } from './layers.js';
 import { wirePlanner } from './planner.js';
 import { wireSearch } from './search.js';
+import { wireSurvey } from './survey.js';
 
 /** @type {[number, number]} */
 const HANGZHOU_CENTRE = [119.9, 29.95];
@@ -65,9 +66,15 @@ export function setStatus(text, isError) {
  * @type {((allowed: boolean) => void) | null}
  */
 let setPlannerAccess = null;
+/**
+ * The surveyor view's switch for its surveyor-only controls, once the view is wired.
+ * @type {((allowed: boolean) => void) | null}
+ */
+let setSurveyAccess = null;
 const account = wireAccount({
   onChange: (who) => {
     if (setPlannerAccess) setPlannerAccess(canPlan(who));
+    if (setSurveyAccess) setSurveyAccess(canSurvey(who));
   },
   setStatus,
 });
@@ -92,10 +99,11 @@ map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-ri
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 
 /**
- * The test hook: the map and (once wired) the planner's state, only with `?debug` in the URL.
- * @type {{ map: maplibregl.Map, planner: import('./planner-state.js').PlannerState | null } | null}
+ * The test hook: the map and (once wired) the planner's and the surveyor view's state, only
+ * with `?debug` in the URL.
+ * @type {{ map: maplibregl.Map, planner: import('./planner-state.js').PlannerState | null, survey: import('./survey.js').SurveyState | null } | null}
  */
-export const debug = new URLSearchParams(location.search).has('debug') ? { map, planner: null } : null;
+export const debug = new URLSearchParams(location.search).has('debug') ? { map, planner: null, survey: null } : null;
 
 /**
  * Where the data comes from (see layers.js): civmap's own vector tiles (`/tiles/all`: admin
@@ -338,14 +346,21 @@ const tabs = [...document.querySelectorAll('[role="tab"]')].map((t) => byId(t.id
  * @type {Record<string, () => void>}
  */
 const onTab = {};
+/**
+ * Tab deactivation hooks by tab id (a view hides its layers when another tab opens).
+ * @type {Record<string, () => void>}
+ */
+const onLeaveTab = {};
 
 /** @param {HTMLButtonElement} tab */
 function selectTab(tab) {
   for (const t of tabs) {
     const selected = t === tab;
+    const wasSelected = t.getAttribute('aria-selected') === 'true';
     t.setAttribute('aria-selected', String(selected));
     t.tabIndex = selected ? 0 : -1;
     byId(t.getAttribute('aria-controls') || '', HTMLElement).hidden = !selected;
+    if (wasSelected && !selected && onLeaveTab[t.id]) onLeaveTab[t.id]();
   }
   if (onTab[tab.id]) onTab[tab.id]();
 }
@@ -399,11 +414,16 @@ map.on('load', async () => {
       facilityActions,
       unitClickListeners,
       onTab,
+      onLeaveTab,
       setStatus,
     });
     setPlannerAccess = planner.setCanPlan;
     setPlannerAccess(canPlan(account.current()));
     if (debug) debug.planner = planner.state;
+    const survey = wireSurvey({ map, clickInterceptors, onTab, onLeaveTab, setStatus });
+    setSurveyAccess = survey.setCanSurvey;
+    setSurveyAccess(canSurvey(account.current()));
+    if (debug) debug.survey = survey.state;
     const facilities = data.categories.reduce((sum, c) => sum + (c.count || 0), 0);
     setStatus(`${facilities.toLocaleString('zh-CN')} 设施 facilities · 矢量瓦片 vector tiles`);
     map.once('idle', () => {

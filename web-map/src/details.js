@@ -25,8 +25,13 @@ function syntheticTag(synthetic) {
   return synthetic === true ? el('span', { class: 'synthetic-tag', text: '合成 synthetic' }) : null;
 }
 
-/** @param {string[][]} rows `[heading, value]` pairs */
-function table(rows) {
+/**
+ * A popup's two-column table.
+ * @param {string[][]} rows `[heading, value]` pairs
+ * @example
+ * table([['代码 Code', '330106000000']]) // <table class="popup-table">…</table>
+ */
+export function table(rows) {
   return el(
     'table',
     { class: 'popup-table' },

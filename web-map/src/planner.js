@@ -42,6 +42,7 @@ const AREA_CELL_M = 100;
  * @property {import('./planner-whatif.js').FacilityAction[]} facilityActions
  * @property {((props: Record<string, any>) => void)[]} unitClickListeners
  * @property {Record<string, () => void>} onTab tab activation hooks by tab id
+ * @property {Record<string, () => void>} onLeaveTab tab deactivation hooks by tab id
  * @property {(text: string, isError?: boolean) => void} setStatus
  */
 
@@ -51,7 +52,7 @@ const AREA_CELL_M = 100;
  * @param {PlannerOptions} options
  * @returns {{ state: PlannerState, setCanPlan: (allowed: boolean) => void }}
  */
-export function wirePlanner({ map, categories, sources, clickInterceptors, facilityActions, unitClickListeners, onTab, setStatus }) {
+export function wirePlanner({ map, categories, sources, clickInterceptors, facilityActions, unitClickListeners, onTab, onLeaveTab, setStatus }) {
   const categorySelect = byId('planner-category', HTMLSelectElement);
   const minutesSelect = byId('planner-minutes', HTMLSelectElement);
   const levelSelect = byId('planner-level', HTMLSelectElement);
@@ -248,7 +249,7 @@ export function wirePlanner({ map, categories, sources, clickInterceptors, facil
     }
     showPlannerLayers(map, state.markers, true);
   };
-  onTab['tab-explore'] = () => {
+  onLeaveTab['tab-planner'] = () => {
     state.active = false;
     whatIf.setAddMode(false);
     showCategoryOnly(false);
