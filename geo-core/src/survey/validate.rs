@@ -38,8 +38,9 @@
 //! - `overlap`: ground covered by two units of one level; one finding per pair, geometry the
 //!   overlap polygon(s); codes = the pair, sorted.
 //! - `gap`: ground inside the level's frame (the parent level's union) covered by no unit of
-//!   the level; one finding per connected piece; codes = the units of the level within
-//!   1 cm of it, sorted. A level without a parent level present has no frame, so no gaps.
+//!   the level; one finding per connected piece; codes = the units of the level sharing a
+//!   stretch of its boundary (more than 10 snapping tolerances long, so not a unit that
+//!   touches it only at a corner or junction), sorted. A level without a parent level present has no frame, so no gaps.
 //! - `sliver`: a piece of an overlap or gap, or a polygon of a unit, that is *narrow and
 //!   long*: width below [`ValidateOptions::sliver_width_m`] and elongation
 //!   `area_m2 / width_m²` at least [`ValidateOptions::sliver_min_elongation`] (a thin
@@ -62,8 +63,8 @@
 use std::collections::{HashMap, HashSet};
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, LineString, MultiPolygon, Point,
-    Polygon, Rect, Validation,
+    Area, BooleanOps, BoundingRect, Coord, Distance, Euclidean, Line, LineString, MultiPolygon,
+    Point, Polygon, Rect, Validation,
 };
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
 use rstar::primitives::GeomWithData;
@@ -889,20 +890,14 @@ impl Validator {
                 let Some(w) = self.piece_width(&piece) else {
                     continue;
                 };
-                // units sharing a stretch of the gap's boundary (not only a corner): the
-                // midpoint of one of the gap's edges lies on them
-                let mids: Vec<Point<f64>> = std::iter::once(piece.exterior())
-                    .chain(piece.interiors())
-                    .flat_map(|r| r.lines())
-                    // a stub edge at a junction would name the unit at the corner
-                    .filter(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y) > 0.05)
-                    .map(|l| Point::new((l.start.x + l.end.x) / 2.0, (l.start.y + l.end.y) / 2.0))
-                    .collect();
+                // units sharing a stretch of the gap's boundary, not only a corner or a
+                // junction point
+                let min_shared_m = SHARED_BORDER_MIN_SNAPS * self.options.snap_m;
                 let mut codes: Vec<AdminCode> = around
                     .iter()
                     .filter(|&&u| {
                         let shape = &self.entries[u as usize].shape;
-                        mids.iter().any(|m| Euclidean.distance(shape, m) <= 0.01)
+                        shared_border_m(&piece, shape, self.options.snap_m) > min_shared_m
                     })
                     .map(|&u| self.entries[u as usize].unit.code.clone())
                     .collect();
@@ -1191,6 +1186,63 @@ impl Validator {
             .map(|p| ring_area(p.exterior()) - p.interiors().iter().map(ring_area).sum::<f64>())
             .sum()
     }
+}
+
+/// How much of a gap's boundary, in units of the snapping tolerance, a unit must share to
+/// be named by the gap: more than a corner or a junction point, where a unit touches the
+/// gap at a point that boolean operations may smear over a few tolerances.
+const SHARED_BORDER_MIN_SNAPS: f64 = 10.0;
+
+/// The length of `piece`'s boundary that lies on `shape`'s boundary with the piece on one
+/// side only (planar units). A part of a piece edge lies on a shape edge when it is the
+/// part under the shape edge's projection and both its ends are within `tol` of the shape
+/// edge (the tolerance band of a segment is convex, so the whole part then is). Per shape
+/// edge the parts are summed signed by direction, so a zero-width spike of the piece that
+/// runs out along a border and back (as boolean operations leave where near-coincident
+/// edges meet) cancels out, and a shape that meets the piece only at a point, or crosses
+/// its boundary, shares nothing.
+fn shared_border_m(piece: &Polygon<f64>, shape: &MultiPolygon<f64>, tol: f64) -> f64 {
+    let Some(bx) = piece.bounding_rect() else {
+        return 0.0;
+    };
+    let near_piece = |l: &Line<f64>| {
+        l.start.x.max(l.end.x) >= bx.min().x - tol
+            && l.start.x.min(l.end.x) <= bx.max().x + tol
+            && l.start.y.max(l.end.y) >= bx.min().y - tol
+            && l.start.y.min(l.end.y) <= bx.max().y + tol
+    };
+    let edges = |p: &Polygon<f64>| -> Vec<Line<f64>> {
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .flat_map(|r| r.lines())
+            .filter(near_piece)
+            .collect()
+    };
+    let piece_edges = edges(piece);
+    let mut shared = 0.0;
+    for s in shape.0.iter().flat_map(edges) {
+        let mut along_s = 0.0;
+        for g in &piece_edges {
+            let (dx, dy) = (g.end.x - g.start.x, g.end.y - g.start.y);
+            let len = dx.hypot(dy);
+            if len == 0.0 {
+                continue;
+            }
+            let (ux, uy) = (dx / len, dy / len);
+            let along = |c: Coord<f64>| (c.x - g.start.x) * ux + (c.y - g.start.y) * uy;
+            let at = |t: f64| Point::new(g.start.x + ux * t, g.start.y + uy * t);
+            let (a, b) = (along(s.start), along(s.end));
+            let (t0, t1) = (a.min(b).max(0.0), a.max(b).min(len));
+            if t1 > t0
+                && Euclidean.distance(&s, &at(t0)) <= tol
+                && Euclidean.distance(&s, &at(t1)) <= tol
+            {
+                along_s += (t1 - t0).copysign(b - a);
+            }
+        }
+        shared += f64::abs(along_s);
+    }
+    shared
 }
 
 /// Diameter of the largest inscribed circle of a planar polygon (its units).
