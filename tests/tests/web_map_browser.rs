@@ -197,13 +197,23 @@ fn a_surveyor_sees_line_lengths_no_errors_marker_colours_one_bent_line_and_expor
     assert_eq!(report["signed_in"]["name"], SURVEYOR, "{report}");
     assert_eq!(report["signed_in"]["role"], "surveyor", "{report}");
     assert_eq!(
-        report["line_popup"]["length_m"].as_str().map(str::parse::<f64>),
+        report["line_popup"]["length_m"]
+            .as_str()
+            .map(str::parse::<f64>),
         Some(Ok(report["line_popup"]["api_length_m"].as_f64().unwrap())),
         "{report}"
     );
     assert_eq!(report["validation"]["errors"], 0, "{report}");
-    assert_eq!(report["diff_shown"]["lines"].as_array().map(Vec::len), Some(1), "{report}");
-    assert_eq!(report["diff_shown"]["units"].as_array().map(Vec::len), Some(2), "{report}");
+    assert_eq!(
+        report["diff_shown"]["lines"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    assert_eq!(
+        report["diff_shown"]["units"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
     assert_eq!(report["export"]["status"], 200, "{report}");
 }
 
@@ -212,7 +222,10 @@ fn the_validation_list_shows_every_error_of_a_damaged_frame() {
     let frame = damaged_frame();
     let data = frame.path().join("data");
     let report = run_suite_on("surveyor-damaged", &["--data", data.to_str().unwrap()]);
-    assert!(report["validation"]["errors"].as_u64() > Some(0), "{report}");
+    assert!(
+        report["validation"]["errors"].as_u64() > Some(0),
+        "{report}"
+    );
     assert_eq!(report["validation"]["valid"], false, "{report}");
     assert_eq!(report["flew_to_error"]["inside"], true, "{report}");
 }

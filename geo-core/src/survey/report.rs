@@ -114,14 +114,18 @@ pub struct Exception {
 }
 
 impl Exception {
-    /// Whether this exception accepts a finding on `today` (`YYYY-MM-DD`): same rule, the
-    /// same set of codes, the same marker, and not expired.
+    /// Whether this exception accepts a finding on `today` (`YYYY-MM-DD`): same rule, not
+    /// expired, and the same marker (marker rules) or the same set of codes (the others).
     pub fn accepts(&self, f: &Finding, today: &str) -> bool {
         if self.rule != f.rule || self.marker != f.marker {
             return false;
         }
         if self.expires.as_deref().is_some_and(|e| e < today) {
             return false;
+        }
+        if self.marker.is_some() {
+            // a marker finding is the marker's, whatever units its line separates
+            return true;
         }
         let mut a = self.codes.clone();
         let mut b = f.codes.clone();

@@ -102,6 +102,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let state = state(&a, &rt)?;
     state.tiles.set_cache_bytes(a.tile_cache_mb << 20);
     let counts = state.data.read().data.data().counts();
+    // the surveyors' products (measures, lines, validation) in the background, so the
+    // first surveyor request and marker check find them built
+    let data = state.data.clone();
+    std::thread::spawn(move || {
+        if let Err(e) = data.survey_products() {
+            tracing::warn!("survey products: {e}");
+        }
+    });
     let app = crate::http::router(state.clone());
     let listen = a.listen;
     let header_read_timeout = Duration::from_secs(a.header_read_timeout_s);

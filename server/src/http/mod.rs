@@ -105,9 +105,6 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::list))
         .routes(routes!(markers::get))
         .routes(routes!(markers::history))
-        .routes(routes!(survey::admin_detail))
-        .routes(routes!(survey::boundaries))
-        .routes(routes!(survey::validation))
         .routes(routes!(ogc::landing))
         .routes(routes!(ogc::conformance))
         .routes(routes!(ogc::collections))
@@ -129,6 +126,11 @@ fn heavy_public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(coverage::area))
         .routes(routes!(coverage::gaps))
         .routes(routes!(coverage::indicators))
+        // the survey products (lines, validation) take a second or more to build on
+        // first use and after admin edits: no 10 s read budget, shed under load instead
+        .routes(routes!(survey::admin_detail))
+        .routes(routes!(survey::boundaries))
+        .routes(routes!(survey::validation))
 }
 
 /// Routes that create, read or delete a user's work, sign-in and administration: same

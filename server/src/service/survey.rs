@@ -9,7 +9,7 @@
 //! (same level and pair, Hausdorff distance ≤ [`LINE_ID_HAUSDORFF_M`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use civmap_geo_core::crs::GaussKruger;
@@ -23,7 +23,7 @@ use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::service::data::DataService;
+use crate::service::data::{DataService, Derived};
 use crate::service::geojson::{
     round_mm, AdminFeature, AdminProperties, CollectionTag, FeatureTag, Geometry,
 };
@@ -121,52 +121,6 @@ impl SurveyProducts {
     }
 }
 
-/// The cache of [`SurveyProducts`] inside the live data: invalidated by admin edits.
-#[derive(Debug, Default)]
-pub struct SurveyCache {
-    state: Mutex<CacheState>,
-    /// Serialises builds, so concurrent first requests build once.
-    building: Mutex<()>,
-}
-
-#[derive(Debug, Default)]
-struct CacheState {
-    generation: u64,
-    current: Option<Arc<SurveyProducts>>,
-    /// The lines of the last products, whose ids the next build carries.
-    previous_lines: Arc<Vec<BoundaryLine>>,
-}
-
-impl SurveyCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The admin units changed: drop the products, keep their lines for the ids.
-    pub fn invalidate(&self) {
-        let mut s = self.lock();
-        s.generation += 1;
-        if let Some(p) = s.current.take() {
-            s.previous_lines = Arc::new(p.lines.clone());
-        }
-    }
-
-    fn current(&self) -> Result<Arc<SurveyProducts>, (u64, Arc<Vec<BoundaryLine>>)> {
-        let s = self.lock();
-        match &s.current {
-            Some(p) => Ok(p.clone()),
-            None => Err((s.generation, s.previous_lines.clone())),
-        }
-    }
-
-    fn offer(&self, p: Arc<SurveyProducts>) {
-        let mut s = self.lock();
-        if s.generation == p.generation {
-            s.current = Some(p);
-        }
-    }
-}
-
 impl DataService {
     /// The survey products of the current admin units, built on first use (blocking: call
     /// from a blocking thread). The build works on a copy of the units, so admin edits are
@@ -174,10 +128,15 @@ impl DataService {
     pub fn survey_products(&self) -> Result<Arc<SurveyProducts>, ServiceError> {
         let cache = self.read().survey.clone();
         let _building = cache.building.lock().unwrap_or_else(|e| e.into_inner());
+        let typed = |d: Derived| {
+            d.downcast::<SurveyProducts>()
+                .map_err(|_| ServiceError::internal("admin-derived products of another type"))
+        };
         let (generation, previous) = match cache.current() {
-            Ok(p) => return Ok(p),
+            Ok(p) => return typed(p),
             Err(x) => x,
         };
+        let previous = previous.map(typed).transpose()?;
         let units = {
             let live = self.read();
             if !Arc::ptr_eq(&live.survey, &cache) {
@@ -188,14 +147,15 @@ impl DataService {
             }
             live.data.data().admin.clone()
         };
-        let products = Arc::new(SurveyProducts::build(generation, &units, &previous));
+        let previous_lines = previous.as_ref().map_or(&[][..], |p| &p.lines[..]);
+        let products = Arc::new(SurveyProducts::build(generation, &units, previous_lines));
         tracing::info!(
             "survey products built in {:.0} ms: {} lines, {} findings",
             products.build_ms,
             products.lines.len(),
             products.findings.len()
         );
-        cache.offer(products.clone());
+        cache.offer(generation, products.clone());
         Ok(products)
     }
 }

@@ -27,6 +27,16 @@ pub enum SurveyLayer {
 }
 
 impl SurveyLayer {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Boundaries => "boundaries",
+            Self::Markers => "markers",
+            Self::Validation => "validation",
+        }
+    }
+
     /// Parses the API name.
     pub fn parse(s: &str) -> Result<Self, ServiceError> {
         match s {
@@ -232,4 +242,27 @@ pub fn stored_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(&central_offset.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out
+}
+
+/// `GET /api/v1/export/{layer}`: the layer's file, with its audit row (`audit`, to which
+/// the file, row count, CRS and size are added).
+pub async fn export(
+    s: &AppState,
+    audit: civmap_data::accounts::AuditRecord,
+    layer: SurveyLayer,
+    level: Option<AdminLevel>,
+    format: ExportFormat,
+    crs: ExportCrs,
+) -> Result<Download, ServiceError> {
+    let table = layer_table(s, layer, level).await?;
+    let rows = table.rows.len();
+    let file = tokio::task::spawn_blocking(move || download(&table, format, crs))
+        .await
+        .map_err(ServiceError::internal)??;
+    s.identity
+        .audit(audit.after(serde_json::json!({
+            "file": file.filename, "rows": rows, "crs": crs.to_string(), "bytes": file.bytes.len()
+        })))
+        .await?;
+    Ok(file)
 }

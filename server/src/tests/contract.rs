@@ -243,6 +243,34 @@ fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call
         post("/api/v1/auth/session", json!({"name": "nobody", "password": "wrong wrong wrong"})),
         Call::delete("/api/v1/auth/session"),
     ];
+    // the surveyors' routes and the OGC API (issue 14)
+    let square = json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+        "properties": {"code": "330106001000"},
+        "geometry": {"type": "Polygon", "coordinates": [[[120.10, 30.20], [120.11, 30.20], [120.11, 30.21], [120.10, 30.20]]]}}]});
+    calls.extend([
+        get("/api/v1/admin/330106000000"),
+        get("/api/v1/admin/330199000000"),
+        get("/api/v1/admin/3301"),
+        get("/api/v1/admin/330106000000?as_of=2000-01-01"),
+        get("/api/v1/boundaries?level=district"),
+        get("/api/v1/boundaries?code=330106000000"),
+        get("/api/v1/boundaries?level=x"),
+        get("/api/v1/validation?level=district"),
+        get("/api/v1/validation?level=x"),
+        post("/api/v1/survey/diff", square.clone()).by(admin),
+        post("/api/v1/survey/diff", square),
+        post("/api/v1/survey/diff", json!({"type": "Feature"})).by(admin),
+        get("/api/v1/export/boundaries?format=kml").by(admin),
+        get("/api/v1/export/boundaries?format=gpkg"),
+        get("/ogc"),
+        get("/ogc/conformance"),
+        get("/ogc/collections"),
+        get("/ogc/collections/townships"),
+        get("/ogc/collections/townships/items?limit=2"),
+        get("/ogc/collections/boundaries/items?limit=2"),
+        get("/ogc/collections/townships/items/330106001000"),
+        get("/ogc/collections/nope/items"),
+    ]);
     // the marker register (issue 14): an admin has the surveyor role
     let m = "/api/v1/markers/crawl-1A";
     let new_marker = json!({"number": "crawl-1A", "line": "L-crawl", "lon": 120.105, "lat": 30.205, "kind": "A"});

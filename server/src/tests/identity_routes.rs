@@ -47,6 +47,26 @@ pub(super) async fn call(
     )
 }
 
+/// One request through the router, answered as status and raw body bytes (downloads).
+pub(super) async fn raw(
+    st: &SharedState,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, bearer(t));
+    }
+    let resp = crate::http::router(st.clone())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, bytes.to_vec())
+}
+
 fn scenario_body() -> Value {
     json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}]})
 }
@@ -96,8 +116,9 @@ async fn every_write_route_is_401_anonymous_and_403_for_a_role_without_it() {
         assert!(h.contains_key(header::WWW_AUTHENTICATE), "{m} {uri}");
         // a surveyor has none of these roles (scenarios, siting: planner; users: admin),
         // and a planner is not a surveyor (markers, validation exceptions)
-        let surveyors =
-            uri.starts_with("/api/v1/markers") || uri.starts_with("/api/v1/validation/");
+        let surveyors = uri.starts_with("/api/v1/markers")
+            || uri.starts_with("/api/v1/validation/")
+            || uri.starts_with("/api/v1/survey/");
         let without = if surveyors { &planner } else { &surveyor };
         let (s, _, v) = call(&st, m.clone(), uri, Some(without), body.clone()).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{m} {uri} without the role: {v}");

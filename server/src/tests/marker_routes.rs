@@ -37,7 +37,7 @@ async fn district_surveyor(st: &SharedState, name: &str, district: &str) -> Stri
 }
 
 fn marker(number: &str, lon: f64, lat: f64) -> Value {
-    json!({"number": number, "line": "L-330102-330105", "lon": lon, "lat": lat, "kind": "A"})
+    json!({"number": number, "line": "330102000000-outer-1", "lon": lon, "lat": lat, "kind": "A"})
 }
 
 #[tokio::test]
@@ -170,11 +170,11 @@ async fn bad_bodies_are_400_naming_the_field() {
     let t = token_of(&st, "m-bad", Role::Surveyor).await;
     let cases = [
         (
-            json!({"number": "1 A", "line": "L", "lon": 120.1, "lat": 30.2, "kind": "A"}),
+            json!({"number": "1 A", "line": "330102000000-outer-1", "lon": 120.1, "lat": 30.2, "kind": "A"}),
             "number",
         ),
         (
-            json!({"number": "12B", "line": "L", "lon": 120.1, "lat": 30.2, "kind": "A"}),
+            json!({"number": "12B", "line": "330102000000-outer-1", "lon": 120.1, "lat": 30.2, "kind": "A"}),
             "number",
         ),
         (
@@ -182,27 +182,27 @@ async fn bad_bodies_are_400_naming_the_field() {
             "line",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": 12.1, "lat": 30.2, "kind": "A"}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": 12.1, "lat": 30.2, "kind": "A"}),
             "lon",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": 120.1, "lat": 95.0, "kind": "A"}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": 120.1, "lat": 95.0, "kind": "A"}),
             "lat",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": 120.1, "lat": 30.2, "kind": "Z"}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": 120.1, "lat": 30.2, "kind": "Z"}),
             "kind",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": 120.1, "lat": 30.2, "kind": "A", "status": "gone"}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": 120.1, "lat": 30.2, "kind": "A", "status": "gone"}),
             "status",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": "x", "lat": 30.2, "kind": "A"}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": "x", "lat": 30.2, "kind": "A"}),
             "lon",
         ),
         (
-            json!({"number": "12A", "line": "L", "lon": 120.1, "lat": 30.2, "kind": "A", "colour": 1}),
+            json!({"number": "12A", "line": "330102000000-outer-1", "lon": 120.1, "lat": 30.2, "kind": "A", "colour": 1}),
             "colour",
         ),
     ];
@@ -331,7 +331,7 @@ async fn bad_bodies_are_400_naming_the_field() {
 async fn inspector_names_are_for_staff_only_and_restore_brings_back_the_old_position() {
     let st = fresh();
     let t = token_of(&st, "m-staff", Role::Surveyor).await;
-    let (s, _) = call(&st, Method::POST, "/api/v1/markers", Some(&t), Some(json!({"number": "9Q", "line": "L-330102-330105", "lon": IN.0, "lat": IN.1, "kind": "Q"}))).await;
+    let (s, _) = call(&st, Method::POST, "/api/v1/markers", Some(&t), Some(json!({"number": "9Q", "line": "330102000000-outer-1", "lon": IN.0, "lat": IN.1, "kind": "Q"}))).await;
     assert_eq!(s, StatusCode::CREATED);
     let insp = json!({"date": "2024-05-01", "status": "moved", "offset_m": 1.25, "inspector": "张工", "note": "路基施工"});
     let (s, v) = call(
@@ -465,7 +465,7 @@ async fn inspector_names_are_for_staff_only_and_restore_brings_back_the_old_posi
     assert!(h["versions"][3].get("valid_to").is_none(), "{h}");
     // the line and bbox filters
     for (q, n) in [
-        ("line=L-330102-330105", 1),
+        ("line=330102000000-outer-1", 1),
         ("line=other", 0),
         ("bbox=120.1,30.2,120.11,30.21", 1),
         ("bbox=121,31,122,32", 0),

@@ -14,7 +14,7 @@ use crate::http::error::{path_error, ApiError, AuthResponses, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::survey::{AdminDetail, BoundaryCollection, ValidationAnswer};
-use crate::service::survey_diff::{SurveyDiffAnswer, MAX_SURVEY_BYTES};
+use crate::service::survey_diff::SurveyDiffAnswer;
 use crate::service::{ServiceError, SharedState};
 
 /// Runs a survey computation on a blocking thread (the first one builds the products).
@@ -150,26 +150,7 @@ pub async fn survey_diff(
             "must be between 0 and 1000 metres",
         ));
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let bytes = axum::body::to_bytes(body, MAX_SURVEY_BYTES)
-        .await
-        .map_err(|_| ApiError::TooLarge {
-            limit_bytes: MAX_SURVEY_BYTES,
-        })?;
-    let (content_type, bytes) = if content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
-        let (_, media, part) =
-            crate::service::survey_diff::multipart_file(&content_type, bytes).await?;
-        (media.to_owned(), part)
-    } else {
-        (content_type, bytes)
-    };
+    let (content_type, bytes) = read_upload(&headers, body).await?;
     let answer = blocking(&s, move |s| {
         let survey =
             crate::service::survey_diff::parse_upload(&content_type, &bytes, crs.as_deref())?;
@@ -198,7 +179,7 @@ pub async fn export(
     path: Result<Path<String>, PathRejection>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    use crate::service::survey_tables::{download, layer_table, SurveyLayer};
+    use crate::service::survey_tables::SurveyLayer;
     use axum::response::IntoResponse;
     use civmap_data::export::{ExportCrs, ExportFormat};
     caller.require(Role::Surveyor)?;
@@ -213,18 +194,8 @@ pub async fn export(
         None => ExportCrs::CGCS2000,
     };
     let level = p.level("level")?;
-    let table = layer_table(&s, layer, level).await?;
-    let rows = table.rows.len();
-    let file = tokio::task::spawn_blocking(move || download(&table, format, crs))
-        .await
-        .map_err(ServiceError::internal)??;
-    s.identity
-        .audit(
-            caller
-                .record(&format!("export.{}", table_action(layer)), file.filename.clone())
-                .after(serde_json::json!({"rows": rows, "crs": crs.to_string(), "bytes": file.bytes.len()})),
-        )
-        .await?;
+    let audit = caller.record(&format!("export.{}", layer.as_str()), layer.as_str());
+    let file = crate::service::survey_tables::export(&s, audit, layer, level, format, crs).await?;
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.to_owned()),
@@ -238,12 +209,29 @@ pub async fn export(
         .into_response())
 }
 
-fn table_action(layer: crate::service::survey_tables::SurveyLayer) -> &'static str {
-    use crate::service::survey_tables::SurveyLayer;
-    match layer {
-        SurveyLayer::Admin => "admin",
-        SurveyLayer::Boundaries => "boundaries",
-        SurveyLayer::Markers => "markers",
-        SurveyLayer::Validation => "validation",
+/// The upload of a survey diff request: its media type and bytes, the `file` part of a
+/// multipart form taken out (413 beyond [`crate::service::survey_diff::MAX_SURVEY_BYTES`]).
+async fn read_upload(
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<(String, axum::body::Bytes), ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = axum::body::to_bytes(body, crate::service::survey_diff::MAX_SURVEY_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge {
+            limit_bytes: crate::service::survey_diff::MAX_SURVEY_BYTES,
+        })?;
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let (_, media, part) =
+            crate::service::survey_diff::multipart_file(&content_type, bytes).await?;
+        return Ok((media.to_owned(), part));
     }
+    Ok((content_type, bytes))
 }

@@ -14,7 +14,6 @@ use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
 use crate::service::geojson::AdminCollection;
-use crate::service::survey::SurveyCache;
 
 mod gazetteer_upkeep;
 pub use gazetteer_upkeep::refresh_gazetteer;
@@ -59,7 +58,7 @@ pub struct LiveData {
     pub snapper: Snapper,
     /// The surveyors' products of the admin units (measures, lines, findings), built on
     /// first use and dropped by admin edits.
-    pub survey: Arc<SurveyCache>,
+    pub survey: Arc<AdminDerived>,
 }
 
 impl LiveData {
@@ -99,6 +98,69 @@ impl LiveData {
     /// Whether any record of the layers a coverage answer counts (doorplates) is synthetic.
     pub fn doorplates_synthetic(&self) -> bool {
         self.data.data().doorplates.iter().any(|d| d.synthetic)
+    }
+}
+
+/// What is derived from the admin units and dropped by every admin edit: the survey
+/// module's products (held here as `Any` so that this module does not depend on the one
+/// that reads it). The last products are kept after an edit for what the next build carries
+/// over (boundary-line ids).
+#[derive(Default)]
+pub struct AdminDerived {
+    state: std::sync::Mutex<DerivedState>,
+    /// Held while building, so concurrent first requests build once.
+    pub building: std::sync::Mutex<()>,
+}
+
+/// Products, type-erased.
+pub type Derived = Arc<dyn std::any::Any + Send + Sync>;
+
+#[derive(Default)]
+struct DerivedState {
+    generation: u64,
+    current: Option<Derived>,
+    previous: Option<Derived>,
+}
+
+impl std::fmt::Debug for AdminDerived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.lock();
+        f.debug_struct("AdminDerived")
+            .field("generation", &s.generation)
+            .field("built", &s.current.is_some())
+            .finish()
+    }
+}
+
+impl AdminDerived {
+    fn lock(&self) -> std::sync::MutexGuard<'_, DerivedState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The admin units changed: drop the products, keep them as the previous ones.
+    pub fn invalidate(&self) {
+        let mut s = self.lock();
+        s.generation += 1;
+        if let Some(p) = s.current.take() {
+            s.previous = Some(p);
+        }
+    }
+
+    /// The current products, or the generation to build and the previous products.
+    pub fn current(&self) -> Result<Derived, (u64, Option<Derived>)> {
+        let s = self.lock();
+        match &s.current {
+            Some(p) => Ok(p.clone()),
+            None => Err((s.generation, s.previous.clone())),
+        }
+    }
+
+    /// Keeps products built for `generation` unless an edit came in meanwhile.
+    pub fn offer(&self, generation: u64, p: Derived) {
+        let mut s = self.lock();
+        if s.generation == generation {
+            s.current = Some(p);
+        }
     }
 }
 
