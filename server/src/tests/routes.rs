@@ -125,25 +125,26 @@ async fn admin_parent_with_a_level_accepts_any_ancestor() {
         .iter()
         .map(|x| x["properties"]["code"].as_str().unwrap().to_owned())
         .collect();
-    let st = state();
-    let live = st.data.read();
-    let d = live.data.data();
-    let townships: Vec<_> = d
-        .admin
-        .iter()
-        .filter(|u| {
-            u.parent
-                .as_ref()
-                .is_some_and(|p| p.as_str() == "330106000000")
-        })
-        .map(|u| u.code.clone())
-        .collect();
-    let want: std::collections::BTreeSet<String> = d
-        .admin
-        .iter()
-        .filter(|u| u.parent.as_ref().is_some_and(|p| townships.contains(p)))
-        .map(|u| u.code.as_str().to_owned())
-        .collect();
+    let want: std::collections::BTreeSet<String> = {
+        let st = state();
+        let live = st.data.read();
+        let d = live.data.data();
+        let townships: Vec<_> = d
+            .admin
+            .iter()
+            .filter(|u| {
+                u.parent
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() == "330106000000")
+            })
+            .map(|u| u.code.clone())
+            .collect();
+        d.admin
+            .iter()
+            .filter(|u| u.parent.as_ref().is_some_and(|p| townships.contains(p)))
+            .map(|u| u.code.as_str().to_owned())
+            .collect()
+    };
     assert!(want.len() > 50, "西湖区 has {} communities", want.len());
     assert_eq!(got, want);
     // the city as ancestor of every district; a level above the parent gives nothing

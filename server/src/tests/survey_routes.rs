@@ -60,26 +60,27 @@ mod http {
         assert_eq!(s, StatusCode::OK, "{v}");
         let p = &v["properties"];
         assert_eq!(p["name"], "西湖区");
-        let st = state();
-        let live = st.data.read();
-        let u = live
-            .data
-            .data()
-            .admin
-            .iter()
-            .find(|u| u.code.as_str() == "330106000000")
-            .unwrap();
-        let m = civmap_geo_core::survey::measure::UnitMeasures::of(
-            &u.geometry,
-            &GaussKruger::hangzhou(),
-        );
+        let m = {
+            let st = state();
+            let live = st.data.read();
+            let u = live
+                .data
+                .data()
+                .admin
+                .iter()
+                .find(|u| u.code.as_str() == "330106000000")
+                .unwrap();
+            civmap_geo_core::survey::measure::UnitMeasures::of(
+                &u.geometry,
+                &GaussKruger::hangzhou(),
+            )
+        };
         assert!((p["area_m2"].as_f64().unwrap() - m.area_m2).abs() < 0.01);
         assert!((p["perimeter_m"].as_f64().unwrap() - m.perimeter_m).abs() < 0.01);
         // 西湖区 is about 309 km²
         assert!((3.0e8..3.2e8).contains(&m.area_m2), "{}", m.area_m2);
         assert_eq!(p["ancestors"][0]["code"], "330100000000");
         assert!(p["children"].as_u64().unwrap() >= 10);
-        drop(live);
         // its district lines add up to its perimeter
         let (_, lines) = get("/api/v1/boundaries?code=330106000000").await;
         let total: f64 = lines["features"]
