@@ -218,6 +218,7 @@ fn a_surveyor_sees_line_lengths_no_errors_marker_colours_one_bent_line_and_expor
 }
 
 #[test]
+#[ignore = "KNOWN FAILURE (issue 14, open): GET /api/v1/validation on this damaged frame (a whole township moved 10 m) takes over 60 s in the debug server; run with --ignored once the validator is fast on it"]
 fn the_validation_list_shows_every_error_of_a_damaged_frame() {
     let frame = damaged_frame();
     let data = frame.path().join("data");
