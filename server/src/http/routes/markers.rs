@@ -137,7 +137,7 @@ fn created(answer: &impl serde::Serialize) -> Result<Response, ApiError> {
         ("line" = Option<String>, Query, description = "only markers on this boundary line"),
         ("status" = Option<String>, Query, description = "intact, damaged, moved, lost or obscured"),
     ),
-    responses((status = 200, description = "Markers", body = MarkerCollection, content_type = "application/geo+json"), ErrorResponses))]
+    responses((status = 200, description = "Markers", body = MarkerCollection, content_type = "application/geo+json"), (status = 401, description = "A bad or expired bearer token (anonymous reads need none)", body = ErrorBody), ErrorResponses))]
 pub async fn list(
     State(s): State<SharedState>,
     caller: Caller,
@@ -157,7 +157,7 @@ pub async fn list(
 /// One marker with its inspections (public; 404 once retired — see its history).
 #[utoipa::path(get, path = "/api/v1/markers/{number}", tag = "surveyors",
     params(("number" = String, Path, description = "register number")),
-    responses((status = 200, description = "The marker", body = MarkerFeature, content_type = "application/geo+json"), ErrorResponses))]
+    responses((status = 200, description = "The marker", body = MarkerFeature, content_type = "application/geo+json"), (status = 401, description = "A bad or expired bearer token (anonymous reads need none)", body = ErrorBody), ErrorResponses))]
 pub async fn get(
     State(s): State<SharedState>,
     caller: Caller,
@@ -171,7 +171,7 @@ pub async fn get(
 /// Every version a marker has had, oldest first (public; authors only for staff).
 #[utoipa::path(get, path = "/api/v1/markers/{number}/history", tag = "surveyors",
     params(("number" = String, Path, description = "register number")),
-    responses((status = 200, description = "The versions", body = MarkerHistory), ErrorResponses))]
+    responses((status = 200, description = "The versions", body = MarkerHistory), (status = 401, description = "A bad or expired bearer token (anonymous reads need none)", body = ErrorBody), ErrorResponses))]
 pub async fn history(
     State(s): State<SharedState>,
     caller: Caller,
