@@ -122,12 +122,8 @@ fn to_wgs84(
     let t = crs
         .transformer()
         .map_err(|e| ServiceError::invalid("crs", e.to_string()))?;
-    if t.is_identity() {
-        // still check the range: projected metres declared as degrees
-        return g
-            .try_map_coords(|c| t.to_wgs84(c))
-            .map_err(|e| ServiceError::invalid(at, e.to_string()));
-    }
+    // identity CRSs go through the transformer too: it range-checks (metres declared as
+    // degrees)
     g.try_map_coords(|c: Coord<f64>| t.to_wgs84(c))
         .map_err(|e| ServiceError::invalid(at, e.to_string()))
 }
