@@ -23,5 +23,6 @@ pub mod measure;
 pub mod report;
 pub mod snap;
 pub mod validate;
+pub mod width;
 
 pub use report::{Exception, Finding, Rule, ValidationReport};

@@ -56,7 +56,7 @@
 //!   hierarchy, and surveyors fix them with different people.
 //!
 //! Width is the diameter of the largest inscribed circle (JTS's gap width), found with
-//! `polylabel` in Gauss–Krüger metres; area is on the CGCS2000 ellipsoid (geographiclib,
+//! [`super::width`] (polylabel, or erosion for elongated pieces) in Gauss–Krüger metres; area is on the CGCS2000 ellipsoid (geographiclib,
 //! a = 6378137 m, 1/f = 298.257222101). Geometries are returned in WGS84 degrees
 //! (CGCS2000 and WGS84 coordinates differ by a few centimetres at most, see `crs`).
 
@@ -67,6 +67,8 @@ use geo::{
     Point, Polygon, Rect, Validation,
 };
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
+
+use super::width::{inscribed_diameter, perimeter};
 use rstar::primitives::GeomWithData;
 use rstar::{Envelope, RTree, AABB};
 
@@ -769,19 +771,12 @@ impl Validator {
             }
             for p in &e.shape.0 {
                 let area = p.unsigned_area();
-                let perimeter: f64 = std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| {
-                        r.lines()
-                            .map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y))
-                            .sum::<f64>()
-                    })
-                    .sum();
+                let perimeter = perimeter(p);
                 // inscribed width ≥ 2·area/perimeter, so only these can be narrow
                 if perimeter <= 0.0 || 2.0 * area / perimeter >= self.options.sliver_width_m {
                     continue;
                 }
-                let w = width_m(p);
+                let w = inscribed_diameter(p);
                 if self.is_sliver(area, w) {
                     let mp = MultiPolygon(vec![p.clone()]);
                     let area_m2 = self.area_m2(&mp);
@@ -1091,21 +1086,13 @@ impl Validator {
         if area < noise * noise {
             return None;
         }
-        // the inscribed width is at least 2·area/perimeter (exact for triangles): a piece
-        // thinner than that on average is taken as tolerance noise without running
-        // polylabel, whose first grid would be as fine as the piece is thin
-        let perimeter: f64 = std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .map(|r| {
-                r.lines()
-                    .map(|l| (l.end.x - l.start.x).hypot(l.end.y - l.start.y))
-                    .sum::<f64>()
-            })
-            .sum();
+        // a piece thinner than tolerance noise on average (2·area/perimeter is a strip's
+        // width, a triangle's inscribed radius) is not measured
+        let perimeter = perimeter(p);
         if 2.0 * area / perimeter <= noise {
             return None;
         }
-        let w = width_m(p);
+        let w = inscribed_diameter(p);
         (w > noise).then_some(w)
     }
 
@@ -1243,23 +1230,6 @@ fn shared_border_m(piece: &Polygon<f64>, shape: &MultiPolygon<f64>, tol: f64) ->
         shared += f64::abs(along_s);
     }
     shared
-}
-
-/// Diameter of the largest inscribed circle of a planar polygon (its units).
-fn width_m(p: &Polygon<f64>) -> f64 {
-    let tol = (p.unsigned_area().sqrt() * 1e-3).max(1e-3);
-    let Ok(centre) = polylabel::polylabel(p, &tol) else {
-        return 0.0;
-    };
-    let d = std::iter::once(p.exterior())
-        .chain(p.interiors())
-        .map(|r| Euclidean.distance(&centre, r))
-        .fold(f64::INFINITY, f64::min);
-    if d.is_finite() {
-        2.0 * d
-    } else {
-        0.0
-    }
 }
 
 fn rect_poly(b: &AABB<[f64; 2]>) -> Polygon<f64> {
