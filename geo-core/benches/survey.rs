@@ -6,8 +6,15 @@
 //! one township is edited (a vertex pulled ≈1 m off its first edge, 6 findings) and the
 //! window around it re-validated at every level: `update` + `validate_window`, what an
 //! editor pays per save (restoring the township between iterations is not timed). Issue
-//! 14's target: < 50 ms. Recorded 2026-12-06 01:30 (load ~7): [55.041 ms 56.181 ms
-//! 57.261 ms], over the target; the township level's window check is most of it.
+//! 14's target: < 50 ms. Recorded 2026-12-06 04:15 (load ~9–11): [23.128 ms 23.617 ms
+//! 24.255 ms]. (At 01:30 it was 56.2 ms: polylabel measured the bulge's thin pieces; the
+//! width of elongated pieces is now found by erosion, see `survey::width`.)
+//!
+//! `survey/validate_whole_city_rounded_to_1e-6_deg`: a validator built and run at every
+//! level over the city with its coordinates rounded to 6 decimals, as GET /api/v1/admin
+//! answers it (T-junctions move by up to 5 cm: ~1,700 sliver findings). Recorded
+//! 2026-12-06 04:15: [2.2747 s 2.2998 s 2.3241 s]; before erosion widths it took over
+//! ten minutes (the debug CLI did not finish one township level in 60 s).
 //!
 //! `cargo bench -p civmap-geo-core --bench survey`
 //!
