@@ -1,0 +1,92 @@
+//! The history of Hangzhou's divisions from the five real NBS editions (2019–2023).
+//!
+//! - `history/history_build`: folding the five editions (17,263 rows) into units,
+//!   versions, events, ambiguities and the five snapshots. Issue 15's target: < 2 s.
+//! - `history/as_of_by_code` against `history/current_by_code`: one code looked up as it
+//!   stood on a past day (binary search over the edition dates, then the snapshot's hash
+//!   lookup) against the same lookup in a plain code → row map of today's edition, the
+//!   current-day query. Issue 15's target: at most 2×. Both look up all 3,530 codes of
+//!   2023 (about half absent in 2019) per iteration.
+//! - Memory: before the runs, 20 histories are built and kept, and the growth of the
+//!   process's resident set (`/proc/self/statm`) divided by 20 is printed as the memory
+//!   cost of one history (the editions' own rows, which the caller may drop, excluded).
+//!
+//! `cargo bench -p civmap-geo-core --bench history_build`
+
+use std::collections::HashMap;
+
+use civmap_data::hangzhou;
+use civmap_geo_core::history::{Date, History};
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn memory_report(editions: &[civmap_geo_core::history::Edition]) {
+    const N: u64 = 20;
+    let before = resident_bytes();
+    let kept: Vec<History> = (0..N)
+        .map(|_| History::build(editions.to_vec()).expect("builds").0)
+        .collect();
+    let after = resident_bytes();
+    if let (Some(b), Some(a)) = (before, after) {
+        let units = kept[0].units().len();
+        let versions: usize = kept[0].units().iter().map(|u| u.versions.len()).sum();
+        eprintln!(
+            "history memory: {:.2} MiB per history (resident-set growth over {N} kept histories); \
+             {units} units, {versions} versions, {} events, 5 snapshots",
+            (a.saturating_sub(b)) as f64 / N as f64 / 1048576.0,
+            kept[0].events().len(),
+        );
+    }
+    drop(kept);
+}
+
+fn bench(c: &mut Criterion) {
+    let editions = hangzhou::editions().expect("the five editions read");
+    memory_report(&editions);
+    let mut g = c.benchmark_group("history");
+    g.bench_function("history_build", |b| {
+        b.iter_batched(
+            || editions.clone(),
+            |e| black_box(History::build(e).expect("builds")),
+            BatchSize::LargeInput,
+        )
+    });
+
+    let (history, _) = History::build(editions.clone()).expect("builds");
+    let today = editions.last().expect("five editions");
+    let codes: Vec<String> = today.rows.iter().map(|r| r.code.to_string()).collect();
+    let current: HashMap<String, &civmap_geo_core::history::DivisionRow> =
+        today.rows.iter().map(|r| (r.code.to_string(), r)).collect();
+    let past = Date::parse("2020-12-31").expect("a day");
+    g.bench_function("current_by_code", |b| {
+        b.iter(|| {
+            codes
+                .iter()
+                .filter(|c| current.get(c.as_str()).is_some())
+                .count()
+        })
+    });
+    g.bench_function("as_of_by_code", |b| {
+        b.iter(|| {
+            codes
+                .iter()
+                .filter(|c| {
+                    history
+                        .as_of(black_box(past))
+                        .expect("after the first edition")
+                        .by_code(c)
+                        .is_some()
+                })
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
