@@ -281,6 +281,18 @@ fn xiacheng_today_resolves_to_gongshu_with_the_event_and_its_date() {
 fn the_real_history_passes_its_integrity_checks_and_lists_what_it_would_not_decide() {
     let (h, ambiguities) = built();
     assert_eq!(h.check(), Vec::<IntegrityError>::new());
+    let mut tally: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in h.events() {
+        *tally
+            .entry(format!("{} {:?}", e.edition, e.kind))
+            .or_default() += 1;
+    }
+    for a in ambiguities {
+        *tally
+            .entry(format!("{} ambiguity {:?}", a.edition, a.kind))
+            .or_default() += 1;
+    }
+    eprintln!("{tally:#?}");
     assert_eq!(h.editions().len(), 5);
     // nothing above the communities is left to a person: the 2021 reform is fully inferred
     assert!(
