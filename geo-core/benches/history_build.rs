@@ -13,11 +13,11 @@
 //!
 //! `cargo bench -p civmap-geo-core --bench history_build`
 //!
-//! Recorded 2026-12-06 04:05 on 2 shared cores (load ~9, so indicative), with
+//! Recorded 2026-12-06 04:45 on 2 shared cores (load ~9, so indicative), with
 //! `--profile dev -- --warm-up-time 1 --measurement-time 5` (the workspace crates at
 //! opt-level 1, dependencies at 3; no release build fitted the time): `history_build`
-//! [67.8 ms 70.3 ms 73.0 ms]; `current_by_code` [244.5 µs 255.9 µs 267.8 µs] and
-//! `as_of_by_code` [440.1 µs 459.5 µs 481.3 µs] for 3,530 lookups, 1.8× (target ≤ 2×);
+//! [45.6 ms 47.6 ms 49.6 ms]; `current_by_code` [151.8 µs 154.9 µs 157.7 µs] and
+//! `as_of_by_code` [288.7 µs 294.4 µs 300.4 µs] for 3,530 lookups, 1.9× (target ≤ 2×);
 //! memory 9.84 MiB per history (3,701 units, 4,279 versions, 1,015 events, 5 snapshots).
 
 use std::collections::HashMap;
