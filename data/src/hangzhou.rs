@@ -2,6 +2,7 @@
 //! no files and no database. Sources and licences: `data/hangzhou/SOURCES.md` and
 //! `docs/data.md`.
 
+use civmap_geo_core::history::{Date, Edition};
 use civmap_geo_core::{AdminCode, AdminLevel};
 use geo::{BooleanOps, LineString, MultiPolygon};
 
@@ -10,6 +11,39 @@ use crate::DataError;
 const DISTRICTS_GEOJSON: &str = include_str!("../hangzhou/admin/hangzhou_districts.geojson");
 const CITY_GEOJSON: &str = include_str!("../hangzhou/admin/hangzhou_city.geojson");
 const DIVISIONS_CSV: &str = include_str!("../hangzhou/divisions/hangzhou_divisions_nbs2023.csv");
+/// (id, cut-off, file, text) of each edition, oldest first.
+const EDITIONS: [(&str, &str, &str, &str); 5] = [
+    (
+        "NBS2019",
+        "2019-10-31",
+        "history/hangzhou_divisions_nbs2019.csv",
+        include_str!("../hangzhou/divisions/history/hangzhou_divisions_nbs2019.csv"),
+    ),
+    (
+        "NBS2020",
+        "2020-06-30",
+        "history/hangzhou_divisions_nbs2020.csv",
+        include_str!("../hangzhou/divisions/history/hangzhou_divisions_nbs2020.csv"),
+    ),
+    (
+        "NBS2021",
+        "2021-10-31",
+        "history/hangzhou_divisions_nbs2021.csv",
+        include_str!("../hangzhou/divisions/history/hangzhou_divisions_nbs2021.csv"),
+    ),
+    (
+        "NBS2022",
+        "2022-10-31",
+        "history/hangzhou_divisions_nbs2022.csv",
+        include_str!("../hangzhou/divisions/history/hangzhou_divisions_nbs2022.csv"),
+    ),
+    (
+        "NBS2023",
+        "2023-06-30",
+        "hangzhou_divisions_nbs2023.csv",
+        DIVISIONS_CSV,
+    ),
+];
 const TOWNSHIPS_MCA_CSV: &str = include_str!("../hangzhou/divisions/hangzhou_townships_mca.csv");
 const CENSUS_DISTRICTS_CSV: &str =
     include_str!("../hangzhou/population/hangzhou_census2020_districts.csv");
@@ -29,20 +63,8 @@ pub const ATTRIBUTION: &[&str] = &[
     "Water: West Lake outline © OpenStreetMap contributors, ODbL 1.0 (via @geo-maps/earth-lakes-1m)",
 ];
 
-/// One row of the NBS 2023 division table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DivisionRow {
-    /// 12-digit code.
-    pub code: AdminCode,
-    /// Level (NBS `village` rows are communities).
-    pub level: AdminLevel,
-    /// Official name.
-    pub name: String,
-    /// Parent's code.
-    pub parent: AdminCode,
-    /// Finer kind: subdistrict, town, township, special_zone, community, village, …
-    pub kind: String,
-}
+/// One row of the NBS division table (the history's row type).
+pub use civmap_geo_core::history::DivisionRow;
 
 /// A district with its real polygon and census population.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,30 +131,25 @@ fn parse_multipolygon(
     }
 }
 
-/// Reads the NBS division table.
+/// Reads the NBS 2023 division table.
 pub fn divisions() -> Result<Vec<DivisionRow>, DataError> {
-    let file = "hangzhou_divisions_nbs2023.csv";
-    let mut rdr = csv::Reader::from_reader(DIVISIONS_CSV.as_bytes());
-    let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = format!("line {}", i + 2);
-        let rec = rec.map_err(|e| bad(file, line.clone(), None, e.to_string()))?;
-        let get = |k: usize| rec.get(k).unwrap_or("").to_owned();
-        let code = AdminCode::parse(&get(0))
-            .map_err(|e| bad(file, line.clone(), Some("code12"), e.to_string()))?;
-        let level = AdminLevel::parse(&get(1))
-            .map_err(|e| bad(file, line.clone(), Some("level"), e.to_string()))?;
-        let parent = AdminCode::parse(&get(3))
-            .map_err(|e| bad(file, line.clone(), Some("parent_code12"), e.to_string()))?;
-        out.push(DivisionRow {
-            code,
-            level,
-            name: get(2),
-            parent,
-            kind: get(5),
-        });
-    }
-    Ok(out)
+    crate::history::read_division_rows(
+        "<embedded>/hangzhou_divisions_nbs2023.csv",
+        DIVISIONS_CSV.as_bytes(),
+    )
+}
+
+/// The five real NBS editions, oldest first: 2019 (cut-off 2019-10-31), 2020 (2020-06-30),
+/// 2021 (2021-10-31), 2022 (2022-10-31) and 2023 (2023-06-30), ids `NBS2019` … `NBS2023`.
+pub fn editions() -> Result<Vec<Edition>, DataError> {
+    EDITIONS
+        .iter()
+        .map(|(id, day, file, text)| {
+            let date =
+                Date::parse(day).map_err(|e| bad(file, "file".into(), None, e.to_string()))?;
+            crate::history::read_edition(&format!("<embedded>/{file}"), text.as_bytes(), id, date)
+        })
+        .collect()
 }
 
 /// Loads the whole real frame.

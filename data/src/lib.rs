@@ -3,6 +3,8 @@
 //! Getting data into and out of civmap:
 //! - [`hangzhou`]: the real Hangzhou reference data compiled into the binary
 //!   (Tianditu boundaries, NBS 2023 codes, MCA townships, 2020 census);
+//! - [`history`]: reading dated editions of the division list for the history of the
+//!   divisions (the five NBS editions 2019–2023 are in [`hangzhou::editions`]);
 //! - [`synthetic`]: the deterministic generator that builds the synthetic city on that
 //!   real frame (township and community polygons, population, walking network,
 //!   doorplates, facilities);
@@ -19,6 +21,7 @@ pub mod crs;
 mod error;
 pub mod export;
 pub mod hangzhou;
+pub mod history;
 pub mod import;
 pub mod postgis;
 pub mod register;

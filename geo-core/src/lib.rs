@@ -24,6 +24,7 @@
 pub mod coverage;
 pub mod crs;
 pub mod gazetteer;
+pub mod history;
 pub mod index;
 pub mod live;
 pub mod model;
