@@ -40,6 +40,11 @@ start() {
   [ -d "$dir/data" ] || die "no primary directory in pg-cluster.sh's output: $exports"
   primary_port=$(port_of "$dir/data/postgresql.conf")
   trap 'bash "$HERE/pg-cluster.sh" stop "$dir" >/dev/null 2>&1 || true; die "start failed at line $LINENO"' ERR
+  # pg-cluster.sh turns synchronous_commit off for speed; then a commit's WAL may wait up
+  # to 3 × wal_writer_delay (0.6 s) before it is flushed and streamed to the standby.
+  # Committed means flushed here (fsync stays off: nothing is forced to disk).
+  echo "synchronous_commit = on" >>"$dir/data/postgresql.conf"
+  as_owner "$PGBIN/pg_ctl" -D "$dir/data" reload >&2
   as_owner "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres \
     -D "$dir/standby" -R -X stream -c fast >&2
   local ok=""
