@@ -16,6 +16,7 @@ APT_PACKAGES=(
   libgdal-dev gdal-bin                     # --features gdal
   osmium-tool                              # OSM cross-checks
   wrk bc                                   # benchmark harnesses (bench/)
+  nginx-light                              # the reference deployment (deploy/run.sh)
   chromium fonts-noto-cjk                  # browser tests, Chinese text in screenshots
   postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting  # PostGIS store and oracles
   python3 python3-venv curl                # schemathesis (PyPI) against the live server

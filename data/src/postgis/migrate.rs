@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0003_survey_register.sql",
         sql: include_str!("../../migrations/0003_survey_register.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_jobs.sql",
+        sql: include_str!("../../migrations/0005_jobs.sql"),
+    },
 ];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).

@@ -44,10 +44,12 @@
 //! ```
 
 mod errors;
+mod jobs;
 mod listen;
 mod load;
 pub(crate) mod migrate;
 mod push;
+mod replication;
 pub(crate) mod target;
 mod wkb;
 
@@ -57,8 +59,10 @@ use civmap_geo_core::{AdminUnit, Dataset, Doorplate, Facility, Landmark};
 use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls};
 
+pub use jobs::{JobProgress, JobQueue, Lease};
 pub use listen::{listen, table_name, Change, ChangeTable, PING_EVERY, PING_TIMEOUT};
 pub use push::PushSummary;
+pub use replication::{WalLsn, REPLAY_POLL};
 pub use target::DbTimeouts;
 
 use crate::DataError;

@@ -79,6 +79,7 @@ mod gaps;
 mod graph;
 mod indicators;
 mod nearest;
+mod partition;
 mod profile;
 mod report;
 mod scenario;
@@ -98,6 +99,7 @@ pub use indicators::{
     plan_indicators, Indicator, IndicatorId, UnitIndicators, NEIGHBOURHOOD_CENTRES_2025,
     NURSING_BED_SHARE_2025,
 };
+pub use partition::{partition, partition_districts, units_in_district};
 pub use profile::WalkProfile;
 pub use report::{CoverageReport, CoverageTotals, UnitCoverage};
 pub use scenario::{Scenario, ScenarioCoverage};

@@ -9,11 +9,13 @@ mod db;
 mod export;
 mod generate;
 mod import;
+mod job;
 mod progress;
 mod serve;
 mod tiles;
 pub(crate) mod user;
 mod validate;
+mod worker;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +70,13 @@ enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Batch jobs in PostgreSQL, computed by `civmap worker` processes.
+    Job {
+        #[command(subcommand)]
+        command: job::JobCommand,
+    },
+    /// Work on a batch job: one of N processes (any machine that reaches the database).
+    Worker(worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +196,8 @@ impl Cli {
             Command::Export(a) => export::run(a),
             Command::Generate(a) => generate::run(a),
             Command::User { command } => user::run(command),
+            Command::Job { command } => job::run(command),
+            Command::Worker(a) => worker::run(a),
             Command::Validate(a) => {
                 if validate::run(a)? {
                     Ok(())

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// Serve from PostGIS (`postgres://user:password@host:port/db`), following edits live.
     #[arg(long)]
     db: Option<String>,
+    /// With --db naming a hot standby: its primary. The server LISTENs here (a standby
+    /// refuses LISTEN), reads each change from the standby once the standby has replayed
+    /// it, and writes (accounts, sessions, audit, survey register) go here.
+    #[arg(long, requires = "db")]
+    notify_db: Option<String>,
     /// Where the embedded default keeps its accounts and audit log (default:
     /// $CIVMAP_STATE_DIR, $XDG_STATE_HOME/civmap or ~/.local/state/civmap). With --data
     /// they are in the data directory, with --db in PostGIS.
@@ -51,7 +56,8 @@ pub struct ServeArgs {
 fn identity(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<IdentityService> {
     let at = super::user::AccountsArgs {
         data: a.data.clone(),
-        db: a.db.clone(),
+        // writes go to the primary when the data is read from a standby
+        db: a.notify_db.clone().or_else(|| a.db.clone()),
         state: a.state.clone(),
     };
     let store = rt.block_on(at.open())?;
@@ -75,7 +81,8 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
                 StoreKind::Postgis,
                 identity,
             ));
-            rt.spawn(crate::service::follow::follow(state.clone(), url.clone()));
+            let from = crate::service::follow::FollowFrom::new(url, a.notify_db.as_deref());
+            rt.spawn(crate::service::follow::follow(state.clone(), from));
             rt.block_on(async {
                 tokio::time::timeout(FIRST_LOAD_TIMEOUT, state.data.first_load.notified()).await
             })

@@ -7,7 +7,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use civmap_data::postgis::{listen, Change, ChangeTable, PgStore};
+use civmap_data::postgis::{listen, Change, ChangeTable, PgStore, PING_EVERY, PING_TIMEOUT};
 use civmap_data::DataError;
 use civmap_geo_core::live::EditOutcome;
 use civmap_geo_core::AdminCode;
@@ -20,33 +20,136 @@ use crate::service::SharedState;
 /// Longest wait between reconnection attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// Longest wait for the standby to replay a change the primary notified; beyond it the
+/// standby counts as away (degraded) and the follower reconnects and reloads.
+pub const REPLAY_WAIT: Duration = Duration::from_secs(30);
+
+/// Where a follower reads and where it listens.
+///
+/// One database: both are `read`. A primary with a hot standby (which refuses `LISTEN`):
+/// listen on the primary (`notify`), read from the standby (`read`), and before reading
+/// what a notification names, wait until the standby has replayed the primary's WAL up to
+/// where it was when the notification arrived — else the read would see the old row.
+///
+/// ```
+/// use civmap_server::service::follow::FollowFrom;
+/// let f = FollowFrom::new("postgres://standby/civmap", Some("postgres://primary/civmap"));
+/// assert_eq!(f.listen_url(), "postgres://primary/civmap");
+/// // the same URL twice is one database: no replay wait
+/// assert!(FollowFrom::new("postgres://p/c", Some("postgres://p/c")).notify.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowFrom {
+    /// Where rows are read (the standby, or the one database).
+    pub read: String,
+    /// Where notifications come from and WAL positions are taken, when not `read`.
+    pub notify: Option<String>,
+}
+
+impl FollowFrom {
+    /// `read`, and `notify` when it is another database.
+    pub fn new(read: &str, notify: Option<&str>) -> Self {
+        Self {
+            read: read.to_owned(),
+            notify: notify.filter(|n| *n != read).map(str::to_owned),
+        }
+    }
+
+    /// The database to LISTEN on.
+    pub fn listen_url(&self) -> &str {
+        self.notify.as_deref().unwrap_or(&self.read)
+    }
+}
+
+/// The follower's connections: the one it reads from, and the primary it takes WAL
+/// positions from (only with a standby).
+struct Readers {
+    store: PgStore,
+    primary: Option<PgStore>,
+}
+
+impl Readers {
+    async fn connect(from: &FollowFrom) -> Result<Self, DataError> {
+        let store = PgStore::connect(&from.read).await?;
+        let primary = match &from.notify {
+            Some(url) => Some(PgStore::connect(url).await?),
+            None => None,
+        };
+        Ok(Self { store, primary })
+    }
+
+    /// Returns once the store holds everything the primary had committed when this was
+    /// called (at once without a standby).
+    async fn catch_up(&self) -> Result<(), DataError> {
+        if let Some(primary) = &self.primary {
+            let lsn = primary.current_wal_lsn().await?;
+            self.store.wait_replayed(lsn, REPLAY_WAIT).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether both databases still answer (the listener pings the primary; this pings
+    /// the store, which nothing else touches while no change arrives).
+    async fn ping(&self) -> Result<(), DataError> {
+        match tokio::time::timeout(PING_TIMEOUT, self.store.replay_lsn()).await {
+            Ok(r) => r.map(|_| ()),
+            Err(_) => Err(DataError::DbTimeout {
+                database: self.store.url().to_owned(),
+                at: "ping".into(),
+                message: format!("no answer within {PING_TIMEOUT:?}"),
+            }),
+        }
+    }
+}
+
 /// Runs forever: listens, applies changes, reconnects.
-pub async fn follow(state: SharedState, url: String) {
+pub async fn follow(state: SharedState, from: FollowFrom) {
     let mut backoff = Duration::from_millis(250);
     loop {
         let (tx, mut rx) = mpsc::channel::<Change>(4096);
-        let listen_url = url.clone();
+        let listen_url = from.listen_url().to_owned();
         let listener = tokio::spawn(async move { listen(&listen_url, tx).await });
-        let mut store: Option<PgStore> = None;
+        let mut readers: Option<Readers> = None;
         let mut failure: Option<String> = None;
-        while let Some(change) = rx.recv().await {
-            if store.is_none() {
-                match PgStore::connect(&url).await {
-                    Ok(s) => store = Some(s),
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            let change = tokio::select! {
+                change = rx.recv() => match change {
+                    Some(c) => c,
+                    None => break,
+                },
+                _ = ping.tick() => {
+                    if let Some(r) = &readers {
+                        if let Err(e) = r.ping().await {
+                            failure = Some(e.to_string());
+                            break;
+                        }
+                    }
+                    continue;
+                }
+            };
+            if readers.is_none() {
+                match Readers::connect(&from).await {
+                    Ok(r) => readers = Some(r),
                     Err(e) => {
                         failure = Some(e.to_string());
                         break;
                     }
                 }
             }
-            let Some(st) = &store else { break };
-            match apply(&state, st, &change).await {
+            let Some(r) = &readers else { break };
+            let applied = match r.catch_up().await {
+                Ok(()) => apply(&state, &r.store, &change).await,
+                Err(e) => Err(e),
+            };
+            match applied {
                 Ok(()) => {
                     state.coverage.note_change(coverage_change(&change));
                     if matches!(change, Change::Reload) {
                         state.data.first_load.notify_one();
                         if !state.data.store_up.swap(true, Ordering::Relaxed) {
-                            tracing::info!("database {} is back; data reloaded", st.url());
+                            tracing::info!("database {} is back; data reloaded", r.store.url());
                         }
                     }
                     backoff = Duration::from_millis(250);

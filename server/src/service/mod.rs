@@ -17,6 +17,7 @@
 //! the input at fault; `http::error` alone turns those into status codes. Dependencies
 //! point one way (tiles → coverage → data), which a test of the `use` lines checks.
 
+pub mod batch;
 pub mod catalog;
 pub mod coverage;
 pub mod data;

@@ -42,6 +42,27 @@ pub fn civmap(args: &[&str]) -> Output {
         .expect("run civmap")
 }
 
+/// Polls `check` every 10 ms until it holds; fails naming `what` after `limit`. Returns
+/// how long it took.
+pub fn until(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Duration {
+    let t = Instant::now();
+    while !check() {
+        assert!(t.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    t.elapsed()
+}
+
+/// `civmap db push --url URL` (the default city), which must succeed.
+pub fn db_push(url: &str) {
+    let o = civmap(&["db", "push", "--url", url]);
+    assert!(
+        o.status.success(),
+        "db push failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

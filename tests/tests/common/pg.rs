@@ -133,27 +133,52 @@ fn script() -> PathBuf {
         .join("scripts/pg-cluster.sh")
 }
 
+/// Runs `SCRIPT start`; a look-up of the variables its `export` lines set.
+fn started(script: &Path) -> impl Fn(&str) -> String {
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("start")
+        .output()
+        .unwrap_or_else(|e| panic!("run {} start: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{} start failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let shown = script.display().to_string();
+    move |name: &str| {
+        stdout
+            .split(|c: char| c == ';' || c.is_whitespace())
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {name} in the output of {shown}: {stdout}"))
+    }
+}
+
+/// Runs one SQL statement on `url` (its own connection) and returns the rows.
+pub fn sql_rows(url: &str, statement: &str) -> Vec<tokio_postgres::Row> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for sql_rows");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connect for {statement:?}: {e}"));
+        tokio::spawn(conn);
+        client
+            .query(statement, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{statement:?}: {e}"))
+    })
+}
+
 impl DedicatedCluster {
     /// Starts one (about a second).
     pub fn start() -> DedicatedCluster {
-        let out = Command::new("bash")
-            .arg(script())
-            .arg("start")
-            .output()
-            .expect("run scripts/pg-cluster.sh start");
-        assert!(
-            out.status.success(),
-            "scripts/pg-cluster.sh start failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let var = |name: &str| {
-            stdout
-                .split(|c: char| c == ';' || c.is_whitespace())
-                .find_map(|w| w.strip_prefix(&format!("{name}=")))
-                .map(str::to_owned)
-                .unwrap_or_else(|| panic!("no {name} in pg-cluster.sh's output: {stdout}"))
-        };
+        let var = started(&script());
         DedicatedCluster {
             url: var("CIVMAP_TEST_PG_URL"),
             dir: PathBuf::from(var("CIVMAP_TEST_PG_DIR")),
@@ -276,6 +301,61 @@ impl Drop for DedicatedCluster {
             self.stopped = true;
             let _ = Command::new("bash")
                 .arg(script())
+                .arg("stop")
+                .arg(&self.dir)
+                .status();
+        }
+    }
+}
+
+/// A primary with a hot standby streaming from it (`scripts/pg-replica.sh start`), both
+/// stopped and removed on drop.
+#[derive(Debug)]
+pub struct ReplicaPair {
+    /// URL of the primary's `civmap_test` database.
+    pub primary_url: String,
+    /// URL of the same database on the standby.
+    pub standby_url: String,
+    /// The pair's directory (the primary's data in `data/`, the standby's in `standby/`).
+    pub dir: PathBuf,
+    stopped: bool,
+}
+
+fn replica_script() -> PathBuf {
+    script().with_file_name("pg-replica.sh")
+}
+
+impl ReplicaPair {
+    /// Starts one (a few seconds: initdb, pg_basebackup).
+    pub fn start() -> ReplicaPair {
+        let var = started(&replica_script());
+        ReplicaPair {
+            primary_url: var("CIVMAP_TEST_PG_PRIMARY_URL"),
+            standby_url: var("CIVMAP_TEST_PG_STANDBY_URL"),
+            dir: PathBuf::from(var("CIVMAP_TEST_PG_REPLICA_DIR")),
+            stopped: false,
+        }
+    }
+
+    /// Runs `pg-replica.sh COMMAND DIR` (`promote`, `pause-primary`, `resume-primary`).
+    pub fn run(&self, command: &str) {
+        assert!(!self.stopped, "the pair was stopped for good");
+        let status = Command::new("bash")
+            .arg(replica_script())
+            .arg(command)
+            .arg(&self.dir)
+            .status()
+            .unwrap_or_else(|e| panic!("run scripts/pg-replica.sh {command}: {e}"));
+        assert!(status.success(), "scripts/pg-replica.sh {command} failed");
+    }
+}
+
+impl Drop for ReplicaPair {
+    fn drop(&mut self) {
+        if !self.stopped {
+            self.stopped = true;
+            let _ = Command::new("bash")
+                .arg(replica_script())
                 .arg("stop")
                 .arg(&self.dir)
                 .status();

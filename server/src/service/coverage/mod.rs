@@ -45,7 +45,7 @@ mod scenario;
 
 pub use answers::*;
 pub use budget::{Budgets, COVERAGE_BUDGET, SITING_BUDGET};
-pub use query::{mode_name, CoverageQuery, ResultKey, MAX_MINUTES};
+pub use query::{base_sources, mode_name, CoverageQuery, ResultKey, MAX_MINUTES};
 pub use scenario::{ScenarioRequest, ScenarioSummary, StoredScenario, MAX_OFF_NETWORK_M};
 
 /// How long a coverage request waits for the engine before answering 503.
