@@ -36,6 +36,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0003_survey_register.sql",
         sql: include_str!("../../migrations/0003_survey_register.sql"),
     },
+    // 0004 and 0005 are taken by other work in flight; versions need not be contiguous
+    Migration {
+        version: 6,
+        name: "0006_doorplate_aliases.sql",
+        sql: include_str!("../../migrations/0006_doorplate_aliases.sql"),
+    },
 ];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).
