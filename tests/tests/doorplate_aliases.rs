@@ -5,6 +5,8 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/saboteur.rs"]
+mod saboteur;
 
 use civmap_data::accounts::{AccountStore, AccountsError, AuditQuery, AuditRecord};
 use civmap_data::doorplate_aliases::{AliasError, AliasReason, NewAlias};
@@ -136,12 +138,8 @@ async fn sqlite_aliases_are_audited_acyclic_and_append_only() {
     let dir = tempfile::tempdir().unwrap();
     let store = AccountStore::open_dir(dir.path()).unwrap();
     exercise(&store).await;
+    saboteur::plant_sqlite(&dir.path().join("accounts.sqlite"));
     let conn = rusqlite::Connection::open(dir.path().join("accounts.sqlite")).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER saboteur BEFORE INSERT ON audit WHEN NEW.who = 'saboteur'
-         BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END;",
-    )
-    .unwrap();
     let e = conn
         .execute(
             "UPDATE doorplate_aliases SET new_id = 99 WHERE old_id = 10",
@@ -175,14 +173,7 @@ async fn postgis_aliases_are_audited_acyclic_and_append_only() {
         .unwrap()
         .get(0);
     assert_eq!(v, 6);
-    c.batch_execute(
-        "CREATE FUNCTION civmap.test_saboteur() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'test: audit refused'; END $$;
-         CREATE TRIGGER saboteur BEFORE INSERT ON civmap.audit FOR EACH ROW
-           WHEN (NEW.who = 'saboteur') EXECUTE FUNCTION civmap.test_saboteur();",
-    )
-    .await
-    .unwrap();
+    saboteur::plant_pg(&c).await;
     for sql in [
         "UPDATE civmap.doorplate_aliases SET new_id = 99 WHERE old_id = 10",
         "DELETE FROM civmap.doorplate_aliases",
