@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::http::auth::Caller;
 use crate::http::doorplate_page::{self, base_url, cached, moved, not_found, HTML};
-use crate::http::error::{path_error, ApiError, AuthResponses, ErrorResponses};
+use crate::http::error::{path_error, ApiError, AuthResponses, ErrorBody, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::doorplate_qr::qr_svg;
@@ -80,7 +80,7 @@ async fn served_or_moved(
         (status = 301, description = "Renumbered or merged: `Location` is the page of the id that replaced it"),
         (status = 304, description = "Not modified (`If-None-Match`)"),
         (status = 404, description = "No such doorplate (an HTML page)", content_type = "text/html", body = String),
-        (status = 503, description = "The coverage engine is warming up, or the store is unavailable", body = crate::http::error::ErrorBody),
+        (status = 503, description = "The coverage engine is warming up, or the store is unavailable", body = ErrorBody),
     ))]
 pub async fn page(
     State(s): State<SharedState>,
@@ -199,7 +199,9 @@ fn parse_rule(v: &str) -> Result<NumberingRule, ApiError> {
 #[utoipa::path(post, path = "/api/v1/doorplates/{id}/renumber", security(("bearer" = [])), tag = "doorplates",
     params(("id" = String, Path, description = "the old doorplate id (decimal)")),
     request_body = RenumberBody,
-    responses((status = 201, description = "The alias", body = RenumberAnswer), AuthResponses, ErrorResponses))]
+    responses((status = 201, description = "The alias", body = RenumberAnswer),
+        (status = 409, description = "The id was already renumbered or merged, or the alias would close a cycle", body = ErrorBody),
+        AuthResponses, ErrorResponses))]
 pub async fn renumber(
     State(s): State<SharedState>,
     caller: Caller,
