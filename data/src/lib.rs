@@ -14,10 +14,12 @@
 //!   or a 3° Gauss–Krüger zone (EPSG:4549), and [`wkb`] with the GeoPackage geometry blob;
 //! - [`store`]: data directories and snapshots, written atomically;
 //! - [`accounts`]: users, login sessions and the append-only audit log (SQLite in a data
-//!   directory, tables in PostGIS).
+//!   directory, tables in PostGIS);
+//! - [`doorplate_aliases`]: renumbered and merged doorplate ids (same stores).
 
 pub mod accounts;
 pub mod crs;
+pub mod doorplate_aliases;
 mod error;
 pub mod export;
 pub mod hangzhou;

@@ -8,7 +8,8 @@
 //! - R-tree indexes with exact geodesic queries ([`index`]) and their live edits ([`live`]);
 //! - the place-name index ([`gazetteer`]): Chinese, pinyin, initials, English, addresses;
 //! - the walking-network coverage engine, what-if scenarios, siting and the plan's
-//!   indicators ([`coverage`]).
+//!   indicators ([`coverage`]);
+//! - the doorplate numbering validator ([`numbering`]).
 //!
 //! This crate does no IO and knows nothing of files, databases or async runtimes: the
 //! `civmap-data` crate reads and writes, the `civmap` server serves. Keeping the core
@@ -28,6 +29,7 @@ pub mod history;
 pub mod index;
 pub mod live;
 pub mod model;
+pub mod numbering;
 pub mod survey;
 
 pub use model::*;

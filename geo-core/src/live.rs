@@ -98,6 +98,11 @@ impl IndexedDataset {
         self.facility_by_id.get(id).copied()
     }
 
+    /// The record index of a doorplate id.
+    pub fn doorplate_record(&self, id: u64) -> Option<u32> {
+        self.doorplate_by_id.get(&id).copied()
+    }
+
     /// Inserts or replaces the facility with `f.id`.
     pub fn upsert_facility(&mut self, f: Facility) -> EditOutcome {
         match self.facility_by_id.get(&f.id).copied() {

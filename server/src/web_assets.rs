@@ -141,7 +141,7 @@ fn not_found(file: &str) -> Response {
 
 /// Whether `If-None-Match` lists `etag` or `*` (RFC 9110 §13.1.2: weak comparison, so a
 /// `W/`-prefixed copy of our tag also matches).
-fn if_none_match_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+pub(crate) fn if_none_match_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let ours = etag.as_bytes();
     headers.get_all(IF_NONE_MATCH).iter().any(|value| {
         value.to_str().is_ok_and(|list| {

@@ -5,6 +5,8 @@
 
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/saboteur.rs"]
+mod saboteur;
 
 use civmap_data::accounts::{AccountStore, AuditQuery, AuditRecord};
 use civmap_data::register::{
@@ -561,13 +563,7 @@ async fn sqlite_register_is_audited_reversible_and_atomic() {
     let dir = tempfile::tempdir().unwrap();
     let store = AccountStore::open_dir(dir.path()).unwrap();
     exercise(&store).await;
-    let conn = rusqlite::Connection::open(dir.path().join("accounts.sqlite")).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER saboteur BEFORE INSERT ON audit WHEN NEW.who = 'saboteur'
-         BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END;",
-    )
-    .unwrap();
-    drop(conn);
+    saboteur::plant_sqlite(&dir.path().join("accounts.sqlite"));
     atomicity(&store).await;
     // reopening keeps everything (the register schema is applied again, idempotently)
     drop(store);
@@ -607,14 +603,7 @@ async fn postgis_register_is_audited_reversible_and_atomic() {
     let store = AccountStore::connect_pg(&db.url).await.unwrap();
     exercise(&store).await;
     let c = db.client().await;
-    c.batch_execute(
-        "CREATE FUNCTION civmap.test_saboteur() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN RAISE EXCEPTION 'test: audit refused'; END $$;
-         CREATE TRIGGER saboteur BEFORE INSERT ON civmap.audit FOR EACH ROW
-           WHEN (NEW.who = 'saboteur') EXECUTE FUNCTION civmap.test_saboteur();",
-    )
-    .await
-    .unwrap();
+    saboteur::plant_pg(&c).await;
     atomicity(&store).await;
     // the database's own checks back the store's
     let e = c

@@ -307,6 +307,19 @@ impl AccountStore {
         }
     }
 
+    /// The doorplate alias table (renumbered and merged ids) kept in this store, sharing
+    /// its connection so that an alias and its audit row commit in one transaction.
+    pub fn doorplate_aliases(&self) -> crate::doorplate_aliases::DoorplateAliases {
+        match self {
+            Self::Dir(s) => crate::doorplate_aliases::DoorplateAliases::new(
+                crate::register::Backend::Sqlite(s.clone()),
+            ),
+            Self::Postgres(s) => crate::doorplate_aliases::DoorplateAliases::new(
+                crate::register::Backend::Pg(Box::new(s.as_ref().clone())),
+            ),
+        }
+    }
+
     /// Where the accounts live (path or redacted URL), for messages.
     pub fn shown(&self) -> String {
         match self {

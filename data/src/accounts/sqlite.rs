@@ -14,6 +14,8 @@ const SCHEMA: &str = include_str!("../../migrations/accounts.sqlite.sql");
 /// The survey register's tables (added later; applied on every open, so older files gain
 /// them the first time a newer civmap opens them).
 const REGISTER_SCHEMA: &str = include_str!("../../migrations/survey_register.sqlite.sql");
+/// The doorplate alias table (added later; applied on every open like the register's).
+const ALIAS_SCHEMA: &str = include_str!("../../migrations/doorplate_aliases.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,6 +81,8 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "create tables", e))?;
         conn.execute_batch(REGISTER_SCHEMA)
             .map_err(|e| err(&shown, "create register tables", e))?;
+        conn.execute_batch(ALIAS_SCHEMA)
+            .map_err(|e| err(&shown, "create doorplate alias table", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,

@@ -1,5 +1,5 @@
 //! The queue of batch jobs in PostgreSQL (`civmap.jobs`, `civmap.job_partitions`,
-//! `civmap.job_results`, from `0005_jobs.sql`): several worker processes, on one machine
+//! `civmap.job_results`, from `0004_jobs.sql`): several worker processes, on one machine
 //! or many, share a job by taking its partitions one at a time.
 //!
 //! - **Taking**: `FOR UPDATE SKIP LOCKED` picks a queued partition (or one whose lease has

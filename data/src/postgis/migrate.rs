@@ -37,9 +37,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0003_survey_register.sql"),
     },
     Migration {
+        version: 4,
+        name: "0004_jobs.sql",
+        sql: include_str!("../../migrations/0004_jobs.sql"),
+    },
+    Migration {
         version: 5,
-        name: "0005_jobs.sql",
-        sql: include_str!("../../migrations/0005_jobs.sql"),
+        name: "0005_doorplate_aliases.sql",
+        sql: include_str!("../../migrations/0005_doorplate_aliases.sql"),
     },
 ];
 

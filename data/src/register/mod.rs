@@ -361,9 +361,12 @@ fn check_exception(e: &NewException) -> Result<(), RegisterError> {
 #[derive(Debug, Clone)]
 pub struct SurveyRegister(Backend);
 
+/// The accounts store a register (or the doorplate alias table) writes through.
 #[derive(Debug, Clone)]
-enum Backend {
+pub(crate) enum Backend {
+    /// `accounts.sqlite`.
     Sqlite(crate::accounts::sqlite::SqliteAccounts),
+    /// PostGIS.
     Pg(Box<crate::accounts::pg::PgAccounts>),
 }
 

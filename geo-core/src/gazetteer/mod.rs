@@ -40,6 +40,7 @@ mod error;
 mod idhash;
 mod parse;
 mod phonetic;
+mod romanize;
 mod search;
 mod text;
 
@@ -48,6 +49,7 @@ use crate::AdminLevel;
 pub use alias::{hangzhou_aliases, Alias};
 pub use edit::PlaceEdit;
 pub use error::GazetteerError;
+pub use romanize::{romanize_address, RomanizedAddress};
 pub use text::{
     bounded_damerau, chinese_numeral_value, convert_house_numerals, fold, short_forms,
     MAX_QUERY_CHARS,

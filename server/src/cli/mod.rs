@@ -6,6 +6,7 @@
 mod coverage;
 mod dataset;
 mod db;
+mod doorplates;
 mod export;
 mod generate;
 mod import;
@@ -65,6 +66,11 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// The topology validator: overlaps, gaps, slivers, nesting, markers (exit 1 if invalid).
     Validate(validate::ValidateArgs),
+    /// Digital doorplates: the numbering check.
+    Doorplates {
+        #[command(subcommand)]
+        command: DoorplatesCommand,
+    },
     /// Users and their roles (planner, surveyor, admin).
     User {
         #[command(subcommand)]
@@ -89,6 +95,12 @@ enum DbCommand {
 enum CoverageCommand {
     /// Who lives within M minutes of category C, per unit of level L, to stdout.
     Report(coverage::ReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DoorplatesCommand {
+    /// Odd/even by side, sequence, duplicates and gaps per road segment, to stdout.
+    Check(doorplates::CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +183,22 @@ pub(crate) mod parse {
         }
     }
 
+    /// The base of public page URLs: `http://` or `https://`, a host, no query.
+    pub fn public_url(s: &str) -> Result<String, String> {
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .ok_or_else(|| format!("{s:?}: expected http://HOST[:PORT][/PATH] or https://…"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let clean = |c: char| c.is_ascii_alphanumeric() || "-._~/:[]".contains(c);
+        if host.is_empty() || !rest.chars().all(clean) {
+            return Err(format!(
+                "{s:?}: expected a host name and an optional port and path, nothing else"
+            ));
+        }
+        Ok(s.trim_end_matches('/').to_owned())
+    }
+
     /// A listen address.
     pub fn listen(s: &str) -> Result<SocketAddr, String> {
         s.parse()
@@ -198,6 +226,9 @@ impl Cli {
             Command::User { command } => user::run(command),
             Command::Job { command } => job::run(command),
             Command::Worker(a) => worker::run(a),
+            Command::Doorplates {
+                command: DoorplatesCommand::Check(a),
+            } => doorplates::check(a),
             Command::Validate(a) => {
                 if validate::run(a)? {
                     Ok(())

@@ -45,6 +45,11 @@ pub struct ServeArgs {
     /// keep-alive connections (slow or silent clients are cut off after it).
     #[arg(long, default_value_t = listener::HEADER_READ_TIMEOUT_S, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
     header_read_timeout_s: u64,
+    /// The base of the doorplate pages' absolute URLs, which their QR codes hold (e.g.
+    /// https://civmap.example.cn); default: each request's Host header (https when the
+    /// proxy sends X-Forwarded-Proto: https).
+    #[arg(long, value_parser = super::parse::public_url)]
+    public_url: Option<String>,
     /// Memory for cached vector tiles, in MiB (0 turns the tile cache off).
     #[arg(long, default_value_t = crate::service::tiles::DEFAULT_CACHE_MB)]
     tile_cache_mb: usize,
@@ -108,6 +113,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let state = state(&a, &rt)?;
     state.tiles.set_cache_bytes(a.tile_cache_mb << 20);
+    state.doorplates.set_public_url(a.public_url.clone());
     let counts = state.data.read().data.data().counts();
     // the surveyors' products (measures, lines, validation) in the background, so the
     // first surveyor request and marker check find them built

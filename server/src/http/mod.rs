@@ -7,6 +7,7 @@
 //! documented, nor documented at a path it is not served on.
 
 pub mod auth;
+pub mod doorplate_page;
 pub mod error;
 pub mod limits;
 pub mod params;
@@ -25,7 +26,8 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey, tiles,
+    coverage, doorplates, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey,
+    tiles,
 };
 use crate::service::SharedState;
 
@@ -57,6 +59,7 @@ use crate::service::SharedState;
         (name = "tiles", description = "Vector tiles and TileJSON"),
         (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
         (name = "identity", description = "Sign-in, users (admins) and the audit log (admins)"),
+        (name = "doorplates", description = "Digital doorplates (数字门牌): the page /d/{id}, its JSON and QR code, the numbering check, renumbering"),
         (name = "surveyors", description = "Boundary surveyors: units with CGCS2000 measures, boundary lines, the validator, the survey diff, GIS exports, the marker (界桩) register and validation exceptions"),
     )
 )]
@@ -111,6 +114,9 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(ogc::collection))
         .routes(routes!(ogc::items))
         .routes(routes!(ogc::item))
+        .routes(routes!(doorplates::page))
+        .routes(routes!(doorplates::get))
+        .routes(routes!(doorplates::qr))
         .route("/ogc/", axum::routing::get(ogc::landing_slash))
 }
 
@@ -131,6 +137,8 @@ fn heavy_public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(survey::admin_detail))
         .routes(routes!(survey::boundaries))
         .routes(routes!(survey::validation))
+        // the numbering check reads every doorplate once per data version (about a second)
+        .routes(routes!(doorplates::check))
 }
 
 /// Routes that create, read or delete a user's work, sign-in and administration: same
@@ -153,6 +161,7 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(survey::export))
         .routes(routes!(markers::exceptions, markers::add_exception))
         .routes(routes!(markers::withdraw_exception))
+        .routes(routes!(doorplates::renumber))
 }
 
 /// Private routes that run the coverage engine.

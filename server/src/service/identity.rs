@@ -255,6 +255,12 @@ impl IdentityService {
         self.store.register()
     }
 
+    /// The doorplate alias table kept in the same store (so each alias and its audit row
+    /// commit together).
+    pub fn doorplate_aliases(&self) -> civmap_data::doorplate_aliases::DoorplateAliases {
+        self.store.doorplate_aliases()
+    }
+
     /// An empty in-memory store (tests and throwaway servers: nobody can sign in until a
     /// user is added through [`IdentityService::add_user`]).
     pub fn in_memory() -> Self {

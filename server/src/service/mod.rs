@@ -5,6 +5,8 @@
 //!            │                                              │
 //!            └──────────────► service ◄─────────────────────┘
 //!        data ◄── coverage ◄── tiles          follow (PostGIS edits → all three)
+//!                    ▲
+//!               doorplates (pages, aliases, numbering check)
 //!         │          │           │
 //!   civmap-data   civmap-geo-core   civmap-tiles
 //! ```
@@ -21,6 +23,8 @@ pub mod batch;
 pub mod catalog;
 pub mod coverage;
 pub mod data;
+pub mod doorplate_qr;
+pub mod doorplates;
 pub mod error;
 pub mod follow;
 pub mod gazetteer;
@@ -40,6 +44,7 @@ use civmap_geo_core::Dataset;
 
 pub use coverage::CoverageService;
 pub use data::{DataService, StoreKind};
+pub use doorplates::DoorplateService;
 pub use error::ServiceError;
 pub use identity::IdentityService;
 pub use survey_register::SurveyRegisterService;
@@ -58,6 +63,8 @@ pub struct AppState {
     pub identity: Arc<IdentityService>,
     /// The boundary-marker register and validation exceptions (in the accounts store).
     pub register: Arc<SurveyRegisterService>,
+    /// Doorplate pages, their aliases (in the accounts store) and the numbering check.
+    pub doorplates: Arc<DoorplateService>,
 }
 
 /// The services as handlers receive them.
@@ -99,8 +106,14 @@ impl AppState {
             data.clone(),
         ));
         register.set_line_catalog(Arc::new(survey::ServedLines(data.clone())));
+        let coverage = Arc::new(CoverageService::with_budgets(data.clone(), budgets));
         Self {
-            coverage: Arc::new(CoverageService::with_budgets(data.clone(), budgets)),
+            doorplates: Arc::new(DoorplateService::new(
+                identity.doorplate_aliases(),
+                data.clone(),
+                coverage.clone(),
+            )),
+            coverage,
             data,
             tiles,
             identity: Arc::new(identity),

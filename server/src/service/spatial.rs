@@ -122,16 +122,30 @@ impl DataService {
     pub fn nearest_walk(
         &self,
         engine: &CoverageEngine,
+        at: (f64, f64),
+        categories: &[FacilityCategory],
+        k: usize,
+        profile: &WalkProfile,
+    ) -> Result<FacilityCollection, ServiceError> {
+        self.nearest_walk_within(engine, at, categories, k, profile, MAX_WALK_M)
+    }
+
+    /// [`Self::nearest_walk`] searching no farther than `max_walk_m` along the network:
+    /// the same answer cut at that distance (the doorplate page's 15-minute walk).
+    pub fn nearest_walk_within(
+        &self,
+        engine: &CoverageEngine,
         (lon, lat): (f64, f64),
         categories: &[FacilityCategory],
         k: usize,
         profile: &WalkProfile,
+        max_walk_m: f64,
     ) -> Result<FacilityCollection, ServiceError> {
         let live = self.read();
         let d = live.data.data();
         let index = live.data.index().facilities();
         let filter = (!categories.is_empty()).then_some(categories);
-        let mut hits = engine.nearest_walk(lon, lat, k, MAX_WALK_M, |r| {
+        let mut hits = engine.nearest_walk(lon, lat, k, max_walk_m.min(MAX_WALK_M), |r| {
             index
                 .within(lon, lat, r, filter)
                 .unwrap_or_default()

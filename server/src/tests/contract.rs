@@ -181,6 +181,38 @@ async fn send(call: &Call) -> (StatusCode, String, Vec<u8>) {
 fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call> {
     let cov = "category=elder_canteen&minutes=5";
     let mut calls = vec![
+        get("/d/1"),
+        get("/d/999999"),
+        get("/d/x"),
+        get("/api/v1/doorplates/1"),
+        get("/api/v1/doorplates/abc"),
+        get("/api/v1/doorplates/999999"),
+        get("/api/v1/doorplates/1?x=1"),
+        get("/api/v1/doorplates/1/qr.svg"),
+        get("/api/v1/doorplates/check?limit=2"),
+        get("/api/v1/doorplates/check?rule=odd"),
+        post(
+            "/api/v1/doorplates/140/renumber",
+            json!({"new_id": 141, "reason": "merged"}),
+        ),
+        post(
+            "/api/v1/doorplates/140/renumber",
+            json!({"new_id": 141, "reason": "merged"}),
+        )
+        .by(admin),
+        post(
+            "/api/v1/doorplates/140/renumber",
+            json!({"new_id": 142, "reason": "merged"}),
+        )
+        .by(admin),
+        post(
+            "/api/v1/doorplates/142/renumber",
+            json!({"new_id": 999999, "reason": "merged"}),
+        )
+        .by(admin),
+        get("/d/140"),
+        get("/api/v1/doorplates/140"),
+        get("/api/v1/doorplates/140/qr.svg"),
         get("/health"),
         get("/livez"),
         get("/readyz"),

@@ -4,6 +4,7 @@ mod auth_helpers;
 mod contract;
 mod coverage_routes;
 mod deadlines;
+mod doorplate_routes;
 mod identity_routes;
 mod layout;
 mod marker_routes;

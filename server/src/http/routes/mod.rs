@@ -2,6 +2,7 @@
 //! parameters, calls one service and renders the answer.
 
 pub mod coverage;
+pub mod doorplates;
 pub mod gazetteer;
 pub mod identity;
 pub mod markers;
