@@ -27,19 +27,7 @@ const NAMES: &[(&str, NameKind)] = &[
 ];
 
 fn records(ds: &civmap_geo_core::Dataset) -> Vec<NameRecord> {
-    let mut out = Vec::new();
-    for u in &ds.admin {
-        let Some(kind) = NameKind::of_level(u.level) else {
-            continue;
-        };
-        out.push(NameRecord {
-            key: u.code.as_str().to_owned(),
-            kind,
-            name: u.name.clone(),
-            scope: u.parent.as_ref().map(|p| p.as_str().to_owned()),
-            affects: BTreeMap::new(),
-        });
-    }
+    let mut out: Vec<NameRecord> = ds.admin.iter().filter_map(NameRecord::of_unit).collect();
     let mut road_district: BTreeMap<&str, String> = BTreeMap::new();
     for p in &ds.doorplates {
         if let Some(c) = &p.community {
@@ -49,23 +37,10 @@ fn records(ds: &civmap_geo_core::Dataset) -> Vec<NameRecord> {
         }
     }
     for name in &ds.network.road_names {
-        out.push(NameRecord {
-            key: format!("road/{name}"),
-            kind: NameKind::Road,
-            name: name.clone(),
-            scope: road_district.get(name.as_str()).cloned(),
-            affects: BTreeMap::new(),
-        });
+        let scope = road_district.get(name.as_str()).cloned();
+        out.push(NameRecord::of_road(name, scope));
     }
-    for f in &ds.facilities {
-        out.push(NameRecord {
-            key: f.id.clone(),
-            kind: NameKind::Facility,
-            name: f.name.clone(),
-            scope: None,
-            affects: BTreeMap::new(),
-        });
-    }
+    out.extend(ds.facilities.iter().map(NameRecord::of_facility));
     out
 }
 

@@ -25,6 +25,41 @@ pub struct NameRecord {
     pub affects: BTreeMap<String, u64>,
 }
 
+impl NameRecord {
+    /// An admin unit's name, unique within its parent; `None` for the city (no peers).
+    pub fn of_unit(u: &crate::AdminUnit) -> Option<Self> {
+        Some(Self {
+            key: u.code.as_str().to_owned(),
+            kind: NameKind::of_level(u.level)?,
+            name: u.name.clone(),
+            scope: u.parent.as_ref().map(|p| p.as_str().to_owned()),
+            affects: BTreeMap::new(),
+        })
+    }
+
+    /// A road's name (key `road/<name>`), unique within `scope` if given.
+    pub fn of_road(name: &str, scope: Option<String>) -> Self {
+        Self {
+            key: format!("road/{name}"),
+            kind: NameKind::Road,
+            name: name.to_owned(),
+            scope,
+            affects: BTreeMap::new(),
+        }
+    }
+
+    /// A facility's name (the name rules only: facilities are not compared).
+    pub fn of_facility(f: &crate::Facility) -> Self {
+        Self {
+            key: f.id.clone(),
+            kind: NameKind::Facility,
+            name: f.name.clone(),
+            scope: None,
+            affects: BTreeMap::new(),
+        }
+    }
+}
+
 /// A record with findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CleanupEntry {

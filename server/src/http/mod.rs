@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey, tiles,
+    coverage, gazetteer, identity, markers, names, ogc, scenarios, service, spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -45,6 +45,8 @@ use crate::service::SharedState;
         schema::ModeName,
         schema::ProfileName,
         schema::PlaceKindName,
+        schema::NameKindName,
+        schema::NamedLayerName,
         schema::TileSetName,
         schema::CrsName,
         schema::FormatName
@@ -53,6 +55,7 @@ use crate::service::SharedState;
         (name = "service", description = "Health, layers, categories"),
         (name = "spatial", description = "Admin units and facilities"),
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
+        (name = "names", description = "Place-name checks (grand, foreign, odd, duplicate, homophone …), GB/T 16159 romanisation, duplicates by scope and the clean-up list"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
         (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
@@ -101,6 +104,8 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::autocomplete))
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
+        .routes(routes!(names::check))
+        .routes(routes!(names::duplicates))
         .routes(routes!(tiles::tilejson))
         .routes(routes!(markers::list))
         .routes(routes!(markers::get))
@@ -126,6 +131,8 @@ fn heavy_public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(coverage::area))
         .routes(routes!(coverage::gaps))
         .routes(routes!(coverage::indicators))
+        // the clean-up list checks every name of the city (under a second)
+        .routes(routes!(names::cleanup))
         // the survey products (lines, validation) take a second or more to build on
         // first use and after admin edits: no 10 s read budget, shed under load instead
         .routes(routes!(survey::admin_detail))

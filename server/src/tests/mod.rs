@@ -7,5 +7,6 @@ mod deadlines;
 mod identity_routes;
 mod layout;
 mod marker_routes;
+mod names_routes;
 mod routes;
 mod survey_routes;

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod gazetteer;
 pub mod identity;
 pub mod markers;
+pub mod names;
 pub mod ogc;
 pub mod scenarios;
 pub mod service;
