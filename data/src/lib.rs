@@ -9,6 +9,7 @@
 //!   real frame (township and community polygons, population, walking network,
 //!   doorplates, facilities);
 //! - [`import`]: GeoJSON, CSV, OSM PBF and (feature `gdal`) OGR importers;
+//! - [`names`]: the place-name rule set (word lists, generic terms, readings, clauses);
 //! - [`crs`]: declared input CRS → WGS84 (feature `proj` for any EPSG code);
 //! - [`export`]: GeoPackage, Shapefile, GeoJSON and CSV exports in CGCS2000 (EPSG:4490)
 //!   or a 3° Gauss–Krüger zone (EPSG:4549), and [`wkb`] with the GeoPackage geometry blob;
@@ -25,6 +26,7 @@ pub mod export;
 pub mod hangzhou;
 pub mod history;
 pub mod import;
+pub mod names;
 pub mod postgis;
 pub mod register;
 pub mod store;

@@ -7,6 +7,7 @@
 //!   coordinates into WGS84 and metres;
 //! - R-tree indexes with exact geodesic queries ([`index`]) and their live edits ([`live`]);
 //! - the place-name index ([`gazetteer`]): Chinese, pinyin, initials, English, addresses;
+//! - place-name checks, the GB/T 16159 romaniser and the clean-up batch ([`names`]);
 //! - the walking-network coverage engine, what-if scenarios, siting and the plan's
 //!   indicators ([`coverage`]);
 //! - the doorplate numbering validator ([`numbering`]).
@@ -29,6 +30,7 @@ pub mod history;
 pub mod index;
 pub mod live;
 pub mod model;
+pub mod names;
 pub mod numbering;
 pub mod survey;
 

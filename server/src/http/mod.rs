@@ -26,8 +26,8 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, doorplates, gazetteer, identity, markers, ogc, scenarios, service, spatial, survey,
-    tiles,
+    coverage, doorplates, gazetteer, identity, markers, names, ogc, scenarios, service, spatial,
+    survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -47,6 +47,8 @@ use crate::service::SharedState;
         schema::ModeName,
         schema::ProfileName,
         schema::PlaceKindName,
+        schema::NameKindName,
+        schema::NamedLayerName,
         schema::TileSetName,
         schema::CrsName,
         schema::FormatName
@@ -55,6 +57,7 @@ use crate::service::SharedState;
         (name = "service", description = "Health, layers, categories"),
         (name = "spatial", description = "Admin units and facilities"),
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
+        (name = "names", description = "Place-name checks (grand, foreign, odd, duplicate, homophone …), GB/T 16159 romanisation, duplicates by scope and the clean-up list"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
         (name = "ogc", description = "OGC API - Features (Part 1 Core, Part 2 CRS): admin units for QGIS and GDAL"),
@@ -104,6 +107,8 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::autocomplete))
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
+        .routes(routes!(names::check))
+        .routes(routes!(names::duplicates))
         .routes(routes!(tiles::tilejson))
         .routes(routes!(markers::list))
         .routes(routes!(markers::get))
@@ -132,6 +137,8 @@ fn heavy_public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(coverage::area))
         .routes(routes!(coverage::gaps))
         .routes(routes!(coverage::indicators))
+        // the clean-up list checks every name of the city (under a second)
+        .routes(routes!(names::cleanup))
         // the survey products (lines, validation) take a second or more to build on
         // first use and after admin edits: no 10 s read budget, shed under load instead
         .routes(routes!(survey::admin_detail))

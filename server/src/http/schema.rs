@@ -69,6 +69,21 @@ value_set!(
         .to_vec()
 );
 value_set!(
+    NameKindName,
+    "What a place name names.",
+    civmap_geo_core::names::NameKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect()
+);
+value_set!(
+    NamedLayerName,
+    "The names compared for duplicates: unit names of a level, or roads.",
+    ["district", "township", "community", "road"]
+        .map(str::to_owned)
+        .to_vec()
+);
+value_set!(
     TileSetName,
     "A tile set.",
     civmap_tiles::TileSet::ALL

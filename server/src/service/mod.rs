@@ -30,6 +30,7 @@ pub mod follow;
 pub mod gazetteer;
 pub mod geojson;
 pub mod identity;
+pub mod names;
 pub mod ogc;
 pub mod spatial;
 pub mod survey;

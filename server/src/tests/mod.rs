@@ -8,5 +8,6 @@ mod doorplate_routes;
 mod identity_routes;
 mod layout;
 mod marker_routes;
+mod names_routes;
 mod routes;
 mod survey_routes;

@@ -6,6 +6,7 @@ pub mod doorplates;
 pub mod gazetteer;
 pub mod identity;
 pub mod markers;
+pub mod names;
 pub mod ogc;
 pub mod scenarios;
 pub mod service;
