@@ -439,7 +439,7 @@ fn check_segment(
     for side in &sides {
         let mut by_number: Vec<&Placed> = side.clone();
         by_number.sort_by_key(|&p| (number(p), plates[p.plate as usize].id));
-        by_number.dedup_by_key(|p| number(*p));
+        by_number.dedup_by_key(|p| number(p));
         for w in by_number.windows(2) {
             let (a, b) = (number(w[0]), number(w[1]));
             if b > a + 2 {

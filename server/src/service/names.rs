@@ -488,7 +488,7 @@ fn scope_peers(
         NameKind::Facility | NameKind::Building | NameKind::Residential => d
             .facilities
             .iter()
-            .filter(|f| f.admin_code.as_ref().is_some_and(|c| inside(c)))
+            .filter(|f| f.admin_code.as_ref().is_some_and(inside))
             .map(|f| (f.id.clone(), f.name.clone()))
             .collect(),
         _ => Vec::new(),
