@@ -76,7 +76,7 @@ pub(super) async fn record(
     })?;
     tx.execute(
         "INSERT INTO civmap.doorplate_aliases (old_id, new_id, reason, date, who)
-         VALUES ($1, $2, $3, $4::date, $5)",
+         VALUES ($1, $2, $3, $4::text::date, $5)",
         &[
             &(a.old_id as i64),
             &(a.new_id as i64),

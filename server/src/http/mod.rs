@@ -26,8 +26,8 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, doorplates, gazetteer, identity, markers, names, ogc, scenarios, service, spatial,
-    survey, tiles,
+    coverage, doorplates, gazetteer, history, identity, markers, names, ogc, scenarios, service,
+    spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -57,6 +57,7 @@ use crate::service::SharedState;
         (name = "service", description = "Health, layers, categories"),
         (name = "spatial", description = "Admin units and facilities"),
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
+        (name = "history", description = "The division history: dated NBS editions 2019–2023 and the changes between them"),
         (name = "names", description = "Place-name checks (grand, foreign, odd, duplicate, homophone …), GB/T 16159 romanisation, duplicates by scope and the clean-up list"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),
@@ -107,6 +108,8 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(gazetteer::autocomplete))
         .routes(routes!(gazetteer::parse_address))
         .routes(routes!(gazetteer::reverse))
+        .routes(routes!(history::editions))
+        .routes(routes!(history::changes))
         .routes(routes!(names::check))
         .routes(routes!(names::duplicates))
         .routes(routes!(tiles::tilejson))

@@ -29,6 +29,7 @@ pub mod error;
 pub mod follow;
 pub mod gazetteer;
 pub mod geojson;
+pub mod history;
 pub mod identity;
 pub mod names;
 pub mod ogc;

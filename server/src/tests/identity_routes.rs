@@ -115,10 +115,12 @@ async fn every_write_route_is_401_anonymous_and_403_for_a_role_without_it() {
         assert_eq!(v["error"]["code"], "unauthenticated");
         assert!(h.contains_key(header::WWW_AUTHENTICATE), "{m} {uri}");
         // a surveyor has none of these roles (scenarios, siting: planner; users: admin),
-        // and a planner is not a surveyor (markers, validation exceptions)
+        // and a planner is not a surveyor (markers, validation exceptions, doorplate
+        // renumbering)
         let surveyors = uri.starts_with("/api/v1/markers")
             || uri.starts_with("/api/v1/validation/")
-            || uri.starts_with("/api/v1/survey/");
+            || uri.starts_with("/api/v1/survey/")
+            || uri.starts_with("/api/v1/doorplates/");
         let without = if surveyors { &planner } else { &surveyor };
         let (s, _, v) = call(&st, m.clone(), uri, Some(without), body.clone()).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{m} {uri} without the role: {v}");

@@ -5,6 +5,7 @@ mod contract;
 mod coverage_routes;
 mod deadlines;
 mod doorplate_routes;
+mod history_routes;
 mod identity_routes;
 mod layout;
 mod marker_routes;

@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod doorplates;
 pub mod gazetteer;
+pub mod history;
 pub mod identity;
 pub mod markers;
 pub mod names;
