@@ -166,13 +166,13 @@ async fn postgis_aliases_are_audited_acyclic_and_append_only() {
     let c = db.client().await;
     let v: i32 = c
         .query_one(
-            "SELECT version FROM civmap.schema_migrations WHERE version = 6",
+            "SELECT version FROM civmap.schema_migrations WHERE version = 5",
             &[],
         )
         .await
         .unwrap()
         .get(0);
-    assert_eq!(v, 6);
+    assert_eq!(v, 5);
     saboteur::plant_pg(&c).await;
     for sql in [
         "UPDATE civmap.doorplate_aliases SET new_id = 99 WHERE old_id = 10",
