@@ -1,6 +1,10 @@
 //! Place-name checks at the default city's size: one name (the target is < 1 ms), one name
 //! against its township's communities, the romaniser, and the whole-city clean-up batch
 //! (the real 3,530 units, ~12k roads, ~9k facilities; the target is < 5 s).
+//!
+//! Recorded 2026-12-06 05:33 (2 shared cores): check_one [2.69 µs 2.72 µs 2.74 µs],
+//! check_one_in_township [53.6 µs 53.9 µs 54.3 µs], romanize_one [474 ns 477 ns 480 ns],
+//! batch_city (24,358 records) [89.2 ms 89.7 ms 90.7 ms].
 
 #[path = "../tests/gazetteer/dataset.rs"]
 mod dataset;
