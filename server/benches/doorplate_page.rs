@@ -4,6 +4,9 @@
 //! same plates, printed before the timing.
 //!
 //! `cargo bench -p civmap --bench doorplate_page`
+//!
+//! Recorded 2026-12-06 05:40 (2 shared cores): [1.4415 ms 1.4545 ms 1.4684 ms] per page;
+//! raw median 4,063 B (max 4,213 B), gzip median 1,524 B.
 
 use std::io::Write;
 use std::sync::Arc;
