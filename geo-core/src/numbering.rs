@@ -600,9 +600,9 @@ mod tests {
         plate(id, number, x, y + dy)
     }
 
-    #[test]
-    fn a_clean_road_has_no_findings() {
-        let plates: Vec<Doorplate> = (0..20)
+    /// Plates 1–20 along the bent road, odd numbers north and even south, in order.
+    fn well_numbered() -> Vec<Doorplate> {
+        (0..20)
             .map(|k| {
                 along(
                     k as u64 + 1,
@@ -611,7 +611,12 @@ mod tests {
                     k % 2 == 0,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_road_has_no_findings() {
+        let plates = well_numbered();
         let r = check_numbering(&plates, &bent_road());
         assert_eq!(r.findings, vec![], "{r:?}");
         assert_eq!((r.plates, r.roads, r.segments, r.unplaced), (20, 1, 1, 0));
@@ -619,16 +624,7 @@ mod tests {
 
     #[test]
     fn each_rule_finds_what_was_planted() {
-        let mut plates: Vec<Doorplate> = (0..20)
-            .map(|k| {
-                along(
-                    k as u64 + 1,
-                    k + 1,
-                    120.1005 + 0.0007 * k as f64,
-                    k % 2 == 0,
-                )
-            })
-            .collect();
+        let mut plates = well_numbered();
         // plate 5 (number 5, north) moves south: wrong side
         plates[4] = along(5, 5, 120.1005 + 0.0007 * 4.0, false);
         // plate 10 (number 10) is renumbered 30: out of sequence among the evens
