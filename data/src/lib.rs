@@ -17,6 +17,7 @@
 //! - [`accounts`]: users, login sessions and the append-only audit log (SQLite in a data
 //!   directory, tables in PostGIS);
 //! - [`doorplate_aliases`]: renumbered and merged doorplate ids (same stores).
+//! - [`scenarios`]: planners' what-if scenarios (same stores), so replicas share them.
 
 pub mod accounts;
 pub mod crs;
@@ -29,6 +30,7 @@ pub mod import;
 pub mod names;
 pub mod postgis;
 pub mod register;
+pub mod scenarios;
 pub mod store;
 pub mod synthetic;
 pub mod wkb;

@@ -320,6 +320,19 @@ impl AccountStore {
         }
     }
 
+    /// The planners' what-if scenarios kept in this store, sharing its connection so that
+    /// a scenario and its audit row commit in one transaction.
+    pub fn scenarios(&self) -> crate::scenarios::ScenarioStore {
+        match self {
+            Self::Dir(s) => {
+                crate::scenarios::ScenarioStore::new(crate::register::Backend::Sqlite(s.clone()))
+            }
+            Self::Postgres(s) => crate::scenarios::ScenarioStore::new(
+                crate::register::Backend::Pg(Box::new(s.as_ref().clone())),
+            ),
+        }
+    }
+
     /// Where the accounts live (path or redacted URL), for messages.
     pub fn shown(&self) -> String {
         match self {

@@ -261,6 +261,12 @@ impl IdentityService {
         self.store.doorplate_aliases()
     }
 
+    /// The planners' what-if scenarios kept in the same store (so each and its audit row
+    /// commit together, and every replica on one database shares them).
+    pub fn scenarios(&self) -> civmap_data::scenarios::ScenarioStore {
+        self.store.scenarios()
+    }
+
     /// An empty in-memory store (tests and throwaway servers: nobody can sign in until a
     /// user is added through [`IdentityService::add_user`]).
     pub fn in_memory() -> Self {

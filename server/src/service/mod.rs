@@ -108,7 +108,10 @@ impl AppState {
             data.clone(),
         ));
         register.set_line_catalog(Arc::new(survey::ServedLines(data.clone())));
-        let coverage = Arc::new(CoverageService::with_budgets(data.clone(), budgets));
+        let coverage = Arc::new(
+            CoverageService::with_budgets(data.clone(), budgets)
+                .with_scenario_store(identity.scenarios()),
+        );
         Self {
             doorplates: Arc::new(DoorplateService::new(
                 identity.doorplate_aliases(),

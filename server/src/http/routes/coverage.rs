@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 /// The parameters every coverage route takes (scenario looked up: 401 when anonymous,
 /// 404 when unknown or someone else's).
-pub fn coverage_query(
+pub async fn coverage_query(
     s: &AppState,
     p: &Params,
     caller: &Caller,
@@ -32,19 +32,19 @@ pub fn coverage_query(
         minutes: p.minutes()?,
         mode: p.mode("walk")?,
         profile: p.profile()?,
-        scenario: scenario_of(s, p.get("scenario"), caller)?,
+        scenario: scenario_of(s, p.get("scenario"), caller).await?,
     })
 }
 
 /// A scenario named by a request: the caller must be a planner and its owner.
-pub fn scenario_of(
+pub async fn scenario_of(
     s: &AppState,
     id: Option<&str>,
     caller: &Caller,
 ) -> Result<Option<Arc<StoredScenario>>, ApiError> {
     let Some(id) = id else { return Ok(None) };
     let owner = caller.require(Role::Planner)?;
-    Ok(Some(s.coverage.scenario(id, owner.name())?))
+    Ok(Some(s.coverage.scenario(id, owner.name()).await?))
 }
 
 /// Whether the caller may see person counts below the unit level (planners).
@@ -100,7 +100,7 @@ pub async fn coverage(
     p.only(&[
         "category", "minutes", "mode", "level", "profile", "scenario", "format",
     ])?;
-    let q = coverage_query(&s, &p, &caller)?;
+    let q = coverage_query(&s, &p, &caller).await?;
     let format = p.format()?;
     let answer = s.coverage.coverage(&q, p.level_or_township()?).await?;
     let request = format!("/api/v1/coverage?{}", raw.unwrap_or_default());
@@ -135,7 +135,7 @@ pub async fn area(
     p.only(&[
         "category", "minutes", "profile", "scenario", "cell_m", "mode",
     ])?;
-    let q = coverage_query(&s, &p, &caller)?;
+    let q = coverage_query(&s, &p, &caller).await?;
     let cell_m = p.int("cell_m", 50, 10, 500)? as f64;
     Ok(render::bytes(
         render::GEOJSON,
@@ -168,7 +168,7 @@ pub async fn gaps(
         "category", "minutes", "mode", "level", "profile", "scenario", "offset", "limit", "cell_m",
         "format",
     ])?;
-    let q = coverage_query(&s, &p, &caller)?;
+    let q = coverage_query(&s, &p, &caller).await?;
     let level = p.level_or_township()?;
     let offset = p.int("offset", 0, 0, u32::MAX as u64)? as usize;
     let limit = p.int("limit", 100, 1, 10_000)? as usize;
@@ -209,7 +209,7 @@ pub async fn indicators(
     let p = Params::parse(raw.as_deref())?;
     p.only(&["level", "scenario", "profile", "format"])?;
     let level = p.level_or_township()?;
-    let scenario = scenario_of(&s, p.get("scenario"), &caller)?;
+    let scenario = scenario_of(&s, p.get("scenario"), &caller).await?;
     let (profile, format) = (p.profile()?, p.format()?);
     let answer = s.coverage.indicators(level, scenario, profile).await?;
     let request = format!("/api/v1/indicators?{}", raw.unwrap_or_default());
@@ -249,7 +249,7 @@ pub async fn siting(
         minutes: check_minutes(b.minutes)?,
         mode: CoverageMode::Walk,
         profile: profile_named(b.profile.as_deref(), "profile")?,
-        scenario: scenario_of(&s, b.scenario.as_deref(), &caller)?,
+        scenario: scenario_of(&s, b.scenario.as_deref(), &caller).await?,
     };
     let k = usize::try_from(b.k).unwrap_or(usize::MAX);
     let answer = s.coverage.siting(&q, k, b.area.as_deref()).await?;

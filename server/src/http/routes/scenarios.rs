@@ -11,7 +11,7 @@ use crate::http::error::{path_error, ApiError, AuthResponses, ErrorBody, ErrorRe
 use crate::http::params::Params;
 use crate::http::render;
 use crate::service::coverage::{ScenarioRequest, ScenarioSummary};
-use crate::service::SharedState;
+use crate::service::{ServiceError, SharedState};
 use civmap_data::accounts::Role;
 
 /// Stores a scenario of the caller's: facilities to add, move or close (never applied to
@@ -28,14 +28,9 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let owner = caller.require(Role::Planner)?.name().to_owned();
     let request: ScenarioRequest = render::json_body(body).await?;
-    let summary = s.coverage.create_scenario(request, &owner).await?;
-    let record = caller.record("scenario.create", format!("scenario:{}", summary.id));
-    let after = serde_json::to_value(&summary).unwrap_or_default();
-    if let Err(e) = s.identity.audit(record.after(after)).await {
-        // No change without its audit row: undo.
-        s.coverage.delete_scenario(&summary.id, &owner);
-        return Err(e.into());
-    }
+    // the scenario and its audit row (target and body filled in by the store) commit together
+    let record = caller.record("scenario.create", "scenario");
+    let summary = s.coverage.create_scenario(request, &owner, record).await?;
     let mut resp = render::json(&summary)?;
     *resp.status_mut() = StatusCode::CREATED;
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/scenarios/{}", summary.id)) {
@@ -57,7 +52,7 @@ pub async fn get(
     let owner = caller.require(Role::Planner)?;
     let Path(id) = path.map_err(path_error)?;
     Params::parse(raw.as_deref())?.only(&[])?;
-    let sc = s.coverage.scenario(&id, owner.name())?;
+    let sc = s.coverage.scenario(&id, owner.name()).await?;
     render::json(&sc.summary(s.data.read().data.data()))
 }
 
@@ -72,11 +67,10 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let owner = caller.require(Role::Planner)?.name().to_owned();
     let Path(id) = path.map_err(path_error)?;
-    let sc = s.coverage.scenario(&id, &owner)?;
-    let before = serde_json::to_value(sc.summary(s.data.read().data.data())).unwrap_or_default();
-    // The audit row first: if it cannot be written, nothing is deleted.
-    let record = caller.record("scenario.delete", format!("scenario:{id}"));
-    s.identity.audit(record.before(before)).await?;
-    s.coverage.delete_scenario(&id, &owner);
+    // the deletion and its audit row (`before` = the stored scenario) commit together
+    let record = caller.record("scenario.delete", format!("scenario:{}", id.trim()));
+    if !s.coverage.delete_scenario(id.trim(), &owner, record).await? {
+        return Err(ServiceError::NotFound(format!("no scenario {id:?} of yours")).into());
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

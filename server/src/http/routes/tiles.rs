@@ -146,7 +146,7 @@ pub async fn tile(
             Some(_) => Caller::of_headers(&s, &headers, &axum::http::Method::GET, None).await?,
             None => Caller::anonymous(),
         };
-        Some(coverage_query(&s, &p, &caller)?)
+        Some(coverage_query(&s, &p, &caller).await?)
     } else {
         p.only(&[])?;
         None
@@ -193,7 +193,7 @@ pub async fn tilejson(
             Some(_) => Caller::of_headers(&s, &headers, &axum::http::Method::GET, None).await?,
             None => Caller::anonymous(),
         };
-        coverage_query(&s, &p, &caller)?; // the same checks the tiles make, so a bad query fails here
+        coverage_query(&s, &p, &caller).await?; // the same checks the tiles make, so a bad query fails here
         q.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
     } else {
         p.only(&[])?;

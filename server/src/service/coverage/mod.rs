@@ -1,6 +1,7 @@
 //! The coverage engine as the server holds it: built in the background after the server
 //! is listening, rebuilt when doorplates, the network or admin units change, awaited by
-//! the coverage routes, plus a small LRU of results and the in-memory what-if scenarios.
+//! the coverage routes, plus a small LRU of results and the planners' what-if scenarios
+//! (kept in the accounts store, so that every replica shares them; see [`Self::scenario`]).
 //!
 //! # Freshness
 //! - The engine snaps doorplates to the network and rolls them up the admin tree, so it is
@@ -24,12 +25,14 @@
 //! its future cancels when dropped; the engine's loops poll the token, so a client that
 //! leaves or a budget that runs out stops the CPU work too (see [`budget`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use civmap_data::accounts::{AccountStore, AuditRecord};
+use civmap_data::scenarios::{ScenarioLimits, ScenarioStore, ScenarioStoreError};
 use civmap_geo_core::coverage::{CoverageEngine, CoverageResult, ScenarioCoverage};
 use civmap_geo_core::Dataset;
 use tokio::sync::watch;
@@ -141,12 +144,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
     }
 }
 
-#[derive(Debug, Default)]
-struct Scenarios {
-    next: u64,
-    order: VecDeque<String>,
-    map: HashMap<String, Arc<StoredScenario>>,
-}
+/// The scenario store's limits.
+const SCENARIO_LIMITS: ScenarioLimits = ScenarioLimits {
+    per_owner: MAX_SCENARIOS_PER_USER,
+    total: MAX_SCENARIOS,
+};
 
 /// The engine, its caches and the scenarios, over the data service it reads.
 #[derive(Debug)]
@@ -165,7 +167,10 @@ pub struct CoverageService {
     bodies: Mutex<Lru<String, axum::body::Bytes>>,
     /// Whole gap lists (paged by the gaps route).
     gap_lists: Mutex<Lru<String, Arc<Vec<GapFeature>>>>,
-    scenarios: Mutex<Scenarios>,
+    /// Where scenarios are kept (the accounts store: `accounts.sqlite` or PostGIS).
+    scenario_store: ScenarioStore,
+    /// Scenarios read from the store, parsed (they never change after creation).
+    scenarios: Mutex<HashMap<String, Arc<StoredScenario>>>,
     /// How long each kind of answer may compute.
     budgets: Budgets,
     /// Blocking computations running now (see [`Self::computations_running`]).
@@ -204,10 +209,20 @@ impl CoverageService {
             states: Mutex::new(Lru::new(CACHE_STATES)),
             bodies: Mutex::new(Lru::new(CACHE_BODIES)),
             gap_lists: Mutex::new(Lru::new(CACHE_BODIES)),
-            scenarios: Mutex::new(Scenarios::default()),
+            scenario_store: AccountStore::in_memory()
+                .expect("an in-memory SQLite database opens")
+                .scenarios(),
+            scenarios: Mutex::new(HashMap::new()),
             budgets,
             running: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// Keeps scenarios in `store` (the server's accounts store) instead of the private
+    /// in-memory one of [`Self::with_budgets`].
+    pub fn with_scenario_store(mut self, store: ScenarioStore) -> Self {
+        self.scenario_store = store;
+        self
     }
 
     /// The data service this reads.
@@ -395,60 +410,56 @@ impl CoverageService {
         }
     }
 
-    /// Stores a scenario owned by `owner`: a conflict beyond [`MAX_SCENARIOS_PER_USER`]
-    /// of theirs or [`MAX_SCENARIOS`] in all.
-    pub fn insert_scenario(
-        &self,
-        owner: &str,
-        build: impl FnOnce(String) -> StoredScenario,
-    ) -> Result<Arc<StoredScenario>, ServiceError> {
-        let mut s = lock(&self.scenarios);
-        let theirs = s.map.values().filter(|sc| sc.owner == owner).count();
-        if theirs >= MAX_SCENARIOS_PER_USER {
-            return Err(ServiceError::Conflict(format!(
-                "{owner} already keeps {theirs} scenarios, the most one planner may; delete one first"
-            )));
-        }
-        if s.map.len() >= MAX_SCENARIOS {
-            return Err(ServiceError::Conflict(format!(
-                "the server keeps {MAX_SCENARIOS} scenarios, its limit; retry after some are deleted"
-            )));
-        }
-        s.next += 1;
-        let id = format!("s{}", s.next);
-        let scenario = Arc::new(build(id.clone()));
-        s.order.push_back(id.clone());
-        s.map.insert(id, scenario.clone());
-        Ok(scenario)
-    }
-
     /// A scenario of `owner` by id; `NotFound` if there is none or it is someone else's
-    /// (which is not told apart, so ids reveal nothing).
-    pub fn scenario(&self, id: &str, owner: &str) -> Result<Arc<StoredScenario>, ServiceError> {
+    /// (which is not told apart, so ids reveal nothing). Asks the store every time (one
+    /// primary-key read), so a scenario deleted through another replica is gone here too;
+    /// the parsed scenario is cached, as stored scenarios never change.
+    pub async fn scenario(
+        &self,
+        id: &str,
+        owner: &str,
+    ) -> Result<Arc<StoredScenario>, ServiceError> {
         let id = id.trim();
-        lock(&self.scenarios)
-            .map
+        let missing = || ServiceError::NotFound(format!("no scenario {id:?} of yours"));
+        let Some(row) = self
+            .scenario_store
             .get(id)
-            .filter(|sc| sc.owner == owner)
-            .cloned()
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "no scenario {id:?} of yours (scenarios live in memory and are lost on restart)"
-                ))
-            })
+            .await
+            .map_err(scenario_store_error)?
+        else {
+            self.forget_scenario(id);
+            return Err(missing());
+        };
+        if row.owner != owner {
+            return Err(missing());
+        }
+        if let Some(sc) = lock(&self.scenarios).get(id) {
+            return Ok(sc.clone());
+        }
+        let sc = Arc::new(StoredScenario::from_row(row)?);
+        let mut cache = lock(&self.scenarios);
+        if cache.len() >= MAX_SCENARIOS {
+            cache.clear();
+        }
+        cache.insert(sc.id.clone(), sc.clone());
+        Ok(sc)
     }
 
     /// Validates and stores a scenario of `owner`'s.
     /// Every facility it places must stand inside the city and within
     /// [`MAX_OFF_NETWORK_M`] of the walking network (which needs the engine's snapper).
+    /// It is stored with `audit` (its target and `after` set to the new scenario) in one
+    /// transaction; a planner over [`MAX_SCENARIOS_PER_USER`] or a store over
+    /// [`MAX_SCENARIOS`] is a conflict.
     pub async fn create_scenario(
         self: &Arc<Self>,
         request: ScenarioRequest,
         owner: &str,
+        audit: AuditRecord,
     ) -> Result<ScenarioSummary, ServiceError> {
         let budget = self.budgets.coverage;
         let cancel = Self::token(budget);
-        self.within(&cancel, budget, self.create_scenario_now(request, owner))
+        self.within(&cancel, budget, self.create_scenario_now(request, owner, audit))
             .await
     }
 
@@ -456,6 +467,7 @@ impl CoverageService {
         self: &Arc<Self>,
         request: ScenarioRequest,
         owner: &str,
+        audit: AuditRecord,
     ) -> Result<ScenarioSummary, ServiceError> {
         request.validate(&self.data.read())?;
         let placed = request.placed();
@@ -474,35 +486,54 @@ impl CoverageService {
                 }
             }
         }
-        let created_unix_s = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let sc = self.insert_scenario(owner, |id| {
-            request.into_stored(id, owner.to_owned(), created_unix_s)
-        })?;
+        let body = serde_json::to_value(&request).map_err(ServiceError::internal)?;
+        let row = self
+            .scenario_store
+            .insert(owner, body, SCENARIO_LIMITS, audit)
+            .await
+            .map_err(scenario_store_error)?;
+        let sc = Arc::new(StoredScenario::from_row(row)?);
+        lock(&self.scenarios).insert(sc.id.clone(), sc.clone());
         let mut summary = sc.summary(self.data.read().data.data());
         summary.evicted = Some(None);
         Ok(summary)
     }
 
-    /// Deletes a scenario of `owner`; whether there was one.
-    pub fn delete_scenario(&self, id: &str, owner: &str) -> bool {
-        let mut s = lock(&self.scenarios);
-        if s.map.get(id).is_none_or(|sc| sc.owner != owner) {
-            return false;
-        }
-        s.order.retain(|x| x != id);
-        let removed = s.map.remove(id).is_some();
-        drop(s);
-        if removed {
-            let drop_id = |k: &ResultKey| k.scenario.as_deref() == Some(id);
-            lock(&self.results).map.retain(|k, _| !drop_id(k));
-            lock(&self.states).map.retain(|k, _| !drop_id(k));
-            let tag = format!("scenario: Some({id:?})");
-            lock(&self.bodies).map.retain(|k, _| !k.contains(&tag));
-            lock(&self.gap_lists).map.retain(|k, _| !k.contains(&tag));
-        }
-        removed
+    /// Deletes a scenario of `owner`'s with its audit row (`before` = the scenario as
+    /// stored) in one transaction; whether there was one (if not, nothing is written).
+    pub async fn delete_scenario(
+        &self,
+        id: &str,
+        owner: &str,
+        audit: AuditRecord,
+    ) -> Result<bool, ServiceError> {
+        let removed = self
+            .scenario_store
+            .delete(id, owner, audit)
+            .await
+            .map_err(scenario_store_error)?
+            .is_some();
+        self.forget_scenario(id);
+        Ok(removed)
+    }
+
+    /// Drops a scenario and every answer computed with it from the caches.
+    fn forget_scenario(&self, id: &str) {
+        lock(&self.scenarios).remove(id);
+        let drop_id = |k: &ResultKey| k.scenario.as_deref() == Some(id);
+        lock(&self.results).map.retain(|k, _| !drop_id(k));
+        lock(&self.states).map.retain(|k, _| !drop_id(k));
+        let tag = format!("scenario: Some({id:?})");
+        lock(&self.bodies).map.retain(|k, _| !k.contains(&tag));
+        lock(&self.gap_lists).map.retain(|k, _| !k.contains(&tag));
+    }
+}
+
+/// A quota is a conflict; anything else means the store failed (nothing was changed).
+fn scenario_store_error(e: ScenarioStoreError) -> ServiceError {
+    match e {
+        ScenarioStoreError::Full(m) => ServiceError::Conflict(m),
+        ScenarioStoreError::NotAnObject(_) => ServiceError::internal(e),
+        ScenarioStoreError::Accounts(e) => ServiceError::StoreUnavailable(e.to_string()),
     }
 }

@@ -9,6 +9,8 @@ use civmap_geo_core::{Dataset, Facility, FacilityAttributes, FacilityCategory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use civmap_data::scenarios::ScenarioRow;
+
 use crate::service::data::LiveData;
 use crate::service::ServiceError;
 
@@ -84,6 +86,15 @@ fn gone(scenario: &str, id: &str) -> ServiceError {
 }
 
 impl StoredScenario {
+    /// The scenario a stored row holds: its body is the request that created it.
+    pub fn from_row(row: ScenarioRow) -> Result<Self, ServiceError> {
+        let request: ScenarioRequest = serde_json::from_value(row.body).map_err(|e| {
+            ServiceError::internal(format!("stored scenario {} does not read: {e}", row.id))
+        })?;
+        let created_unix_s = u64::try_from(row.created_ms / 1000).unwrap_or(0);
+        Ok(request.into_stored(row.id, row.owner, created_unix_s))
+    }
+
     /// The facilities in force under this scenario, with whether each was placed by it
     /// (moved or added: its admin code must be re-resolved by the caller).
     pub fn facilities(&self, data: &Dataset) -> Result<Vec<(Facility, bool)>, ServiceError> {
@@ -251,7 +262,7 @@ pub struct ScenarioSummary {
 }
 
 /// A facility to add.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddRequest {
     /// Id (default `{scenario}-add-{n}`); must not be taken.
@@ -281,7 +292,7 @@ pub struct AddRequest {
 }
 
 /// A facility to move.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
     /// Facility id.
@@ -292,8 +303,9 @@ pub struct MoveRequest {
     pub lat: f64,
 }
 
-/// `POST /api/v1/scenarios`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// `POST /api/v1/scenarios`. Stored as it came (its JSON is the scenario store's body),
+/// so the ids and names it leaves out are given from the stored id each time it is read.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioRequest {
     /// Default category of added facilities.
