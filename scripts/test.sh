@@ -79,6 +79,9 @@ cargo test --workspace --all-features --no-fail-fast 2>&1 | tee target/test-outp
 log "load harness, short form: 20 s of wrk on a mixed route set (0 errors but shed 503s, RSS flat)"
 CIVMAP_BIN=target/debug/civmap target/debug/load_harness --duration-s 20 --warmup-s 5
 
+log "reference deployment (deploy/run.sh): primary, standby, 3 replicas, nginx; kill, edit, outage, promotion under wrk"
+CIVMAP_BIN=target/debug/civmap WRK_S=5 bash deploy/run.sh 2>&1 | tee target/deploy-run.txt
+
 log "schemathesis: property-based run against the live server's OpenAPI document"
 bash scripts/schemathesis.sh target/debug/civmap
 
