@@ -1,7 +1,9 @@
 //! Batch jobs across processes: a coverage job cut into district partitions (each with a
 //! halo as wide as the walking budget) and computed by three `civmap worker` processes —
 //! one of them killed in the middle of a partition — gives exactly the rows of a single
-//! process over the whole city (`civmap coverage report`). Real PostGIS, every wait bounded.
+//! process over the whole city (`civmap coverage report`); and a validation job over a
+//! damaged frame gives exactly the findings of one whole-city validator run. Real PostGIS,
+//! every wait bounded.
 
 mod common;
 #[path = "common/pg.rs"]
@@ -11,6 +13,8 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use civmap_geo_core::survey::validate::{ValidateOptions, Validator};
+use civmap_geo_core::AdminLevel;
 use common::{bin, civmap, db_push};
 use pg::sql_rows;
 use serde_json::Value;
@@ -201,5 +205,107 @@ fn three_workers_one_killed_midway_give_the_single_process_rows() {
     assert_eq!(
         got, want,
         "the merged partitions equal the single-process report"
+    );
+}
+
+/// Waits (bounded) for every worker to exit successfully.
+fn all_exit(workers: &mut [Child]) {
+    for w in workers {
+        let t = Instant::now();
+        loop {
+            if let Some(status) = w.try_wait().unwrap() {
+                assert!(status.success(), "a worker failed: {status}");
+                break;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(600),
+                "worker still running after 600 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// `(rule, level, codes, detail)` of each finding: the detail carries area and width.
+type FindingKeys = Vec<(String, String, String, String)>;
+
+#[test]
+fn a_validation_job_in_district_partitions_equals_one_whole_run() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(pg::TestDb::create());
+    db_push(&db.url);
+    // damage the frame: every coordinate of one district's townships rounded to 1e-5°
+    // (about a metre), and one township moved 10 m east
+    sql_rows(
+        &db.url,
+        "UPDATE civmap.admin_units SET geom = ST_SnapToGrid(geom, 0.00001)
+         WHERE level = 'township' AND code LIKE '330106%'",
+    );
+    sql_rows(&db.url, "UPDATE civmap.admin_units SET geom = ST_Translate(geom, 0.0001, 0)
+         WHERE code = (SELECT min(code) FROM civmap.admin_units WHERE level = 'township' AND code LIKE '330102%')");
+    let city = rt
+        .block_on(async {
+            civmap_data::postgis::PgStore::connect(&db.url)
+                .await?
+                .load()
+                .await
+        })
+        .unwrap();
+    let mut want: FindingKeys = Validator::new(&city.admin, ValidateOptions::default())
+        .validate(&AdminLevel::ALL)
+        .into_iter()
+        .map(|f| {
+            (
+                f.rule.as_str().to_owned(),
+                f.level.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+                f.codes
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                f.detail,
+            )
+        })
+        .collect();
+    want.sort();
+    assert!(want.len() >= 10, "the damaged frame has findings: {want:?}");
+    assert!(
+        want.iter().any(|k| k.2.starts_with("330102"))
+            && want.iter().any(|k| k.2.starts_with("330106"))
+    );
+
+    let job = ok(
+        &civmap(&["job", "create", "validation", "--db", db.url.as_str()]),
+        "job create validation",
+    )
+    .trim()
+    .to_owned();
+    let mut workers: Vec<Child> = (0..2).map(|_| worker(&db.url, &job)).collect();
+    all_exit(&mut workers);
+    let out = ok(
+        &civmap(&["job", "results", "--db", &db.url, "--job", &job]),
+        "job results",
+    );
+    let mut got: FindingKeys = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].to_owned(),
+                r[1].to_owned(),
+                r[2].to_owned(),
+                r[5].to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "the merged partitions equal one whole run");
+    let parts = sql_rows(
+        &db.url,
+        &format!("SELECT count(DISTINCT part) FROM civmap.job_results WHERE job_id = {job}"),
+    );
+    assert!(
+        parts[0].get::<_, i64>(0) >= 2,
+        "findings came from several partitions"
     );
 }

@@ -104,7 +104,15 @@ fn planner(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u
 /// The libpq-style URL naming both servers that connects to whichever accepts writes:
 /// the primary, and after a failover the promoted standby.
 fn writable(primary: &str, standby: &str) -> String {
-    let host = |u: &str| u.split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let host = |u: &str| {
+        u.split('@')
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
     let (user, db) = (
         primary.split('@').next().unwrap(),
         primary.rsplit('/').next().unwrap(),
@@ -124,7 +132,8 @@ fn replicas(db: &str, notify: &str) -> Vec<Server> {
 /// One replica makes a scenario, the other two use it, a third deletes it: every
 /// replica answers for every scenario, and one deleted anywhere is gone everywhere.
 fn scenarios_are_shared(servers: &[Server]) -> String {
-    let add = json!({"add": [{"lon": CANTEEN_LON, "lat": CANTEEN_LAT, "category": "elder_canteen"}]});
+    let add =
+        json!({"add": [{"lon": CANTEEN_LON, "lat": CANTEEN_LAT, "category": "elder_canteen"}]});
     let (status, made) = planner(&servers[0], "POST", "/api/v1/scenarios", Some(add));
     assert_eq!(status, 201, "{made}");
     let id = made["id"].as_str().unwrap().to_owned();
@@ -137,9 +146,17 @@ fn scenarios_are_shared(servers: &[Server]) -> String {
             &format!("/api/v1/indicators?level=city&scenario={id}"),
             None,
         );
-        assert_eq!(status, 200, "indicators with a scenario made elsewhere: {cov}");
+        assert_eq!(
+            status, 200,
+            "indicators with a scenario made elsewhere: {cov}"
+        );
     }
-    let (status, gone) = planner(&servers[2], "DELETE", &format!("/api/v1/scenarios/{id}"), None);
+    let (status, gone) = planner(
+        &servers[2],
+        "DELETE",
+        &format!("/api/v1/scenarios/{id}"),
+        None,
+    );
     assert_eq!(status, 204, "{gone}");
     for s in servers {
         let (status, v) = planner(s, "GET", &format!("/api/v1/scenarios/{id}"), None);
@@ -238,9 +255,11 @@ fn replicas_follow_the_primary_through_the_standby_and_survive_its_loss_and_prom
         || servers.iter().all(|s| login(s) == 200),
     );
     eprintln!("after the promotion, all three replicas wrote again within {took:?}");
-    until(Duration::from_secs(30), "every /readyz is ready again", || {
-        servers.iter().all(|s| s.json("/readyz").0 == 200)
-    });
+    until(
+        Duration::from_secs(30),
+        "every /readyz is ready again",
+        || servers.iter().all(|s| s.json("/readyz").0 == 200),
+    );
     for s in &servers {
         assert_eq!(
             nearest(s),
@@ -248,7 +267,11 @@ fn replicas_follow_the_primary_through_the_standby_and_survive_its_loss_and_prom
             "the edit made before the failover is there"
         );
         let path = format!("/api/v1/scenarios/{kept_scenario}");
-        assert_eq!(planner(s, "GET", &path, None).0, 200, "the scenario made before the failover");
+        assert_eq!(
+            planner(s, "GET", &path, None).0,
+            200,
+            "the scenario made before the failover"
+        );
     }
     sql(
         &standby,

@@ -268,6 +268,16 @@ impl JobQueue {
         }))
     }
 
+    /// The kind of `job` (`coverage`, `validation`); `None` when there is no such job.
+    pub async fn kind(&self, job: i64) -> Result<Option<String>, DataError> {
+        let row = self
+            .client
+            .query_opt("SELECT kind FROM civmap.jobs WHERE id = $1", &[&job])
+            .await
+            .map_err(|e| errors::db(&self.target, "jobs: kind", e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// The merged result of `job`: every partition's rows `(key, row)`, by key.
     pub async fn results(&self, job: i64) -> Result<Vec<(String, Value)>, DataError> {
         let rows = self

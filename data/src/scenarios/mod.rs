@@ -184,19 +184,34 @@ mod tests {
         let accounts = AccountStore::in_memory().unwrap();
         let store = accounts.scenarios();
         let body = serde_json::json!({"close": ["f1"]});
-        let a = store.insert("li", body.clone(), limits(), audit()).await.unwrap();
-        let b = store.insert("li", body.clone(), limits(), audit()).await.unwrap();
+        let a = store
+            .insert("li", body.clone(), limits(), audit())
+            .await
+            .unwrap();
+        let b = store
+            .insert("li", body.clone(), limits(), audit())
+            .await
+            .unwrap();
         assert_eq!((a.id.as_str(), b.id.as_str()), ("s1", "s2"));
         let full = store.insert("li", body.clone(), limits(), audit()).await;
-        assert!(matches!(full, Err(ScenarioStoreError::Full(m)) if m.contains("li already keeps 2")));
-        let c = store.insert("wang", body.clone(), limits(), audit()).await.unwrap();
+        assert!(
+            matches!(full, Err(ScenarioStoreError::Full(m)) if m.contains("li already keeps 2"))
+        );
+        let c = store
+            .insert("wang", body.clone(), limits(), audit())
+            .await
+            .unwrap();
         let all = store.insert("zhao", body.clone(), limits(), audit()).await;
         assert!(matches!(all, Err(ScenarioStoreError::Full(m)) if m.contains("keeps 3 scenarios")));
         // someone else's is not deleted; the owner's is, and its id stays retired
         let denied = AuditRecord::new("wang", "scenario.delete", "scenario:s1");
         assert!(store.delete("s1", "wang", denied).await.unwrap().is_none());
         let gone = store
-            .delete("s1", "li", AuditRecord::new("li", "scenario.delete", "scenario:s1"))
+            .delete(
+                "s1",
+                "li",
+                AuditRecord::new("li", "scenario.delete", "scenario:s1"),
+            )
             .await
             .unwrap();
         assert_eq!(gone.map(|r| r.body), Some(body.clone()));
@@ -221,8 +236,13 @@ mod tests {
     #[tokio::test]
     async fn a_body_that_is_not_an_object_is_refused() {
         let store = AccountStore::in_memory().unwrap().scenarios();
-        let e = store.insert("li", serde_json::json!([1]), limits(), audit()).await;
-        assert!(matches!(e, Err(ScenarioStoreError::NotAnObject("an array"))));
+        let e = store
+            .insert("li", serde_json::json!([1]), limits(), audit())
+            .await;
+        assert!(matches!(
+            e,
+            Err(ScenarioStoreError::NotAnObject("an array"))
+        ));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use tokio_postgres::{GenericClient, Row};
 
-use super::{creation_audit, over_limits, ScenarioLimits, ScenarioRow};
 use super::ScenarioStoreError as E;
+use super::{creation_audit, over_limits, ScenarioLimits, ScenarioRow};
 use crate::accounts::pg::{db, insert_audit, PgAccounts};
 use crate::accounts::AuditRecord;
 use crate::postgis::target::Target;
@@ -83,7 +83,10 @@ pub(super) async fn get(s: &PgAccounts, id: &str) -> Res<Option<ScenarioRow>> {
     let row = g
         .as_ref()
         .expect("connected")
-        .query_opt(&format!("SELECT {COLS} FROM civmap.scenarios WHERE id = $1"), &[&id])
+        .query_opt(
+            &format!("SELECT {COLS} FROM civmap.scenarios WHERE id = $1"),
+            &[&id],
+        )
         .await
         .map_err(|e| store(t, "read scenario", e))?;
     Ok(row.as_ref().map(read))

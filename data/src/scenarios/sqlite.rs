@@ -4,8 +4,8 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{creation_audit, id_number, over_limits, ScenarioLimits, ScenarioRow};
 use super::ScenarioStoreError as E;
+use super::{creation_audit, id_number, over_limits, ScenarioLimits, ScenarioRow};
 use crate::accounts::now_ms;
 use crate::accounts::sqlite::{err, insert_audit, SqliteAccounts};
 use crate::accounts::AuditRecord;
@@ -18,7 +18,11 @@ fn store(shown: &str, at: &str, e: impl std::fmt::Display) -> E {
 
 fn count(tx: &Transaction<'_>, shown: &str, owner: Option<&str>) -> Res<usize> {
     let n: i64 = match owner {
-        Some(o) => tx.query_row("SELECT count(*) FROM scenarios WHERE owner = ?1", [o], |r| r.get(0)),
+        Some(o) => tx.query_row(
+            "SELECT count(*) FROM scenarios WHERE owner = ?1",
+            [o],
+            |r| r.get(0),
+        ),
         None => tx.query_row("SELECT count(*) FROM scenarios", [], |r| r.get(0)),
     }
     .map_err(|e| store(shown, "count scenarios", e))?;
@@ -30,7 +34,13 @@ fn find(c: &rusqlite::Connection, shown: &str, seq: i64) -> Res<Option<ScenarioR
         .query_row(
             "SELECT owner, body, created_ms FROM scenarios WHERE seq = ?1",
             [seq],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
         )
         .optional()
         .map_err(|e| store(shown, "read scenario", e))?;
@@ -65,7 +75,8 @@ pub(super) async fn insert(
         )
         .map_err(|e| store(shown, "store scenario", e))?;
         let id = format!("s{}", tx.last_insert_rowid());
-        insert_audit(tx, &creation_audit(audit, &id, &body)).map_err(|e| store(shown, "audit", e))?;
+        insert_audit(tx, &creation_audit(audit, &id, &body))
+            .map_err(|e| store(shown, "audit", e))?;
         Ok(ScenarioRow {
             id,
             owner,

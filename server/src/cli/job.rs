@@ -2,10 +2,11 @@
 //! The partitions are computed by `civmap worker` processes (see [`super::worker`]).
 
 use civmap_data::postgis::{JobProgress, JobQueue, PgStore};
+use civmap_geo_core::survey::Finding;
 use civmap_geo_core::{AdminLevel, FacilityCategory};
 
 use super::dataset::runtime;
-use crate::service::batch::{CoverageJob, CoveragePlan};
+use crate::service::batch::{CoverageJob, CoveragePlan, ValidationJob};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum JobCommand {
@@ -26,6 +27,19 @@ pub enum CreateKind {
     /// Coverage of facility categories within time limits, per unit, one partition per
     /// district (each with a halo as wide as the walking budget).
     Coverage(CoverageJobArgs),
+    /// The topology validator over the served frame (overlaps, gaps, slivers, nesting),
+    /// one partition per district; `civmap job results` prints the findings as CSV.
+    Validation(ValidationJobArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidationJobArgs {
+    /// The database with the city (`civmap db push`) and the job tables.
+    #[arg(long)]
+    db: String,
+    /// A level to check (repeat for several; default: every level).
+    #[arg(long = "level", value_parser = super::parse::level)]
+    levels: Vec<AdminLevel>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +110,28 @@ pub fn run(c: JobCommand) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }),
+        JobCommand::Create {
+            kind: CreateKind::Validation(a),
+        } => rt.block_on(async {
+            let job = ValidationJob {
+                levels: a.levels.iter().map(|l| l.as_str().to_owned()).collect(),
+            };
+            job.plan()?;
+            let city = PgStore::connect(&a.db).await?.load().await?;
+            let parts = CoveragePlan::partitions(&city);
+            anyhow::ensure!(
+                !parts.is_empty(),
+                "--db {}: the city has no districts to partition by",
+                a.db
+            );
+            let queue = JobQueue::connect(&a.db).await?;
+            let id = queue
+                .create("validation", &serde_json::to_value(&job)?, &parts)
+                .await?;
+            tracing::info!("job {id}: validation in {} partitions", parts.len());
+            println!("{id}");
+            Ok(())
+        }),
         JobCommand::Status(a) => rt.block_on(async {
             let (_, p) = open(&a).await?;
             println!(
@@ -117,6 +153,9 @@ pub fn run(c: JobCommand) -> anyhow::Result<()> {
                 p.queued,
                 p.running
             );
+            if queue.kind(a.job).await?.as_deref() == Some("validation") {
+                return write_findings(queue.results(a.job).await?);
+            }
             let mut out = csv::Writer::from_writer(std::io::stdout().lock());
             out.write_record([
                 "category",
@@ -165,4 +204,39 @@ pub fn run(c: JobCommand) -> anyhow::Result<()> {
             Ok(())
         }),
     }
+}
+
+/// A validation job's merged findings as CSV on stdout (rule, level, codes separated by
+/// spaces, area m², width m, detail), in the order of `civmap validate`'s report: by rule,
+/// level, codes and detail.
+fn write_findings(rows: Vec<(String, serde_json::Value)>) -> anyhow::Result<()> {
+    let mut findings = rows
+        .into_iter()
+        .map(|(key, body)| {
+            serde_json::from_value::<Finding>(body)
+                .map_err(|e| anyhow::anyhow!("job result {key}: not a finding: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    findings.sort_by(|a, b| {
+        (a.rule, a.level, &a.codes, &a.detail).cmp(&(b.rule, b.level, &b.codes, &b.detail))
+    });
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["rule", "level", "codes", "area_m2", "width_m", "detail"])?;
+    for f in findings {
+        let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        out.write_record([
+            f.rule.as_str().to_owned(),
+            f.level.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+            f.codes
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            num(f.area_m2),
+            num(f.width_m),
+            f.detail,
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,5 +1,5 @@
-//! `civmap worker --db URL --job ID`: one of N processes computing a batch job. It loads
-//! the city once, then takes partitions from the queue (`FOR UPDATE SKIP LOCKED`), renews
+//! `civmap worker --db URL --job ID`: one of N processes computing a batch job (coverage
+//! or validation). It loads the city once, then takes partitions from the queue (`FOR UPDATE SKIP LOCKED`), renews
 //! its lease while it computes one, and stores the partition's rows with the statement
 //! that marks it done. It exits when every partition is done; partitions of a worker that
 //! died are taken again once their lease has expired.
@@ -9,7 +9,44 @@ use std::time::{Duration, Instant};
 use civmap_data::postgis::{JobQueue, PgStore};
 
 use super::dataset::runtime;
-use crate::service::batch::CoverageJob;
+use civmap_geo_core::survey::validate::{ValidateOptions, Validator};
+use civmap_geo_core::Dataset;
+
+use crate::service::batch::{BatchError, CoverageJob, ValidationJob};
+
+/// What one partition computes, by the job's kind.
+enum Work {
+    Coverage(crate::service::batch::CoveragePlan),
+    Validation(crate::service::batch::ValidationPlan),
+}
+
+impl Work {
+    fn of(kind: &str, params: &serde_json::Value) -> anyhow::Result<Self> {
+        Ok(match kind {
+            "coverage" => Self::Coverage(CoverageJob::from_params(params)?.plan()?),
+            "validation" => Self::Validation(ValidationJob::from_params(params)?.plan()?),
+            other => anyhow::bail!("kind {other:?} is not one this worker computes"),
+        })
+    }
+
+    /// The partition's rows; a validation job indexes the whole frame on its first
+    /// partition and keeps the index for the others.
+    fn rows(
+        &self,
+        city: &Dataset,
+        frame: &std::sync::OnceLock<Validator>,
+        part: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>, BatchError> {
+        match self {
+            Self::Coverage(plan) => plan.partition_rows(city, part),
+            Self::Validation(plan) => {
+                let v =
+                    frame.get_or_init(|| Validator::new(&city.admin, ValidateOptions::default()));
+                plan.partition_rows(city, v, part)
+            }
+        }
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub struct WorkerArgs {
@@ -56,6 +93,7 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<()> {
         );
         let t = Instant::now();
         let city = std::sync::Arc::new(PgStore::connect(&a.db).await?.load().await?);
+        let frame = std::sync::Arc::new(std::sync::OnceLock::new());
         tracing::info!("worker {me}: city loaded in {:.1} s", t.elapsed().as_secs_f64());
         let mut done = 0usize;
         loop {
@@ -67,11 +105,11 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<()> {
                 tokio::time::sleep(IDLE_POLL).await;
                 continue;
             };
-            anyhow::ensure!(held.kind == "coverage", "job {}: kind {:?} is not one this worker computes", a.job, held.kind);
-            let plan = CoverageJob::from_params(&held.params)?.plan()?;
+            let work = Work::of(&held.kind, &held.params)
+                .map_err(|e| anyhow::anyhow!("job {}: {e}", a.job))?;
             let t = Instant::now();
-            let (c, part) = (city.clone(), held.part.clone());
-            let mut compute = tokio::task::spawn_blocking(move || plan.partition_rows(&c, &part));
+            let (c, f, part) = (city.clone(), frame.clone(), held.part.clone());
+            let mut compute = tokio::task::spawn_blocking(move || work.rows(&c, &f, &part));
             let mut renew = tokio::time::interval(lease / 3);
             renew.tick().await;
             let rows = loop {

@@ -1,4 +1,5 @@
-//! Batch coverage across processes: what one partition of a coverage job computes.
+//! Batch jobs across processes: what one partition of a coverage job or of a validation
+//! job computes.
 //!
 //! A coverage job asks for every combination of facility categories and time limits, per
 //! admin unit of one level, over the whole city. It is cut into one partition per district
@@ -7,6 +8,11 @@
 //! for the network), so that a worker holds one district's engine at a time and the rows
 //! are exactly those of a single process over the whole city. The queue itself is
 //! [`civmap_data::postgis::JobQueue`].
+//!
+//! A validation job ([`ValidationJob`]) has the same partitions. Each worker indexes the
+//! whole frame once (cheap: hash look-ups on a clean frame) and computes the findings its
+//! district owns ([`Validator::validate_owned`] with [`owning_district`]): every run finds
+//! the same pieces of work, so the partitions together are exactly one whole run.
 //!
 //! ```
 //! use civmap_server::service::batch::CoverageJob;
@@ -26,6 +32,7 @@ use civmap_geo_core::coverage::{
     partition, partition_districts, units_in_district, CoverageEngine, CoverageError, CoverageMode,
     WalkProfile,
 };
+use civmap_geo_core::survey::validate::{owning_district, Validator};
 use civmap_geo_core::{AdminCode, AdminLevel, Dataset, FacilityCategory};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -188,6 +195,75 @@ impl CoveragePlan {
             }
         }
         Ok(rows)
+    }
+}
+
+/// The parameters of a validation job, as stored in `civmap.jobs.params`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationJob {
+    /// Levels to check (`city`, `district`, `township`, `community`); empty means all.
+    pub levels: Vec<String>,
+}
+
+/// A checked [`ValidationJob`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationPlan {
+    levels: Vec<AdminLevel>,
+}
+
+impl ValidationJob {
+    /// Reads stored parameters.
+    pub fn from_params(params: &Value) -> Result<Self, BatchError> {
+        serde_json::from_value(params.clone()).map_err(|e| BatchError::Params(e.to_string()))
+    }
+
+    /// Checks every parameter, naming the first bad one.
+    pub fn plan(&self) -> Result<ValidationPlan, BatchError> {
+        let levels = if self.levels.is_empty() {
+            AdminLevel::ALL.to_vec()
+        } else {
+            self.levels
+                .iter()
+                .map(|l| {
+                    AdminLevel::parse(l).map_err(|_| {
+                        BatchError::Params(format!(
+                            "levels: {l:?} is not city, district, township or community"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        };
+        Ok(ValidationPlan { levels })
+    }
+}
+
+impl ValidationPlan {
+    /// The findings district `district` owns, keyed `district/n`, each the JSON of a
+    /// [`civmap_geo_core::survey::Finding`]. `validator` indexes the whole frame (every
+    /// partition of a worker shares one).
+    pub fn partition_rows(
+        &self,
+        city: &Dataset,
+        validator: &Validator,
+        district: &str,
+    ) -> Result<Vec<(String, Value)>, BatchError> {
+        let districts = partition_districts(city);
+        let code = AdminCode::parse(district)
+            .ok()
+            .filter(|c| districts.contains(c))
+            .ok_or_else(|| BatchError::UnknownDistrict(district.to_owned()))?;
+        let findings = validator.validate_owned(&self.levels, &|c| {
+            owning_district(c, &districts) == Some(&code)
+        });
+        findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let body =
+                    serde_json::to_value(f).map_err(|e| BatchError::Params(e.to_string()))?;
+                Ok((format!("{district}/{i:06}"), body))
+            })
+            .collect()
     }
 }
 

@@ -69,7 +69,11 @@ pub async fn delete(
     let Path(id) = path.map_err(path_error)?;
     // the deletion and its audit row (`before` = the stored scenario) commit together
     let record = caller.record("scenario.delete", format!("scenario:{}", id.trim()));
-    if !s.coverage.delete_scenario(id.trim(), &owner, record).await? {
+    if !s
+        .coverage
+        .delete_scenario(id.trim(), &owner, record)
+        .await?
+    {
         return Err(ServiceError::NotFound(format!("no scenario {id:?} of yours")).into());
     }
     Ok(StatusCode::NO_CONTENT.into_response())

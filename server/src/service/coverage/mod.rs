@@ -459,8 +459,12 @@ impl CoverageService {
     ) -> Result<ScenarioSummary, ServiceError> {
         let budget = self.budgets.coverage;
         let cancel = Self::token(budget);
-        self.within(&cancel, budget, self.create_scenario_now(request, owner, audit))
-            .await
+        self.within(
+            &cancel,
+            budget,
+            self.create_scenario_now(request, owner, audit),
+        )
+        .await
     }
 
     async fn create_scenario_now(
