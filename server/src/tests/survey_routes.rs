@@ -103,6 +103,10 @@ mod http {
             ("/api/v1/admin/3301", StatusCode::BAD_REQUEST),
             (
                 "/api/v1/admin/330106000000?as_of=2020-12-31",
+                StatusCode::OK,
+            ),
+            (
+                "/api/v1/admin/330106000000?as_of=2000-01-01",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             (
