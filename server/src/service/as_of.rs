@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use civmap_geo_core::history::{Date, GeometryReconstructor, GeometrySource, History};
-use civmap_geo_core::index::AdminIndex;
-use civmap_geo_core::{AdminCode, AdminUnit};
+use civmap_geo_core::index::{AdminIndex, SpatialIndex};
+use civmap_geo_core::{AdminCode, AdminUnit, Dataset};
+use civmap_tiles::AdminTopology;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -136,6 +137,8 @@ pub struct AsOfView {
     /// The surveyors' products of these units (measures, boundary lines, findings), built
     /// on first use by the survey service (type-erased: that module reads it).
     pub survey: OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
+    /// The admin layers' inputs for tiles, built on first use ([`AsOfView::tiles`]).
+    tiles: OnceLock<Arc<AsOfTiles>>,
     by_code: HashMap<String, usize>,
 }
 
@@ -194,6 +197,7 @@ impl AsOfView {
             date: info.date,
             index: AdminIndex::build(&units),
             survey: OnceLock::new(),
+            tiles: OnceLock::new(),
             units,
             sources,
             by_code,
@@ -205,6 +209,31 @@ impl AsOfView {
         self.by_code
             .get(code)
             .map(|&i| (&self.units[i], &self.sources[i]))
+    }
+
+    /// The inputs of this edition's `admin` and `admin_label` tile layers: a dataset holding
+    /// a copy of its units with known shapes, and their arc topology (built on first use,
+    /// blocking; a few seconds).
+    pub fn tiles(&self) -> Arc<AsOfTiles> {
+        self.tiles
+            .get_or_init(|| {
+                let admin: Vec<AdminUnit> = self
+                    .units
+                    .iter()
+                    .filter(|u| !u.geometry.0.is_empty())
+                    .cloned()
+                    .collect();
+                let topology = AdminTopology::build(&admin);
+                Arc::new(AsOfTiles {
+                    data: Dataset {
+                        admin,
+                        ..Dataset::default()
+                    },
+                    index: SpatialIndex::default(),
+                    topology,
+                })
+            })
+            .clone()
     }
 
     /// The `as_of` member of an answer from this view for `day`.
@@ -230,6 +259,17 @@ impl AsOfView {
         let from: usize = self.sources.iter().map(|s| s.from_codes.len() * 24).sum();
         coords * std::mem::size_of::<geo::Coord<f64>>() * 2 + text + from
     }
+}
+
+/// What the admin tile layers of a past edition are rendered from.
+#[derive(Debug)]
+pub struct AsOfTiles {
+    /// The edition's units with a known shape (no other layer).
+    pub data: Dataset,
+    /// An empty index (the admin layers read the topology).
+    pub index: SpatialIndex,
+    /// Their shared-border arc topology.
+    pub topology: AdminTopology,
 }
 
 /// The views of the past editions over one state of today's units, each built once, on

@@ -215,6 +215,11 @@ impl CoverageService {
         &self.data
     }
 
+    /// The data service, shared (for blocking work off the request's task).
+    pub fn shared_data(&self) -> Arc<DataService> {
+        self.data.clone()
+    }
+
     /// Starts (or restarts) building the engine in the background for the current data.
     /// Cheap to call repeatedly: one builder thread runs at a time and rebuilds until it
     /// has caught up with the newest change.
