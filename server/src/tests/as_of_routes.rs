@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::identity_routes::call;
 use super::names_routes::enc;
-use super::routes::state;
+use super::routes::{served_unit, state};
 
 async fn get(uri: &str) -> (StatusCode, Value) {
     let (s, _, v) = call(&state(), Method::GET, uri, None, None).await;
@@ -33,15 +33,7 @@ fn csv_townships(parent: &str) -> BTreeSet<String> {
 
 /// A point inside today's 武林街道 (330105013000, 330103002000 until 2021).
 fn wulin_point() -> (f64, f64) {
-    let st = state();
-    let live = st.data.read();
-    let u = live
-        .data
-        .data()
-        .admin
-        .iter()
-        .find(|u| u.code.as_str() == "330105013000")
-        .expect("武林街道 today");
+    let u = served_unit("330105013000");
     let p = u.geometry.interior_point().expect("a polygon");
     (p.x(), p.y())
 }
