@@ -61,7 +61,7 @@ mod http {
         let p = &v["properties"];
         assert_eq!(p["name"], "西湖区");
         let m = {
-            let u = super::routes::served_unit("330106000000");
+            let u = crate::tests::routes::served_unit("330106000000");
             civmap_geo_core::survey::measure::UnitMeasures::of(
                 &u.geometry,
                 &GaussKruger::hangzhou(),
