@@ -272,12 +272,15 @@ pub struct AsOfTiles {
     pub topology: AdminTopology,
 }
 
+/// One edition's view, or why it could not be built, once built.
+type ViewSlot = OnceLock<Result<Arc<AsOfView>, String>>;
+
 /// The views of the past editions over one state of today's units, each built once, on
 /// first use. Replaced (not cleared) on an admin edit, so a reader holding the old one
 /// finishes with a consistent view.
 #[derive(Debug, Default)]
 pub struct AsOfViews {
-    views: OnceLock<Vec<OnceLock<Result<Arc<AsOfView>, String>>>>,
+    views: OnceLock<Vec<ViewSlot>>,
 }
 
 impl AsOfViews {
