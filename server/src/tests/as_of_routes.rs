@@ -229,3 +229,75 @@ async fn a_bad_as_of_is_named() {
         }
     }
 }
+
+#[tokio::test]
+async fn coverage_as_of_2020_sums_xiacheng_from_todays_townships() {
+    let st = state();
+    st.coverage.engine().await.expect("the coverage engine");
+    let q = "/api/v1/coverage?category=home_care_centre&minutes=15&level=district";
+    let (s, today) = get(q).await;
+    assert_eq!(s, StatusCode::OK, "{today}");
+    let (s, past) = get(&format!("{q}&as_of=2020-12-31")).await;
+    assert_eq!(s, StatusCode::OK, "{past}");
+    let unit = |v: &Value, code: &str| {
+        v["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["code"] == code)
+            .cloned()
+    };
+    let xc = unit(&past, "330103000000").expect("下城区 in the 2020 report");
+    let gs_then = unit(&past, "330105000000").expect("拱墅区 in 2020");
+    let gs_now = unit(&today, "330105000000").expect("拱墅区 today");
+    assert!(unit(&today, "330103000000").is_none());
+    // 下城区 and 拱墅区 of 2020 are today's 拱墅区, nothing else moved in
+    for field in [
+        "population",
+        "covered_population",
+        "elderly",
+        "covered_elderly",
+    ] {
+        let sum = xc[field].as_u64().unwrap() + gs_then[field].as_u64().unwrap();
+        assert_eq!(sum, gs_now[field].as_u64().unwrap(), "{field}");
+    }
+    assert_eq!(
+        past["total"], today["total"],
+        "the city's doorplates are today's"
+    );
+    assert!(past["as_of"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("today"));
+}
+
+#[tokio::test]
+async fn tiles_as_of_2020_draw_xiacheng_with_their_own_etag() {
+    // z12 tile over 下城区 (120.18°E, 30.29°N)
+    let today = "/tiles/admin/12/3415/1685.mvt";
+    let past = format!("{today}?as_of=2020-12-31");
+    let (s, now_bytes) = super::identity_routes::raw(&state(), Method::GET, today, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, then_bytes) = super::identity_routes::raw(&state(), Method::GET, &past, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let has = |b: &[u8], name: &str| b.windows(name.len()).any(|w| w == name.as_bytes());
+    assert!(has(&then_bytes, "下城区") && !has(&now_bytes, "下城区"));
+    assert!(has(&now_bytes, "拱墅区"));
+    let etag = |h: &axum::http::HeaderMap| h[axum::http::header::ETAG].to_str().unwrap().to_owned();
+    let (_, h_now, _) = call(&state(), Method::GET, today, None, None).await;
+    let (_, h_then, _) = call(&state(), Method::GET, &past, None, None).await;
+    assert_ne!(etag(&h_now), etag(&h_then));
+    let (s, v) = get("/tiles/facilities/12/3415/1685.mvt?as_of=2020-12-31").await;
+    assert_eq!(
+        (s, &v["error"]["param"]),
+        (StatusCode::BAD_REQUEST, &Value::from("as_of"))
+    );
+    let (_, tj) = get("/tiles/all.json?as_of=2020-12-31").await;
+    assert!(
+        tj["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("?as_of=2020-12-31"),
+        "{tj}"
+    );
+}

@@ -38,6 +38,7 @@ use crate::service::data::DataService;
 use crate::service::ServiceError;
 
 mod answers;
+mod as_of;
 pub mod budget;
 pub mod export;
 mod query;
