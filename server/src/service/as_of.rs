@@ -132,6 +132,8 @@ pub struct AsOfView {
     pub units: Vec<AdminUnit>,
     /// How each unit's shape was obtained, same order.
     pub sources: Vec<ShapeSource>,
+    /// A point inside each unit's shape (`None` when unknown), same order: search answers.
+    pub points: Vec<Option<(f64, f64)>>,
     /// Point lookups over `units`.
     pub index: AdminIndex,
     /// The surveyors' products of these units (measures, boundary lines, findings), built
@@ -192,9 +194,17 @@ impl AsOfView {
             .enumerate()
             .map(|(i, u)| (u.code.as_str().to_owned(), i))
             .collect();
+        let points = units
+            .iter()
+            .map(|u| {
+                use geo::InteriorPoint;
+                u.geometry.interior_point().map(|p| (p.x(), p.y()))
+            })
+            .collect();
         Ok(Self {
             edition: info.id.clone(),
             date: info.date,
+            points,
             index: AdminIndex::build(&units),
             survey: OnceLock::new(),
             tiles: OnceLock::new(),
@@ -202,6 +212,11 @@ impl AsOfView {
             sources,
             by_code,
         })
+    }
+
+    /// The position of the unit with `code` in `units`.
+    pub fn index_of(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
     }
 
     /// The unit with `code` in this edition, with its shape's source.

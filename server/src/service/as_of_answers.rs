@@ -2,7 +2,6 @@
 
 use civmap_geo_core::gazetteer::PlaceKind;
 use civmap_geo_core::AdminUnit;
-use geo::InteriorPoint;
 
 use crate::service::as_of::{AsOf, AsOfView};
 use crate::service::data::DataService;
@@ -29,17 +28,13 @@ fn match_rank(u: &AdminUnit, q: &str) -> Option<u8> {
 /// A point for unit `i` of the view: inside its shape, else inside its nearest ancestor's
 /// with a shape (said by `geometry_source: unknown`).
 fn place_point(view: &AsOfView, i: usize) -> Option<(f64, f64)> {
-    let mut at = Some(&view.units[i]);
+    let mut at = i;
     for _ in 0..=civmap_geo_core::AdminLevel::ALL.len() {
-        let u = at?;
-        if let Some(p) = u.geometry.interior_point() {
-            return Some((p.x(), p.y()));
+        if let Some(p) = view.points[at] {
+            return Some(p);
         }
-        at = u
-            .parent
-            .as_ref()
-            .and_then(|c| view.by_code(c.as_str()))
-            .map(|(p, _)| p);
+        let parent = view.units[at].parent.as_ref()?;
+        at = view.index_of(parent.as_str())?;
     }
     None
 }
