@@ -7,7 +7,13 @@
 //! views' own estimate of their heap (`AsOfView::heap_bytes`), then the same for the tile
 //! inputs of one edition.
 //!
-//! `cargo bench -p civmap --bench as_of`
+//! `cargo bench -p civmap --bench as_of -- --warm-up-time 1 --measurement-time 4`
+//!
+//! Recorded 2026-12-06 08:03 (2 shared cores): admin_at today [0.977 0.989 1.001] µs, as of
+//! 2020 [1.147 1.195 1.252] µs (1.21×); search today [10.6 11.0 11.5] µs, as of 2020
+//! [39.3 40.1 41.5] µs (3.6×: a linear scan of the edition's ~3,400 names, over the 2×
+//! target). Memory: the 4 past views RSS +21.8 MiB (own estimate 4.3 MiB: coordinates, names;
+//! it leaves out the index's banded polygons and grid); tile inputs of one edition +21.6 MiB.
 
 use std::sync::Arc;
 
