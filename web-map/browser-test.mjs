@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { SURVEY_SUITES } from './browser-test-survey.mjs';
 
-const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged';
+const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged|as-of';
 const TIMEOUT_MS = 60_000;
 
 class CheckFailed extends Error {}
@@ -58,6 +58,7 @@ const EXPECTED_HTTP_ERRORS = {
   planner: { '/api/v1/me': [401], '/api/v1/auth/session': [401, 429], '/api/v1/siting': [401] },
   surveyor: { '/api/v1/me': [401] },
   'surveyor-damaged': { '/api/v1/me': [401] },
+  'as-of': { '/api/v1/me': [401] },
 };
 
 /** Whether a console message is one of `expected`'s HTTP errors (see EXPECTED_HTTP_ERRORS). */
@@ -318,6 +319,51 @@ const SUITES = {
   },
 
   /** A phone-sized viewport: the panel starts collapsed to its search box and expands. */
+  /**
+   * The date picker (issue 15): picking the 2020 edition redraws the boundaries with 下城区
+   * (gone since 2021, its shape rebuilt from today's townships), and a click in it names
+   * 下城区 in the chain; today's map has no 下城区.
+   */
+  async 'as-of'({ browser, url, artifacts, problems, report }) {
+    const { page, debug, context } = await openMap(browser, url, { width: 1280, height: 800 }, problems, EXPECTED_HTTP_ERRORS['as-of']);
+    await page.waitForFunction(() => !(/** @type {HTMLSelectElement} */ (document.getElementById('as-of')).disabled), null, { timeout: TIMEOUT_MS });
+    const options = await page.$$eval('#as-of option', (os) => os.map((o) => o.value));
+    report.as_of_options = options;
+    check(options[0] === '' && options.includes('2020-06-30'), `the picker offers ${JSON.stringify(options)}`);
+    await page.evaluate(({ map }) => map.jumpTo({ center: [120.18, 30.29], zoom: 11.5 }), debug);
+    await waitForMapIdle(page, debug);
+    const adminNames = () => page.evaluate(({ map }) => map.querySourceFeatures('civmap', { sourceLayer: 'admin' }).map((f) => f.properties.name), debug);
+    const today = await adminNames();
+    check(today.includes('拱墅区') && !today.includes('下城区'), `today's map shows ${JSON.stringify([...new Set(today)])}`);
+    await page.selectOption('#as-of', '2020-06-30');
+    await page.waitForFunction(() => document.getElementById('as-of').dataset.asOf === '2020-06-30', null, { timeout: TIMEOUT_MS });
+    await page.waitForFunction(
+      ({ map }) => map.querySourceFeatures('civmap', { sourceLayer: 'admin' }).some((f) => f.properties.name === '下城区'),
+      debug,
+      { timeout: TIMEOUT_MS }
+    );
+    await waitForMapIdle(page, debug);
+    const label = await page.evaluate(({ map }) => {
+      const f = map.querySourceFeatures('civmap', { sourceLayer: 'admin_label' }).find((x) => x.properties.name === '下城区');
+      return f && f.geometry.type === 'Point' ? f.geometry.coordinates : null;
+    }, debug);
+    check(label, 'no 下城区 label as of 2020-06-30');
+    report.xiacheng_label = label;
+    await page.screenshot({ path: join(artifacts, 'map-as-of-2020.png') });
+    const at = await project(page, debug, label);
+    await page.mouse.click(at[0], at[1]);
+    await page.waitForFunction(() => [...document.querySelectorAll('#here li')].some((li) => li.textContent.includes('下城区')), null, { timeout: TIMEOUT_MS });
+    report.reverse_as_of = await page.$$eval('#here li', (lis) => lis.map((li) => li.textContent));
+    // back to today: 下城区 leaves the map
+    await page.selectOption('#as-of', '');
+    await page.waitForFunction(
+      ({ map }) => map.loaded() && !map.querySourceFeatures('civmap', { sourceLayer: 'admin' }).some((f) => f.properties.name === '下城区'),
+      debug,
+      { timeout: TIMEOUT_MS }
+    );
+    await context.close();
+  },
+
   async phone({ browser, url, artifacts, problems, report }) {
     const viewport = { width: 390, height: 844 };
     const { page, context, loadWallMs } = await openMap(browser, url, viewport, problems, EXPECTED_HTTP_ERRORS.phone);

@@ -168,6 +168,21 @@ fn search_lists_xihu_first_flies_there_by_keyboard_and_a_click_shows_the_communi
 }
 
 #[test]
+fn picking_2020_on_the_date_picker_draws_xiacheng_and_a_click_there_names_it() {
+    let report = run_suite("as-of");
+    let options = report["as_of_options"].as_array().unwrap();
+    assert!(options.iter().any(|o| o == "2020-06-30"), "{report}");
+    assert!(
+        report["reverse_as_of"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|li| li.as_str().unwrap().contains("下城区")),
+        "{report}"
+    );
+}
+
+#[test]
 fn the_map_works_on_a_phone_sized_viewport() {
     run_suite("phone");
 }

@@ -19,6 +19,7 @@
 //   the planner's state (`(await import('/assets/app.js')).debug`); without it, `debug` is null.
 import { canPlan, canSurvey, wireAccount } from './account.js';
 import { describeError, getJson } from './api.js';
+import { wireAsOf } from './as-of.js';
 import { adminPopup, doorplatePopup, facilityPopup, showHere, showPlace } from './details.js';
 import { byId } from './dom.js';
 import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wireLegend } from './layers.js';
@@ -131,14 +132,21 @@ async function loadData() {
   return { categories, tilejson };
 }
 
+/**
+ * Absolute URLs: MapLibre fetches tiles from a worker, where a relative URL has no base.
+ * (Not through `new URL`, which would percent-encode the template's braces.)
+ * @param {TileJson} t
+ */
+function absoluteTiles(t) {
+  return t.tiles.map((url) => (/^https?:\/\//.test(url) ? url : `${location.origin}${url}`));
+}
+
 /** @param {{ tilejson: TileJson }} data */
 function addSources(data) {
   const t = data.tilejson;
   map.addSource('civmap', {
     type: 'vector',
-    // Absolute URLs: MapLibre fetches tiles from a worker, where a relative URL has no base.
-    // (Not through `new URL`, which would percent-encode the template's braces.)
-    tiles: t.tiles.map((url) => (/^https?:\/\//.test(url) ? url : `${location.origin}${url}`)),
+    tiles: absoluteTiles(t),
     minzoom: t.minzoom ?? 0,
     maxzoom: t.maxzoom ?? 16,
     bounds: t.bounds,
@@ -395,6 +403,7 @@ map.on('load', async () => {
     const data = await dataLoaded;
     for (const c of data.categories) categoriesById[c.id] = c;
     addSources(data);
+    wireAsOf(map, absoluteTiles(data.tilejson)).catch((error) => setStatus(`日期 As of: ${describeError(error)}`));
     addBaseLayers(map, SOURCES, data.categories);
     addMarkerLayers();
     wireLegend(map, SOURCES, data.categories);

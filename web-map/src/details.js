@@ -2,6 +2,7 @@
 // (a popup with its full address), and the reverse lookup of a clicked point ("which community
 // am I in": the admin chain, the nearest doorplate and the road).
 import { describeError, getJson, withQuery } from './api.js';
+import { asOf } from './as-of.js';
 import { el } from './dom.js';
 import { KIND_NAMES } from './search.js';
 
@@ -84,7 +85,7 @@ export async function showHere(container, lngLat) {
   container.append(el('p', { class: 'muted', text: '查询中 Looking up…' }));
   let body;
   try {
-    body = await getJson(withQuery('/api/v1/reverse', { lon: lng.toFixed(6), lat: lat.toFixed(6) }));
+    body = await getJson(withQuery('/api/v1/reverse', { lon: lng.toFixed(6), lat: lat.toFixed(6), as_of: asOf() }));
   } catch (error) {
     container.textContent = '';
     container.append(el('p', { class: 'error', text: `反查失败 Reverse lookup failed: ${describeError(error)}` }));

@@ -5,6 +5,7 @@
 // to its first result; Escape closes the list and then clears the box. Choosing an option
 // hands its feature to `onChoose` (the page flies there and shows its details).
 import { describeError, getJson, withQuery } from './api.js';
+import { asOf } from './as-of.js';
 
 const DEBOUNCE_MS = 120;
 const AUTOCOMPLETE_LIMIT = 8;
@@ -147,12 +148,10 @@ export function wireSearch({ input, list, near, onChoose, onStatus }) {
     if (!query) return;
     clearTimeout(timer);
     const [lon, lat] = near();
-    const url = withQuery('/api/v1/search', {
-      q: query,
-      limit: SEARCH_LIMIT,
-      lon: lon.toFixed(5),
-      lat: lat.toFixed(5),
-    });
+    // as of a past day the server searches that edition's unit names (no bias point)
+    const url = asOf()
+      ? withQuery('/api/v1/search', { q: query, limit: SEARCH_LIMIT, as_of: asOf() })
+      : withQuery('/api/v1/search', { q: query, limit: SEARCH_LIMIT, lon: lon.toFixed(5), lat: lat.toFixed(5) });
     if ((await run(url, query)) && results.length > 0 && input.value.trim() === query) {
       choose(0);
     }

@@ -44,6 +44,7 @@ use crate::service::SharedState;
         ErrorBody,
         schema::CategoryId,
         schema::LevelName,
+        schema::AsOfDay,
         schema::ModeName,
         schema::ProfileName,
         schema::PlaceKindName,

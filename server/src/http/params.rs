@@ -150,6 +150,15 @@ impl Params {
             .collect()
     }
 
+    /// `as_of=YYYY-MM-DD`: the edition in force that day (today's data when absent or on or
+    /// after the newest edition); 400 malformed, 422 before the first edition.
+    pub fn as_of(&self) -> Result<crate::service::as_of::AsOf, ApiError> {
+        Ok(crate::service::as_of::AsOf::parse(
+            "as_of",
+            self.get("as_of"),
+        )?)
+    }
+
     /// An admin level.
     pub fn level(&self, key: &str) -> Result<Option<AdminLevel>, ApiError> {
         self.get(key)

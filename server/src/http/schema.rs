@@ -103,3 +103,27 @@ value_set!(
     "`json` (default) or `csv` (UTF-8 with BOM).",
     vec!["json".into(), "csv".into()]
 );
+
+/// A day, `YYYY-MM-DD`: the `as_of` parameter of the read routes.
+#[derive(Debug)]
+pub struct AsOfDay;
+
+impl PartialSchema for AsOfDay {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Date,
+            )))
+            .description(Some(
+                "YYYY-MM-DD: the answer as it stood that day (the edition of the division list in force; a day on or after the newest edition is today's data; before the first edition, 422)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for AsOfDay {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("AsOfDay")
+    }
+}

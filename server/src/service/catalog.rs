@@ -7,8 +7,9 @@ use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit, DatasetCounts, FacilityC
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::service::as_of::AsOf;
 use crate::service::data::DataService;
-use crate::service::geojson::{AdminCollection, FacilityCollection, FacilityFeature};
+use crate::service::geojson::{AdminCollection, AdminFeature, FacilityCollection, FacilityFeature};
 use crate::service::ServiceError;
 
 /// `ok`, or `degraded` while the store is unreachable.
@@ -163,61 +164,42 @@ impl DataService {
             .collect()
     }
 
-    /// Admin units of a level and/or below a parent, serialised. A level alone is served
-    /// from the pre-rendered bodies.
+    /// Admin units of a level and/or below a parent, serialised, today or as of a past day
+    /// (`as_of`: that edition's units, each saying how its shape was obtained). A level alone
+    /// today is served from the pre-rendered bodies.
     pub fn admin_units(
         &self,
         level: Option<AdminLevel>,
         parent: Option<&AdminCode>,
+        as_of: AsOf,
     ) -> Result<axum::body::Bytes, ServiceError> {
-        let live = self.read();
-        if let (Some(l), None) = (level, parent) {
-            if let Some(b) = live.admin_by_level.get(&l) {
-                return Ok(b.clone());
-            }
-        }
-        let d = live.data.data();
-        if let Some(pc) = parent {
-            if !d.admin.iter().any(|u| &u.code == pc) {
-                return Err(ServiceError::NotFound(format!(
-                    "no admin unit with code {pc}"
-                )));
-            }
-        }
-        // with a level, `parent` is any ancestor: the communities of a district
-        let parent_of: HashMap<&AdminCode, &AdminCode> = d
-            .admin
-            .iter()
-            .filter_map(|u| u.parent.as_ref().map(|p| (&u.code, p)))
-            .collect();
-        let descends_from = |u: &AdminUnit, ancestor: &AdminCode| {
-            let mut at = u.parent.as_ref();
-            // a parent cycle in imported data must not hang the request
-            for _ in 0..=AdminLevel::ALL.len() {
-                match at {
-                    Some(p) if p == ancestor => return true,
-                    Some(p) => at = parent_of.get(p).copied(),
-                    None => return false,
+        let body = match as_of {
+            AsOf::Today => {
+                let live = self.read();
+                if let (Some(l), None) = (level, parent) {
+                    if let Some(b) = live.admin_by_level.get(&l) {
+                        return Ok(b.clone());
+                    }
                 }
+                let admin = &live.data.data().admin;
+                let units: Vec<_> = select_units(admin, level, parent)?
+                    .into_iter()
+                    .map(|i| &admin[i])
+                    .collect();
+                serde_json::to_vec(&AdminCollection::new(&units))
             }
-            false
+            AsOf::Past { edition, day } => {
+                let view = self.as_of_view(edition)?;
+                let mut fc = AdminCollection::new(&[]);
+                fc.features = select_units(&view.units, level, parent)?
+                    .into_iter()
+                    .map(|i| AdminFeature::past(&view.units[i], &view.sources[i]))
+                    .collect();
+                fc.as_of = Some(view.body(day, &[]));
+                serde_json::to_vec(&fc)
+            }
         };
-        let units: Vec<_> = d
-            .admin
-            .iter()
-            .filter(|u| {
-                // without a level, `parent` lists the direct children, as it always has
-                match (level, parent) {
-                    (Some(l), Some(pc)) => u.level == l && descends_from(u, pc),
-                    (None, Some(pc)) => u.parent.as_ref() == Some(pc),
-                    (Some(l), None) => u.level == l,
-                    (None, None) => true,
-                }
-            })
-            .collect();
-        serde_json::to_vec(&AdminCollection::new(&units))
-            .map(Into::into)
-            .map_err(ServiceError::internal)
+        body.map(Into::into).map_err(ServiceError::internal)
     }
 
     /// Facilities in a box (all when `None`) of some categories (all when empty), ordered
@@ -253,4 +235,48 @@ impl DataService {
         fc.number_returned = Some(fc.features.len());
         Ok(fc)
     }
+}
+
+/// Indices of the units of `level` and/or below `parent`: with a level, `parent` is any
+/// ancestor (the communities of a district); without one, its direct children. An unknown
+/// parent is 404.
+fn select_units(
+    admin: &[AdminUnit],
+    level: Option<AdminLevel>,
+    parent: Option<&AdminCode>,
+) -> Result<Vec<usize>, ServiceError> {
+    if let Some(pc) = parent {
+        if !admin.iter().any(|u| &u.code == pc) {
+            return Err(ServiceError::NotFound(format!(
+                "no admin unit with code {pc}"
+            )));
+        }
+    }
+    let parent_of: HashMap<&AdminCode, &AdminCode> = admin
+        .iter()
+        .filter_map(|u| u.parent.as_ref().map(|p| (&u.code, p)))
+        .collect();
+    let descends_from = |u: &AdminUnit, ancestor: &AdminCode| {
+        let mut at = u.parent.as_ref();
+        // a parent cycle in imported data must not hang the request
+        for _ in 0..=AdminLevel::ALL.len() {
+            match at {
+                Some(p) if p == ancestor => return true,
+                Some(p) => at = parent_of.get(p).copied(),
+                None => return false,
+            }
+        }
+        false
+    };
+    Ok(admin
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| match (level, parent) {
+            (Some(l), Some(pc)) => u.level == l && descends_from(u, pc),
+            (None, Some(pc)) => u.parent.as_ref() == Some(pc),
+            (Some(l), None) => u.level == l,
+            (None, None) => true,
+        })
+        .map(|(i, _)| i)
+        .collect())
 }

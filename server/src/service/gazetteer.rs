@@ -5,11 +5,14 @@
 use civmap_geo_core::gazetteer::{
     Component, MatchInfo, PlaceKind, SearchHit, SearchOptions, REVERSE_MAX_DISTANCE_M,
 };
+use civmap_geo_core::history::Resolution;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::service::as_of::{AsOf, AsOfBody};
 use crate::service::data::{DataService, LiveData};
 use crate::service::geojson::{round_mm, CollectionTag, FeatureTag, Geometry};
+use crate::service::history::history;
 use crate::service::spatial::ChainLink;
 use crate::service::ServiceError;
 
@@ -48,6 +51,10 @@ pub struct PlaceProperties {
     pub matched: Option<Vec<AddressComponent>>,
     /// Hits read as an address: components that do not (reported, never dropped).
     pub unmatched: Option<Vec<AddressComponent>>,
+    /// Answers `as_of` a past day only: how the unit's shape that day was obtained
+    /// (`current`, `reconstructed`; `unknown`: the point is its parent's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry_source: Option<String>,
 }
 
 /// A former name and what happened to it.
@@ -61,6 +68,17 @@ pub struct FormerNameBody {
     pub year: Option<u16>,
     /// The event.
     pub event: String,
+    /// From the division history: `merged`, `renamed`, `split`, `moved`, `recoded` or
+    /// `abolished` (absent when the history does not know the name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// From the division history: the cut-off day of the first edition that shows the
+    /// change, `YYYY-MM-DD` (it took effect after the edition before, `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// From the division history: the cut-off day of the last edition before the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// How a hit matched the query.
@@ -95,6 +113,9 @@ impl From<&MatchInfo> for MatchBody {
                 current: f.current.clone(),
                 year: f.year,
                 event: f.event.clone(),
+                kind: None,
+                date: None,
+                after: None,
             }),
         }
     }
@@ -119,7 +140,7 @@ fn components(cs: &[Component]) -> Vec<AddressComponent> {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlaceFeature {
     #[serde(rename = "type")]
-    tag: FeatureTag,
+    pub(crate) tag: FeatureTag,
     /// Point.
     pub geometry: Geometry,
     /// The place.
@@ -130,9 +151,12 @@ pub struct PlaceFeature {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlaceCollection {
     #[serde(rename = "type")]
-    tag: CollectionTag,
+    pub(crate) tag: CollectionTag,
     /// The places.
     pub features: Vec<PlaceFeature>,
+    /// Answers `as_of` a past day only: the edition that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 /// One component of a parsed address.
@@ -242,7 +266,13 @@ pub struct Reverse {
     /// True beyond the city's units or farther than 1 km from any doorplate (then the
     /// chain is empty and there is no doorplate or road).
     pub outside: bool,
+    /// Answers `as_of` a past day only: the edition that answered the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
+
+/// What a past reverse lookup does not date.
+const REVERSE_NOTE: &str = "the admin chain is as of that day; the doorplate and the road are today's (no dated doorplate or road register is held)";
 
 impl LiveData {
     fn hit_synthetic(&self, hit: &SearchHit) -> bool {
@@ -280,9 +310,11 @@ impl LiveData {
                         quality: hit.address.as_ref().map(|a| tag(&a.quality)),
                         matched: hit.address.as_ref().map(|a| components(&a.matched)),
                         unmatched: hit.address.as_ref().map(|a| components(&a.unmatched)),
+                        geometry_source: None,
                     },
                 })
                 .collect(),
+            as_of: None,
         }
     }
 }
@@ -300,7 +332,9 @@ impl DataService {
         let hits = live
             .gazetteer
             .search(text, &SearchOptions { limit, near, kinds })?;
-        Ok(live.places(&hits))
+        let mut places = live.places(&hits);
+        date_former_names(&mut places);
+        Ok(places)
     }
 
     /// Prefix completion.
@@ -343,9 +377,26 @@ impl DataService {
     /// nothing else) beyond the city's units or farther than
     /// [`REVERSE_MAX_DISTANCE_M`] from any doorplate — a bounded search, fast from anywhere.
     pub fn reverse(&self, lon: f64, lat: f64) -> Result<Reverse, ServiceError> {
+        self.reverse_as_of(lon, lat, AsOf::Today)
+    }
+
+    /// [`Self::reverse`] on a day: the admin chain of the edition in force (blocking: the
+    /// first question about an edition builds its view); doorplates and roads are today's,
+    /// as the answer's `as_of.notes` say.
+    pub fn reverse_as_of(&self, lon: f64, lat: f64, as_of: AsOf) -> Result<Reverse, ServiceError> {
+        let past = match as_of {
+            AsOf::Past { edition, day } => Some((self.as_of_view(edition)?, day)),
+            AsOf::Today => None,
+        };
         let live = self.read();
         let d = live.data.data();
-        let chain = live.admin_chain(lon, lat)?;
+        let chain = match &past {
+            Some((view, _)) => ChainLink::chain_as_of(view, lon, lat)?,
+            None => live.admin_chain(lon, lat)?,
+        };
+        let as_of_body = past
+            .as_ref()
+            .map(|(view, day)| view.body(*day, &[REVERSE_NOTE]));
         let nearest = if chain.is_empty() {
             None
         } else {
@@ -362,6 +413,7 @@ impl DataService {
                 doorplate: None,
                 road: None,
                 outside: true,
+                as_of: as_of_body,
             });
         };
         let doorplate = Some(nearest).map(|(i, dist)| {
@@ -391,6 +443,34 @@ impl DataService {
             doorplate,
             road,
             outside: false,
+            as_of: as_of_body,
         })
+    }
+}
+
+/// Adds the division history's kind and dates of the change to the former-name matches of a
+/// search (`下城区` → 拱墅区: merged, 2021-10-31).
+fn date_former_names(places: &mut PlaceCollection) {
+    let Ok(h) = history() else { return };
+    for f in &mut places.features {
+        let Some(former) = f.properties.how.former.as_mut() else {
+            continue;
+        };
+        let found = h.former_names(&former.name);
+        let best = found
+            .iter()
+            .find(|r| r.now.iter().any(|n| n.name == former.current))
+            .or_else(|| found.first());
+        let Some(event) = best.and_then(|r: &Resolution| {
+            r.events
+                .iter()
+                .find(|e| e.unit == r.matched.unit)
+                .or_else(|| r.events.first())
+        }) else {
+            continue;
+        };
+        former.kind = Some(event.kind.as_str().to_owned());
+        former.date = Some(event.date.to_string());
+        former.after = Some(event.after.to_string());
     }
 }

@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 
 use civmap_geo_core::{AdminUnit, Facility};
+
+use crate::service::as_of::{AsOfBody, ShapeSource};
 use geo::MapCoords;
 use serde::Serialize;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
@@ -117,6 +119,15 @@ pub struct AdminProperties {
     pub elderly: u64,
     /// Whether the unit's geometry or figures are generated.
     pub synthetic: bool,
+    /// Answers `as_of` a past day only: how the shape was obtained from today's polygons,
+    /// `current` (today's polygon of the same, unchanged unit), `reconstructed` (the union of
+    /// its children's shapes that day) or `unknown` (no shape: the geometry is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry_source: Option<String>,
+    /// Answers `as_of` a past day only: today's codes whose polygons the shape was made from
+    /// (population and elderly are their sums).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry_from: Option<Vec<String>>,
 }
 
 /// One admin unit.
@@ -148,8 +159,18 @@ impl AdminFeature {
                 population: u.population,
                 elderly: u.elderly,
                 synthetic: u.synthetic,
+                geometry_source: None,
+                geometry_from: None,
             },
         }
+    }
+
+    /// The feature of a past unit, with how its shape was obtained.
+    pub fn past(u: &AdminUnit, source: &ShapeSource) -> Self {
+        let mut f = Self::new(u);
+        f.properties.geometry_source = Some(source.name().to_owned());
+        f.properties.geometry_from = Some(source.from_code_strings());
+        f
     }
 }
 
@@ -160,6 +181,9 @@ pub struct AdminCollection {
     pub(crate) tag: CollectionTag,
     /// The units.
     pub features: Vec<AdminFeature>,
+    /// Answers `as_of` a past day only: the edition that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 impl AdminCollection {
@@ -168,6 +192,7 @@ impl AdminCollection {
         Self {
             tag: CollectionTag::FeatureCollection,
             features: units.iter().map(|u| AdminFeature::new(u)).collect(),
+            as_of: None,
         }
     }
 }

@@ -19,6 +19,8 @@
 //! the input at fault; `http::error` alone turns those into status codes. Dependencies
 //! point one way (tiles → coverage → data), which a test of the `use` lines checks.
 
+pub mod as_of;
+pub mod as_of_answers;
 pub mod batch;
 pub mod catalog;
 pub mod coverage;

@@ -12,8 +12,10 @@
 //! URIs, its numbers in that CRS's axis order.
 //!
 //! `datetime`: all current data is valid now, so an instant or interval that reaches today
-//! or later matches every feature; one that ends before today answers 400 "history not
-//! available" until dated history lands.
+//! or later matches every feature. An instant before today answers the admin collections as
+//! they stood that day (the edition of the division list in force, shapes from today's
+//! polygons, units of unknown shape left out; see `service::as_of`); an interval that ends
+//! before today is 400 (give an instant), and so is a past instant on a survey collection.
 
 use crate::service::survey_tables::SurveyLayer;
 use civmap_data::export::layers::{admin_table, admin_table_name};
@@ -22,7 +24,9 @@ use civmap_geo_core::{AdminLevel, AdminUnit, Dataset};
 use geo::{BoundingRect, Intersects, Rect};
 use serde_json::{json, Value as Json};
 
+use super::as_of::{AsOf, AsOfView};
 use super::{DataService, ServiceError};
+use civmap_geo_core::history::Date;
 
 /// OGC CRS84: WGS84 longitude, latitude.
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -311,6 +315,13 @@ fn union_rect(rects: impl Iterator<Item = Rect<f64>>) -> Option<Rect<f64>> {
     })
 }
 
+/// A past edition's units of `level` (all for `None`) whose shape is known.
+fn past_units(view: &AsOfView, level: Option<AdminLevel>) -> impl Iterator<Item = &AdminUnit> {
+    view.units
+        .iter()
+        .filter(move |u| level.is_none_or(|l| u.level == l) && !u.geometry.0.is_empty())
+}
+
 fn admin_units(ds: &Dataset, level: Option<AdminLevel>) -> impl Iterator<Item = &AdminUnit> {
     ds.admin
         .iter()
@@ -330,6 +341,8 @@ pub struct ItemsQuery {
     pub crs: OgcCrs,
     /// The parameters to repeat in `next`/`prev` links (bbox, bbox-crs, crs, datetime).
     pub kept: Vec<(String, String)>,
+    /// The day a past `datetime` instant asks for.
+    pub as_of: AsOf,
 }
 
 impl ItemsQuery {
@@ -375,9 +388,10 @@ impl ItemsQuery {
         let bbox_wgs84 = bbox
             .map(|b| parse_bbox(b, bbox_crs_v.unwrap_or(OgcCrs::Crs84)))
             .transpose()?;
-        if let Some(d) = datetime {
-            check_datetime(d, today)?;
-        }
+        let as_of = match datetime {
+            Some(d) => check_datetime(d, today)?,
+            None => AsOf::Today,
+        };
         let mut kept = Vec::new();
         for (k, v) in [
             ("bbox", bbox),
@@ -395,6 +409,7 @@ impl ItemsQuery {
             bbox_wgs84,
             crs: crs_v,
             kept,
+            as_of,
         })
     }
 }
@@ -456,8 +471,9 @@ fn parse_bbox(v: &str, crs: OgcCrs) -> Result<Rect<f64>, ServiceError> {
 }
 
 /// Validates `datetime` (RFC 3339 instant or date, or an interval `start/end` with `..`
-/// or an empty side for open ends) and refuses one that ends before `today`.
-pub fn check_datetime(v: &str, today: &str) -> Result<(), ServiceError> {
+/// or an empty side for open ends) and answers the day it asks for: today for anything that
+/// reaches `today`, the day of an instant before it; an interval ending before today is 400.
+pub fn check_datetime(v: &str, today: &str) -> Result<AsOf, ServiceError> {
     let bad = |m: String| ServiceError::invalid("datetime", m);
     let (start, end) = match v.split_once('/') {
         None => {
@@ -466,10 +482,12 @@ pub fn check_datetime(v: &str, today: &str) -> Result<(), ServiceError> {
                     "an instant must be a date or date-time, not '..'".into()
                 ));
             }
-            (
-                Some(instant_date(v).map_err(bad)?),
-                Some(instant_date(v).map_err(bad)?),
-            )
+            let day = instant_date(v).map_err(bad)?;
+            if day.as_str() >= today {
+                return Ok(AsOf::Today);
+            }
+            let day = Date::parse(&day).map_err(|e| bad(e.to_string()))?;
+            return AsOf::on("datetime", day);
         }
         Some((a, b)) => {
             let side = |s: &str| -> Result<Option<String>, ServiceError> {
@@ -492,10 +510,10 @@ pub fn check_datetime(v: &str, today: &str) -> Result<(), ServiceError> {
     }
     if let Some(e) = end {
         if e.as_str() < today {
-            return Err(ServiceError::invalid("datetime", format!("history not available: only the current data (valid {today}) is served, and {v:?} ends before today")));
+            return Err(ServiceError::invalid("datetime", format!("{v:?} ends before today ({today}): past divisions are answered for an instant (a day), not an interval")));
         }
     }
-    Ok(())
+    Ok(AsOf::Today)
 }
 
 /// The `YYYY-MM-DD` of an RFC 3339 date or date-time, validated.
@@ -576,12 +594,27 @@ pub fn items(
     tables: &[(SurveyLayer, FeatureTable)],
 ) -> Result<Json, ServiceError> {
     let c = find(id)?;
+    let past = match (q.as_of, &c.source) {
+        (AsOf::Today, _) => None,
+        (AsOf::Past { edition, .. }, Source::Admin(_)) => Some(data.as_of_view(edition)?),
+        (AsOf::Past { .. }, _) => {
+            return Err(ServiceError::invalid(
+                "datetime",
+                format!("collection {id} is today's only: a past instant is answered on the admin collections"),
+            ))
+        }
+    };
     let live = data.read();
     let ds = live.data.data();
     let hit = |g: &geo::Geometry<f64>| q.bbox_wgs84.is_none_or(|r| g.intersects(&r));
     let (table, ids, matched) = match c.source {
         Source::Admin(level) => {
-            let units: Vec<&AdminUnit> = admin_units(ds, level)
+            let units: Vec<&AdminUnit> = match &past {
+                Some(view) => past_units(view, level).collect(),
+                None => admin_units(ds, level).collect(),
+            };
+            let units: Vec<&AdminUnit> = units
+                .into_iter()
                 .filter(|u| q.bbox_wgs84.is_none_or(|r| u.geometry.intersects(&r)))
                 .collect();
             let page: Vec<&AdminUnit> =
@@ -724,7 +757,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn datetime_is_validated_and_history_refused() {
+    fn datetime_is_validated_and_a_past_instant_is_its_edition() {
         let today = "2026-12-05";
         for ok in [
             "2026-12-05",
@@ -748,8 +781,13 @@ mod tests {
         ] {
             assert!(check_datetime(bad, today).is_err(), "{bad}");
         }
-        let e = check_datetime("2020-01-01", today).unwrap_err().to_string();
-        assert!(e.contains("history not available"), "{e}");
+        // a past instant is the edition in force that day; a past interval is refused
+        assert!(matches!(
+            check_datetime("2020-12-31", today).unwrap(),
+            AsOf::Past { .. }
+        ));
+        assert!(check_datetime("1990-01-01", today).is_err());
+        assert_eq!(check_datetime("2026-12-05", today).unwrap(), AsOf::Today);
         assert!(check_datetime("../2026-12-04", today).is_err());
     }
 

@@ -7,6 +7,7 @@ use civmap_geo_core::FacilityCategory;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::service::as_of::{AsOf, AsOfBody, AsOfView};
 use crate::service::data::{DataService, LiveData};
 use crate::service::geojson::{FacilityCollection, FacilityFeature};
 use crate::service::ServiceError;
@@ -29,6 +30,10 @@ pub struct ChainLink {
     pub level: String,
     /// Generated geometry.
     pub synthetic: bool,
+    /// Answers `as_of` a past day only: how the unit's shape that day was obtained,
+    /// `current` or `reconstructed` (a unit of `unknown` shape holds no point).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry_source: Option<String>,
 }
 
 impl ChainLink {
@@ -39,7 +44,22 @@ impl ChainLink {
             name: u.name.clone(),
             level: u.level.as_str().to_owned(),
             synthetic: u.synthetic,
+            geometry_source: None,
         }
+    }
+
+    /// The chain at a point in a past edition's view.
+    pub fn chain_as_of(view: &AsOfView, lon: f64, lat: f64) -> Result<Vec<Self>, ServiceError> {
+        Ok(view
+            .index
+            .chain(lon, lat)?
+            .into_iter()
+            .map(|i| {
+                let mut link = Self::of(&view.units[i as usize]);
+                link.geometry_source = Some(view.sources[i as usize].name().to_owned());
+                link
+            })
+            .collect())
     }
 }
 
@@ -52,6 +72,9 @@ pub struct AdminAt {
     pub lat: f64,
     /// The units holding it, city first; empty outside the data.
     pub chain: Vec<ChainLink>,
+    /// Answers `as_of` a past day only: the edition that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 impl LiveData {
@@ -72,15 +95,7 @@ impl LiveData {
             .index()
             .admin_chain(lon, lat)?
             .into_iter()
-            .map(|i| {
-                let u = &d.admin[i as usize];
-                ChainLink {
-                    code: u.code.as_str().to_owned(),
-                    name: u.name.clone(),
-                    level: u.level.as_str().to_owned(),
-                    synthetic: u.synthetic,
-                }
-            })
+            .map(|i| ChainLink::of(&d.admin[i as usize]))
             .collect())
     }
 
@@ -191,6 +206,22 @@ impl DataService {
             lon,
             lat,
             chain: self.read().admin_chain(lon, lat)?,
+            as_of: None,
+        })
+    }
+
+    /// The units holding a point on a day (blocking: the first question about an edition
+    /// builds its view).
+    pub fn admin_at_as_of(&self, lon: f64, lat: f64, as_of: AsOf) -> Result<AdminAt, ServiceError> {
+        let AsOf::Past { edition, day } = as_of else {
+            return self.admin_at(lon, lat);
+        };
+        let view = self.as_of_view(edition)?;
+        Ok(AdminAt {
+            lon,
+            lat,
+            chain: ChainLink::chain_as_of(&view, lon, lat)?,
+            as_of: Some(view.body(day, &[])),
         })
     }
 }

@@ -23,10 +23,12 @@ use civmap_geo_core::{AdminCode, AdminLevel, AdminUnit};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::service::as_of::{AsOf, AsOfBody, AsOfView};
 use crate::service::data::{DataService, Derived};
 use crate::service::geojson::{
     round_mm, AdminFeature, AdminProperties, CollectionTag, FeatureTag, Geometry,
 };
+use crate::service::history::history;
 use crate::service::spatial::ChainLink;
 use crate::service::ServiceError;
 
@@ -160,6 +162,70 @@ impl DataService {
     }
 }
 
+impl DataService {
+    /// The survey products of a past edition's units (an [`AsOf::Past`] index), built on
+    /// first use and kept with the edition's view (blocking).
+    pub fn survey_products_as_of(
+        &self,
+        edition: usize,
+    ) -> Result<(Arc<AsOfView>, Arc<SurveyProducts>), ServiceError> {
+        let view = self.as_of_view(edition)?;
+        let derived = view
+            .survey
+            .get_or_init(|| Arc::new(SurveyProducts::build(0, &view.units, &[])))
+            .clone();
+        let products = derived
+            .downcast::<SurveyProducts>()
+            .map_err(|_| ServiceError::internal("as-of products of another type"))?;
+        Ok((view, products))
+    }
+
+    /// `GET /api/v1/admin/{code}`, today or as of a past day (that edition's unit, its
+    /// measures from its shape, how the shape was obtained, and its version's dates).
+    pub fn admin_detail_as_of(
+        &self,
+        code: &AdminCode,
+        as_of: AsOf,
+    ) -> Result<AdminDetail, ServiceError> {
+        let h = history()?;
+        let (mut detail, day) = match as_of {
+            AsOf::Today => {
+                let products = self.survey_products()?;
+                let live = self.read();
+                let detail = products.admin_detail(&live.data.data().admin, code)?;
+                (detail, h.latest().date())
+            }
+            AsOf::Past { edition, day } => {
+                let (view, products) = self.survey_products_as_of(edition)?;
+                let mut detail = products.admin_detail(&view.units, code)?;
+                if let Some((_, source)) = view.by_code(code.as_str()) {
+                    let unit = &mut detail.properties.unit;
+                    unit.geometry_source = Some(source.name().to_owned());
+                    unit.geometry_from = Some(source.from_code_strings());
+                }
+                detail.properties.as_of = Some(view.body(day, &[AS_OF_DETAIL_NOTE]));
+                (detail, view.date)
+            }
+        };
+        // the version of the unit that held on that day (today's: if the codes are the
+        // division list's)
+        let version = h
+            .as_of(day)
+            .ok()
+            .and_then(|s| s.by_code(code.as_str()))
+            .filter(|su| su.name == detail.properties.unit.name)
+            .and_then(|su| h.unit(su.unit)?.version_on(day));
+        if let Some(v) = version {
+            detail.properties.valid_from = Some(v.valid_from.to_string());
+            detail.properties.valid_to = v.valid_to.map(|d| d.to_string());
+        }
+        Ok(detail)
+    }
+}
+
+/// What a past unit's detail is made of.
+const AS_OF_DETAIL_NOTE: &str = "measures, lines and children are of that edition's units, whose shapes are today's polygons or their unions (geometry_source); an unknown shape measures 0";
+
 // ---- answers -------------------------------------------------------------------------------
 
 /// Properties of `GET /api/v1/admin/{code}`: the unit with its measures.
@@ -178,7 +244,8 @@ pub struct AdminDetailProperties {
     pub gk_perimeter_m: f64,
     /// The plane of the `gk_` values: `EPSG:4549` (CGCS2000 3° GK, CM 120°E).
     pub gk_crs: String,
-    /// First day of this version (`null`: not known, before division history is loaded).
+    /// First day of this version (the cut-off of the first edition of the division list
+    /// that shows it; `null`: a code the list does not have).
     pub valid_from: Option<String>,
     /// Last day of this version (`null`: current).
     pub valid_to: Option<String>,
@@ -188,6 +255,9 @@ pub struct AdminDetailProperties {
     pub children: usize,
     /// How many boundary lines of its level it has (`GET /api/v1/boundaries?code=`).
     pub lines: usize,
+    /// Answers `as_of` a past day only: the edition that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 /// `GET /api/v1/admin/{code}`.
@@ -419,6 +489,7 @@ impl SurveyProducts {
                         l.level == u.level && (&l.left == code || l.right.as_ref() == Some(code))
                     })
                     .count(),
+                as_of: None,
             },
         })
     }

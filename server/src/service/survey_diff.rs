@@ -28,32 +28,6 @@ pub fn today() -> String {
         .to_owned()
 }
 
-/// Checks an `as_of` date: well formed, and today or later (the division history that
-/// answers earlier dates is not loaded yet).
-pub fn check_as_of(v: &str) -> Result<(), ServiceError> {
-    let ok = v.len() == 10
-        && v.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !ok {
-        return Err(ServiceError::invalid(
-            "as_of",
-            format!("{v:?} is not a YYYY-MM-DD date"),
-        ));
-    }
-    if v < today().as_str() {
-        return Err(ServiceError::out_of_range(
-            "as_of",
-            format!("{v}: answers as of a past date need the division history, which is not loaded; leave out as_of for today's"),
-        ));
-    }
-    Ok(())
-}
-
 /// Reads an upload by its media type: GeoJSON (`application/geo+json`, `application/json`)
 /// or GeoPackage (`application/geopackage+sqlite3`, or `multipart/form-data` with a `file`
 /// part). `crs` names the coordinates' CRS when the file does not.

@@ -16,6 +16,7 @@ use civmap_tiles::mercator::world;
 use civmap_tiles::mvt::Value as V;
 use civmap_tiles::{render_tile, AdminTopology, PolygonFeature, TileId, TileInputs, TileSet};
 
+use crate::service::as_of::{AsOf, AsOfTiles};
 use crate::service::coverage::{CoverageQuery, CoverageService};
 use crate::service::data::{DataService, LiveData};
 use crate::service::error::blocking;
@@ -117,6 +118,23 @@ impl TileService {
     }
 }
 
+/// A tile of `set` (`admin` or `all`) with the admin layers of a past edition and the
+/// other layers (facilities, doorplates) of today: the layers are concatenated as the set
+/// orders them.
+fn render_past(set: TileSet, tile: TileId, today: &TileInputs<'_>, past: &AsOfTiles) -> Vec<u8> {
+    let inputs = TileInputs {
+        data: &past.data,
+        index: &past.index,
+        admin: &past.topology,
+    };
+    let mut out = render_tile(TileSet::Admin, tile, &inputs, &[]);
+    if set == TileSet::All {
+        out.extend(render_tile(TileSet::Facilities, tile, today, &[]));
+        out.extend(render_tile(TileSet::Doorplates, tile, today, &[]));
+    }
+    out
+}
+
 /// The world box of the record a change names, as it is now in `live` (`None` when absent).
 pub fn record_bounds(live: &LiveData, table: ChangeTable, key: &str) -> Option<[f64; 4]> {
     let d = live.data.data();
@@ -201,7 +219,9 @@ impl TileService {
 
     /// A tile of a set: from the cache, or rendered from the live data (`query` holds the
     /// coverage query of the `coverage` and `gaps` sets). With the cache off, the tile is
-    /// compressed only when `gzip_wanted`.
+    /// compressed only when `gzip_wanted`. `as_of` a past day, the `admin` and
+    /// `admin_label` layers are that edition's (the other sets refuse it); the edition is
+    /// part of the cache key and of the ETag.
     pub async fn tile(
         &self,
         coverage: &Arc<CoverageService>,
@@ -209,12 +229,32 @@ impl TileService {
         tile: TileId,
         query: Option<&CoverageQuery>,
         gzip_wanted: bool,
+        as_of: AsOf,
     ) -> Result<RenderedTile, ServiceError> {
-        let (query_key, polygons) = match query {
+        let (mut query_key, polygons) = match query {
             Some(q) => self.coverage_features(coverage, set, q).await?,
             None => (String::new(), Arc::new(Vec::new())),
         };
-        let key = (set.as_str().to_owned(), query_key, tile);
+        let past = match as_of {
+            AsOf::Today => None,
+            AsOf::Past { .. } if !matches!(set, TileSet::Admin | TileSet::All) => {
+                return Err(ServiceError::invalid(
+                    "as_of",
+                    format!("only the admin and all tile sets are dated, not {set}"),
+                ))
+            }
+            AsOf::Past { edition, .. } => {
+                let data = coverage.shared_data();
+                let (view_edition, past) = blocking(move || {
+                    let view = data.as_of_view(edition)?;
+                    Ok((view.edition.clone(), view.tiles()))
+                })
+                .await?;
+                query_key = format!("as_of={view_edition}");
+                Some(past)
+            }
+        };
+        let key = (set.as_str().to_owned(), query_key.clone(), tile);
         if let Some(hit) = self.cache().get(&key) {
             return Ok(RenderedTile {
                 tile: hit,
@@ -230,7 +270,10 @@ impl TileService {
                 index: live.data.index(),
                 admin: &topo,
             };
-            render_tile(set, tile, &inputs, &polygons)
+            match &past {
+                None => render_tile(set, tile, &inputs, &polygons),
+                Some(p) => render_past(set, tile, &inputs, p),
+            }
         };
         let mut cache = self.cache();
         if cache.max_bytes() == 0 {
@@ -248,7 +291,14 @@ impl TileService {
             };
             return Ok(RenderedTile { tile, hit: false });
         }
-        let t = CachedTile::new(raw);
+        let mut t = CachedTile::new(raw);
+        if !query_key.is_empty() && !t.raw.is_empty() {
+            // the same bytes as of another day are another representation
+            t.etag = format!(
+                "\"{:016x}\"",
+                civmap_tiles::hash::fnv1a_64(format!("{}{query_key}", t.etag).as_bytes())
+            );
+        }
         if self.generation.load(Ordering::SeqCst) == generation {
             cache.insert(key, t.clone());
         }

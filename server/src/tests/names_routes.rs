@@ -14,7 +14,7 @@ async fn get(uri: &str) -> (StatusCode, Value) {
     (s, v)
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 

@@ -11,6 +11,21 @@ use tower::ServiceExt;
 
 use crate::service::{AppState, SharedState, StoreKind};
 
+/// A copy of today's served unit with `code`.
+pub(super) fn served_unit(code: &str) -> civmap_geo_core::AdminUnit {
+    let st = state();
+    let live = st.data.read();
+    let found = live
+        .data
+        .data()
+        .admin
+        .iter()
+        .find(|u| u.code.as_str() == code);
+    found
+        .cloned()
+        .unwrap_or_else(|| panic!("no served unit {code}"))
+}
+
 pub(super) fn state() -> SharedState {
     static STATE: OnceLock<SharedState> = OnceLock::new();
     STATE

@@ -61,15 +61,7 @@ mod http {
         let p = &v["properties"];
         assert_eq!(p["name"], "西湖区");
         let m = {
-            let st = state();
-            let live = st.data.read();
-            let u = live
-                .data
-                .data()
-                .admin
-                .iter()
-                .find(|u| u.code.as_str() == "330106000000")
-                .unwrap();
+            let u = crate::tests::routes::served_unit("330106000000");
             civmap_geo_core::survey::measure::UnitMeasures::of(
                 &u.geometry,
                 &GaussKruger::hangzhou(),
@@ -103,6 +95,10 @@ mod http {
             ("/api/v1/admin/3301", StatusCode::BAD_REQUEST),
             (
                 "/api/v1/admin/330106000000?as_of=2020-12-31",
+                StatusCode::OK,
+            ),
+            (
+                "/api/v1/admin/330106000000?as_of=2000-01-01",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             (

@@ -9,7 +9,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, AuthResponses, ErrorResponses};
 use crate::http::params::{check_minutes, format_named, profile_named, Format, Params};
 use crate::http::render;
-use crate::http::schema::{CategoryId, FormatName, LevelName, ModeName, ProfileName};
+use crate::http::schema::{AsOfDay, CategoryId, FormatName, LevelName, ModeName, ProfileName};
 use crate::service::coverage::export::{self, Chains, CsvFile};
 use crate::service::coverage::{
     AreaCollection, CoverageAnswer, CoverageQuery, GapCollection, IndicatorsAnswer, SitingAnswer,
@@ -89,6 +89,7 @@ async fn render_as<T: serde::Serialize>(
         ("profile" = Option<ProfileName>, Query, description = "standard (1.0 m/s) or elderly (0.8 m/s)"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id; the answer then carries its delta against the base"),
         ("format" = Option<FormatName>, Query, description = "json (default) or csv (UTF-8 with BOM, unit chain columns, parameters in the file name)"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: per unit of the edition in force that day (today's facilities and doorplates, summed over the units of today each was made from)"),
     ),
     responses((status = 200, description = "Coverage per unit", content((CoverageAnswer = "application/json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn coverage(
@@ -98,11 +99,13 @@ pub async fn coverage(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
-        "category", "minutes", "mode", "level", "profile", "scenario", "format",
+        "category", "minutes", "mode", "level", "profile", "scenario", "format", "as_of",
     ])?;
     let q = coverage_query(&s, &p, &caller).await?;
     let format = p.format()?;
-    let answer = s.coverage.coverage(&q, p.level_or_township()?).await?;
+    let as_of = p.as_of()?;
+    let level = p.level_or_township()?;
+    let answer = s.coverage.coverage_as_of(&q, level, as_of).await?;
     let request = format!("/api/v1/coverage?{}", raw.unwrap_or_default());
     render_as(
         &s,

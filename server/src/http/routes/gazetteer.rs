@@ -7,7 +7,9 @@ use civmap_geo_core::gazetteer::PlaceKind;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
-use crate::http::schema::{CrsName, PlaceKindName};
+use crate::http::schema::{AsOfDay, CrsName, PlaceKindName};
+use crate::service::as_of::AsOf;
+use crate::service::error::blocking;
 use crate::service::gazetteer::{ParsedAddressBody, PlaceCollection, Reverse, MAX_LIMIT};
 use crate::service::SharedState;
 
@@ -34,6 +36,7 @@ fn query_text(p: &Params) -> Result<&str, ApiError> {
         ("lon" = Option<f64>, Query, description = "bias point"), ("lat" = Option<f64>, Query, description = "bias point"),
         ("crs" = Option<CrsName>, Query, description = "CRS of the bias point"),
         ("kind" = Option<Vec<PlaceKindName>>, Query, description = "admin, road, facility, doorplate, landmark"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: search the admin unit names of the edition in force that day"),
     ),
     responses((status = 200, description = "Places, best first", body = PlaceCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn search(
@@ -41,7 +44,7 @@ pub async fn search(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
-    p.only(&["q", "limit", "lon", "lat", "crs", "kind"])?;
+    p.only(&["q", "limit", "lon", "lat", "crs", "kind", "as_of"])?;
     let text = query_text(&p)?;
     let limit = p.int("limit", 10, 1, MAX_LIMIT as u64)? as usize;
     let near = if p.get("lon").is_some() || p.get("lat").is_some() {
@@ -54,7 +57,12 @@ pub async fn search(
         .into_iter()
         .map(|k| PlaceKind::parse(k).map_err(|e| ApiError::bad("kind", e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    render::geojson(&s.data.search(text, limit, near, kinds)?)
+    let as_of = p.as_of()?;
+    if as_of == AsOf::Today {
+        return render::geojson(&s.data.search(text, limit, near, kinds)?);
+    }
+    let (data, text) = (s.data.clone(), text.to_owned());
+    render::geojson(&blocking(move || data.search_as_of(&text, limit, near, kinds, as_of)).await?)
 }
 
 /// Prefix completion, fast.
@@ -93,6 +101,7 @@ pub async fn parse_address(
     params(
         ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
         ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: the admin chain as it stood that day (doorplate and road are today's)"),
     ),
     responses((status = 200, description = "Where the point is", body = Reverse), ErrorResponses))]
 pub async fn reverse(
@@ -100,7 +109,12 @@ pub async fn reverse(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
-    p.only(&["lon", "lat", "crs"])?;
+    p.only(&["lon", "lat", "crs", "as_of"])?;
     let (lon, lat) = p.lon_lat()?;
-    render::json(&s.data.reverse(lon, lat)?)
+    let as_of = p.as_of()?;
+    if as_of == AsOf::Today {
+        return render::json(&s.data.reverse(lon, lat)?);
+    }
+    let data = s.data.clone();
+    render::json(&blocking(move || data.reverse_as_of(lon, lat, as_of)).await?)
 }

@@ -110,7 +110,7 @@ pub async fn collection(
            ("bbox" = Option<String>, Query, description = "x1,y1,x2,y2 in bbox-crs's axis order (CRS84: minlon,minlat,maxlon,maxlat)"),
            ("bbox-crs" = Option<String>, Query, description = "CRS URI of bbox (default CRS84)"),
            ("crs" = Option<String>, Query, description = "CRS URI of the answer: CRS84 (default), EPSG/0/4490 (lat,lon), EPSG/0/4534..4554 (northing,easting)"),
-           ("datetime" = Option<String>, Query, description = "RFC 3339 instant or interval; before today: 400 (history not available yet)"),
+           ("datetime" = Option<String>, Query, description = "RFC 3339 instant or interval; an instant before today: the admin collections as they stood that day (the edition in force; units of unknown shape left out); an interval ending before today: 400"),
            ("f" = Option<String>, Query, description = "json")),
     responses((status = 200, description = "Features, with numberMatched, numberReturned and next/prev links; Content-Crs header", content_type = "application/geo+json"), ErrorResponses))]
 pub async fn items(

@@ -9,8 +9,11 @@ use civmap_geo_core::AdminCode;
 use crate::http::error::{ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
+use crate::http::schema::AsOfDay;
 use crate::http::schema::{CategoryId, CrsName, LevelName, ModeName, ProfileName};
+use crate::service::as_of::AsOf;
 use crate::service::catalog::MAX_FACILITIES;
+use crate::service::error::blocking;
 use crate::service::geojson::{AdminCollection, FacilityCollection};
 use crate::service::spatial::{AdminAt, MAX_K, MAX_RADIUS_M};
 use crate::service::SharedState;
@@ -20,6 +23,7 @@ use crate::service::SharedState;
     params(
         ("level" = Option<LevelName>, Query, description = "city, district, township or community"),
         ("parent" = Option<String>, Query, description = "12-digit code: alone, its direct children; with `level`, that level's units anywhere below it (e.g. a district's communities)"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: as it stood that day"),
     ),
     responses((status = 200, description = "Admin units", body = AdminCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn admin(
@@ -27,13 +31,15 @@ pub async fn admin(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
-    p.only(&["level", "parent"])?;
+    p.only(&["level", "parent", "as_of"])?;
     let level = p.level("level")?;
     let parent = p
         .get("parent")
         .map(|v| AdminCode::parse(v).map_err(|e| ApiError::bad("parent", e.to_string())))
         .transpose()?;
-    let body = s.data.admin_units(level, parent.as_ref())?;
+    let as_of = p.as_of()?;
+    let data = s.data.clone();
+    let body = blocking(move || data.admin_units(level, parent.as_ref(), as_of)).await?;
     Ok(render::bytes(render::GEOJSON, body))
 }
 
@@ -124,6 +130,7 @@ pub async fn within(
     params(
         ("lon" = f64, Query, minimum = -180, maximum = 180, description = "longitude"), ("lat" = f64, Query, minimum = -90, maximum = 90, description = "latitude"),
         ("crs" = Option<CrsName>, Query, description = "wgs84 (default), cgcs2000, gcj02 or bd09"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: as it stood that day"),
     ),
     responses((status = 200, description = "The chain", body = AdminAt), ErrorResponses))]
 pub async fn admin_at(
@@ -131,7 +138,12 @@ pub async fn admin_at(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
-    p.only(&["lon", "lat", "crs"])?;
+    p.only(&["lon", "lat", "crs", "as_of"])?;
     let (lon, lat) = p.lon_lat()?;
-    render::json(&s.data.admin_at(lon, lat)?)
+    let as_of = p.as_of()?;
+    if as_of == AsOf::Today {
+        return render::json(&s.data.admin_at(lon, lat)?);
+    }
+    let data = s.data.clone();
+    render::json(&blocking(move || data.admin_at_as_of(lon, lat, as_of)).await?)
 }

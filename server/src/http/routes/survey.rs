@@ -13,6 +13,8 @@ use crate::http::auth::Caller;
 use crate::http::error::{path_error, ApiError, AuthResponses, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
+use crate::http::schema::AsOfDay;
+use crate::service::as_of::AsOf;
 use crate::service::survey::{AdminDetail, BoundaryCollection, ValidationAnswer};
 use crate::service::survey_diff::SurveyDiffAnswer;
 use crate::service::{ServiceError, SharedState};
@@ -28,20 +30,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(ServiceError::internal)?
 }
 
-/// `as_of` is accepted only for today: the division history is not loaded yet.
-fn refuse_history(p: &Params) -> Result<(), ApiError> {
-    if let Some(v) = p.get("as_of") {
-        crate::service::survey_diff::check_as_of(v)?;
-    }
-    Ok(())
-}
-
 /// One admin unit with its CGCS2000 measures (area, perimeter; Gauss–Krüger values beside
 /// them), ancestors and counts.
 #[utoipa::path(get, path = "/api/v1/admin/{code}", tag = "surveyors",
     params(
         ("code" = String, Path, description = "12-digit code"),
-        ("as_of" = Option<String>, Query, description = "YYYY-MM-DD; only today is answered until the division history is loaded"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: the unit of the edition in force that day, with `geometry_source`"),
     ),
     responses((status = 200, description = "The unit", body = AdminDetail, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn admin_detail(
@@ -52,14 +46,9 @@ pub async fn admin_detail(
     let Path(code) = path.map_err(path_error)?;
     let p = Params::parse(q.as_deref())?;
     p.only(&["as_of"])?;
-    refuse_history(&p)?;
+    let as_of = p.as_of()?;
     let code = AdminCode::parse(&code).map_err(|e| ApiError::bad("code", e.to_string()))?;
-    let detail = blocking(&s, move |s| {
-        let products = s.data.survey_products()?;
-        let live = s.data.read();
-        products.admin_detail(&live.data.data().admin, &code)
-    })
-    .await?;
+    let detail = blocking(&s, move |s| s.data.admin_detail_as_of(&code, as_of)).await?;
     render::geojson(&detail)
 }
 
@@ -69,6 +58,7 @@ pub async fn admin_detail(
     params(
         ("level" = Option<crate::http::schema::LevelName>, Query, description = "district, township or community (default: all)"),
         ("code" = Option<String>, Query, description = "12-digit code: the lines of that unit, at its level"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: the lines between the units of the edition in force that day (shapes from today's polygons; markers are not matched to past lines)"),
     ),
     responses((status = 200, description = "Boundary lines", body = BoundaryCollection, content_type = "application/geo+json"), ErrorResponses))]
 pub async fn boundaries(
@@ -77,17 +67,23 @@ pub async fn boundaries(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
     p.only(&["level", "code", "as_of"])?;
-    refuse_history(&p)?;
+    let as_of = p.as_of()?;
     let level = p.level("level")?;
     let code = p
         .get("code")
         .map(|v| AdminCode::parse(v).map_err(|e| ApiError::bad("code", e.to_string())))
         .transpose()?;
     let markers = s.register.markers_for_checks().await?;
-    let lines = blocking(&s, move |s| {
-        let products = s.data.survey_products()?;
-        let live = s.data.read();
-        products.boundaries(&live.data.data().admin, level, code.as_ref(), &markers)
+    let lines = blocking(&s, move |s| match as_of {
+        AsOf::Past { edition, .. } => {
+            let (view, products) = s.data.survey_products_as_of(edition)?;
+            products.boundaries(&view.units, level, code.as_ref(), &[])
+        }
+        AsOf::Today => {
+            let products = s.data.survey_products()?;
+            let live = s.data.read();
+            products.boundaries(&live.data.data().admin, level, code.as_ref(), &markers)
+        }
     })
     .await?;
     render::geojson(&lines)

@@ -13,7 +13,7 @@ use crate::http::error::{path_error, ApiError, ErrorResponses};
 use crate::http::params::Params;
 use crate::http::render;
 use crate::http::routes::coverage::coverage_query;
-use crate::http::schema::{CategoryId, ProfileName, TileSetName};
+use crate::http::schema::{AsOfDay, CategoryId, ProfileName, TileSetName};
 use crate::service::tiles::{MVT_CONTENT_TYPE, TILE_CACHE_CONTROL};
 use crate::service::SharedState;
 
@@ -126,6 +126,7 @@ fn respond(tile: &CachedTile, headers: &HeaderMap, hit: bool) -> Response {
         ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "coverage/gaps: minutes"),
         ("profile" = Option<ProfileName>, Query, description = "coverage/gaps: profile"),
         ("scenario" = Option<String>, Query, description = "coverage/gaps: scenario id"),
+        ("as_of" = Option<AsOfDay>, Query, description = "admin/all: YYYY-MM-DD, the admin layers of the edition in force that day (facilities and doorplates stay today's)"),
     ),
     responses((status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 204, description = "Empty tile"), (status = 304, description = "Not modified"), ErrorResponses))]
@@ -148,18 +149,14 @@ pub async fn tile(
         };
         Some(coverage_query(&s, &p, &caller).await?)
     } else {
-        p.only(&[])?;
+        p.only(&["as_of"])?;
         None
     };
+    let as_of = p.as_of()?;
+    let gzip = accepts_gzip(&headers);
     let rendered = s
         .tiles
-        .tile(
-            &s.coverage,
-            set,
-            tile,
-            query.as_ref(),
-            accepts_gzip(&headers),
-        )
+        .tile(&s.coverage, set, tile, query.as_ref(), gzip, as_of)
         .await?;
     Ok(respond(&rendered.tile, &headers, rendered.hit))
 }
@@ -173,6 +170,7 @@ pub async fn tile(
         ("minutes" = Option<f64>, Query, exclusive_minimum = 0, maximum = 120, description = "coverage/gaps: minutes"),
         ("profile" = Option<ProfileName>, Query, description = "coverage/gaps: profile"),
         ("scenario" = Option<String>, Query, description = "coverage/gaps: scenario id"),
+        ("as_of" = Option<AsOfDay>, Query, description = "admin/all: YYYY-MM-DD, carried into the tile URLs"),
     ),
     responses((status = 200, description = "TileJSON 3.0.0", body = Object), ErrorResponses))]
 pub async fn tilejson(
@@ -196,8 +194,11 @@ pub async fn tilejson(
         coverage_query(&s, &p, &caller).await?; // the same checks the tiles make, so a bad query fails here
         q.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
     } else {
-        p.only(&[])?;
-        String::new()
+        p.only(&["as_of"])?;
+        p.as_of()?; // checked here, so a bad day fails before any tile
+        p.get("as_of")
+            .map(|d| format!("?as_of={}", d.trim()))
+            .unwrap_or_default()
     };
     let url = format!(
         "{}/tiles/{set}/{{z}}/{{x}}/{{y}}.mvt{query}",

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::query::{base_sources, mode_name, profile_name};
 use super::{CoverageQuery, CoverageService, EngineSnapshot, WalkState};
+use crate::service::as_of::AsOfBody;
 use crate::service::data::LiveData;
 use crate::service::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::service::spatial::ChainLink;
@@ -22,7 +23,7 @@ use crate::service::ServiceError;
 /// Largest `k` for siting.
 pub const MAX_SITING_K: usize = 50;
 
-fn share(covered: u64, all: u64) -> f64 {
+pub(super) fn share(covered: u64, all: u64) -> f64 {
     if all == 0 {
         0.0
     } else {
@@ -113,6 +114,9 @@ pub struct CoverageAnswer {
     pub total: CoverageTotalsBody,
     /// With a scenario: the difference against the base (per unit in `units[].*_delta`).
     pub delta: Option<CoverageDeltaBody>,
+    /// Answers `as_of` a past day only: the edition whose units `units` are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 impl CoverageAnswer {
@@ -154,6 +158,7 @@ impl CoverageAnswer {
                 share_population: share(t.covered_population, t.population),
             },
             delta: None,
+            as_of: None,
         }
     }
 

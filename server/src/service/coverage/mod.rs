@@ -41,6 +41,7 @@ use crate::service::data::DataService;
 use crate::service::ServiceError;
 
 mod answers;
+mod as_of;
 pub mod budget;
 pub mod export;
 mod query;
@@ -228,6 +229,11 @@ impl CoverageService {
     /// The data service this reads.
     pub fn data(&self) -> &DataService {
         &self.data
+    }
+
+    /// The data service, shared (for blocking work off the request's task).
+    pub fn shared_data(&self) -> Arc<DataService> {
+        self.data.clone()
     }
 
     /// Starts (or restarts) building the engine in the background for the current data.

@@ -13,7 +13,9 @@ use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer};
 use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
+use crate::service::as_of::{AsOfView, AsOfViews};
 use crate::service::geojson::AdminCollection;
+use crate::service::ServiceError;
 
 mod gazetteer_upkeep;
 pub use gazetteer_upkeep::refresh_gazetteer;
@@ -59,6 +61,9 @@ pub struct LiveData {
     /// The surveyors' products of the admin units (measures, lines, findings), built on
     /// first use and dropped by admin edits.
     pub survey: Arc<AdminDerived>,
+    /// The past editions' views over these admin units (`as_of`), built on first use and
+    /// replaced by admin edits.
+    pub as_of: Arc<AsOfViews>,
 }
 
 impl LiveData {
@@ -76,6 +81,7 @@ impl LiveData {
             gazetteer_upkeep: GazetteerUpkeep::new(),
             snapper,
             survey: Arc::default(),
+            as_of: Arc::default(),
         };
         live.render_admin();
         live
@@ -84,6 +90,7 @@ impl LiveData {
     /// Re-renders the admin bodies and drops the survey products (after an admin edit).
     pub fn render_admin(&mut self) {
         self.survey.invalidate();
+        self.as_of = Arc::default();
         let d = self.data.data();
         self.admin_by_level = AdminLevel::ALL
             .iter()
@@ -199,6 +206,13 @@ impl DataService {
     /// Edits the live data.
     pub fn write(&self) -> RwLockWriteGuard<'_, LiveData> {
         self.live.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The view of past edition `edition` (an [`AsOf::Past`](crate::service::as_of::AsOf)
+    /// index) over the served admin units, built on first use (blocking).
+    pub fn as_of_view(&self, edition: usize) -> Result<Arc<AsOfView>, ServiceError> {
+        let live = self.read();
+        live.as_of.view(edition, &live.data.data().admin)
     }
 
     /// Whether the store answers (always true for the embedded store and data directories).
