@@ -17,6 +17,8 @@
 //! - [`accounts`]: users, login sessions and the append-only audit log (SQLite in a data
 //!   directory, tables in PostGIS);
 //! - [`doorplate_aliases`]: renumbered and merged doorplate ids (same stores).
+//! - [`place_names`]: the name registry's approved names, naming applications, reviews,
+//!   announcements and the heritage list (same stores).
 
 pub mod accounts;
 pub mod crs;
@@ -27,6 +29,7 @@ pub mod hangzhou;
 pub mod history;
 pub mod import;
 pub mod names;
+pub mod place_names;
 pub mod postgis;
 pub mod register;
 pub mod store;

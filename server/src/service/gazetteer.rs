@@ -59,8 +59,11 @@ pub struct FormerNameBody {
     pub current: String,
     /// Year of the change.
     pub year: Option<u16>,
-    /// The event.
+    /// The event, e.g. `renamed to 长庆新街道 on 2026-12-01 (杭政函〔2026〕1号)`.
     pub event: String,
+    /// The day the name ended (`YYYY-MM-DD`), for renames recorded in the name registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// How a hit matched the query.
@@ -75,6 +78,10 @@ pub struct MatchBody {
     /// The event, for `former_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub former: Option<FormerNameBody>,
+    /// The type of the name matched: `standard`, `short`, `alias`, `former` or
+    /// `colloquial` (absent for code, address and category matches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_type: Option<String>,
 }
 
 /// A value's serde tag (`snake_case` enum → its name).
@@ -95,7 +102,9 @@ impl From<&MatchInfo> for MatchBody {
                 current: f.current.clone(),
                 year: f.year,
                 event: f.event.clone(),
+                date: f.date.clone(),
             }),
+            name_type: m.name_type.map(|t| t.as_str().to_owned()),
         }
     }
 }
