@@ -31,6 +31,7 @@ pub mod gazetteer;
 pub mod geojson;
 pub mod history;
 pub mod identity;
+pub mod name_workflow;
 pub mod names;
 pub mod ogc;
 pub mod spatial;
@@ -49,6 +50,7 @@ pub use data::{DataService, StoreKind};
 pub use doorplates::DoorplateService;
 pub use error::ServiceError;
 pub use identity::IdentityService;
+pub use name_workflow::NameWorkflowService;
 pub use survey_register::SurveyRegisterService;
 pub use tiles::TileService;
 
@@ -67,6 +69,8 @@ pub struct AppState {
     pub register: Arc<SurveyRegisterService>,
     /// Doorplate pages, their aliases (in the accounts store) and the numbering check.
     pub doorplates: Arc<DoorplateService>,
+    /// The name registry and the naming workflow (in the accounts store).
+    pub names: Arc<NameWorkflowService>,
 }
 
 /// The services as handlers receive them.
@@ -110,6 +114,10 @@ impl AppState {
         register.set_line_catalog(Arc::new(survey::ServedLines(data.clone())));
         let coverage = Arc::new(CoverageService::with_budgets(data.clone(), budgets));
         Self {
+            names: Arc::new(NameWorkflowService::new(
+                identity.place_names(),
+                data.clone(),
+            )),
             doorplates: Arc::new(DoorplateService::new(
                 identity.doorplate_aliases(),
                 data.clone(),
