@@ -301,15 +301,16 @@ pub struct NameRegistry {
 }
 
 impl NameRegistry {
-    /// The registry of a dataset's real (non-synthetic) records: the standard name of every
-    /// admin unit, road, facility and landmark, the units' short forms (`西湖` for 西湖区),
+    /// The registry of a dataset's records: the standard name of every admin unit, road,
+    /// facility and landmark as served (a generated city's facilities carry generated
+    /// names: the registry holds what is served), the units' short forms (`西湖` for 西湖区),
     /// their GB/T 16159 pinyin with `checker`'s romaniser, and — from the division
     /// `history` — every earlier name of a unit that still exists, dated by the editions
     /// that show it. Nothing is made up: a name's `valid_from` is set only when the
     /// history saw it begin (after its first edition).
     pub fn seed(dataset: &Dataset, history: Option<&History>, checker: &NameChecker) -> Self {
         let mut reg = Self::default();
-        for u in dataset.admin.iter().filter(|u| !u.synthetic) {
+        for u in &dataset.admin {
             let place = PlaceKey::new(PlaceClass::Unit, u.code.as_str());
             reg.push(PlaceName::standard(place.clone(), &u.name));
             if let Ok(r) = checker.romanizer().romanize(&u.name) {
@@ -329,7 +330,7 @@ impl NameRegistry {
                 road.as_str(),
             ));
         }
-        for f in dataset.facilities.iter().filter(|f| !f.synthetic) {
+        for f in &dataset.facilities {
             reg.push(PlaceName::standard(
                 PlaceKey::new(PlaceClass::Facility, f.id.as_str()),
                 &f.name,

@@ -311,6 +311,9 @@ pub struct NewApplication {
     pub reason: String,
     /// Rename a listed heritage name (admins only).
     pub heritage_override: bool,
+    /// The day the application was received, `YYYY-MM-DD` (today when `None`; an
+    /// application received on paper is recorded with its day, never a future one).
+    pub submitted: Option<String>,
 }
 
 /// An approval as the service takes it.
@@ -549,6 +552,16 @@ impl NameWorkflowService {
                 "give the reason, at most 500 characters",
             ));
         }
+        let submitted = match req.submitted.as_deref() {
+            Some(d) => day("submitted", d)?,
+            None => today(),
+        };
+        if submitted > today() {
+            return Err(ServiceError::invalid(
+                "submitted",
+                format!("{submitted} is in the future"),
+            ));
+        }
         let (kind, scope) = self.kind_and_scope(&place)?;
         let check = self
             .data
@@ -605,7 +618,7 @@ impl NameWorkflowService {
             proposed_name: check.name.clone(),
             reason: reason.to_owned(),
             applicant: p.name().to_owned(),
-            submitted: today().to_string(),
+            submitted: submitted.to_string(),
             status: ApplicationStatus::Checked.as_str().to_owned(),
             findings: serde_json::to_value(&check.findings).unwrap_or_default(),
             notice_from: None,

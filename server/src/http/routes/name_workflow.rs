@@ -34,6 +34,9 @@ pub struct ApplicationRequest {
     /// Rename a name on the heritage list (admins only; audited as `names.heritage_override`).
     #[serde(default)]
     pub heritage_override: bool,
+    /// The day the application was received, `YYYY-MM-DD` (today in China by default;
+    /// never in the future).
+    pub submitted: Option<String>,
 }
 
 /// `POST /api/v1/names/applications/{id}/reviews`.
@@ -136,6 +139,7 @@ pub async fn create(
         proposed_name: b.proposed_name,
         reason: b.reason,
         heritage_override: b.heritage_override,
+        submitted: b.submitted,
     };
     let record = caller.record("names.application.create", "name_application:new");
     let mut resp = render::json(&s.names.create(p, req, record).await?)?;
