@@ -66,7 +66,10 @@ async fn a_rename_through_the_workflow_leaves_the_old_name_searchable_with_its_d
         "{v}"
     );
     let (_, v) = get(&st, &format!("/api/v1/search?q={}", enc("长庆街道"))).await;
-    assert_eq!(v["features"][0]["properties"]["match"]["name_type"], "standard", "{v}");
+    assert_eq!(
+        v["features"][0]["properties"]["match"]["name_type"], "standard",
+        "{v}"
+    );
 
     // an application received 60 days ago; checks ran, findings kept
     let body = json!({"place": PLACE, "proposed_name": "长庆新街道",
