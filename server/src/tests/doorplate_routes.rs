@@ -109,7 +109,10 @@ async fn the_page_lists_what_nearest_walk_answers_for_each_category() {
             assert!(full.contains(&py.map_form), "{full} lacks {}", py.map_form);
         }
         let shown_full = crate::service::doorplate_qr::escape_xml(full);
-        assert!(html.contains(&*shown_full), "plate {id}: {full} not on the page");
+        assert!(
+            html.contains(&*shown_full),
+            "plate {id}: {full} not on the page"
+        );
         for (c, shown) in FacilityCategory::ALL.iter().zip(services) {
             assert_eq!(shown["category"], c.id());
             let uri = format!(
