@@ -18,6 +18,8 @@
 //!   directory, tables in PostGIS);
 //! - [`doorplate_aliases`]: renumbered and merged doorplate ids (same stores).
 //! - [`scenarios`]: planners' what-if scenarios (same stores), so replicas share them.
+//! - [`place_names`]: the name registry's approved names, naming applications, reviews,
+//!   announcements and the heritage list (same stores).
 
 pub mod accounts;
 pub mod crs;
@@ -28,6 +30,7 @@ pub mod hangzhou;
 pub mod history;
 pub mod import;
 pub mod names;
+pub mod place_names;
 pub mod postgis;
 pub mod register;
 pub mod scenarios;

@@ -333,6 +333,20 @@ impl AccountStore {
         }
     }
 
+    /// The place-name tables (approved names, applications, reviews, announcements, the
+    /// heritage list) kept in this store, sharing its connection so that every write and
+    /// its audit row commit in one transaction.
+    pub fn place_names(&self) -> crate::place_names::PlaceNames {
+        match self {
+            Self::Dir(s) => {
+                crate::place_names::PlaceNames::new(crate::register::Backend::Sqlite(s.clone()))
+            }
+            Self::Postgres(s) => crate::place_names::PlaceNames::new(crate::register::Backend::Pg(
+                Box::new(s.as_ref().clone()),
+            )),
+        }
+    }
+
     /// Where the accounts live (path or redacted URL), for messages.
     pub fn shown(&self) -> String {
         match self {

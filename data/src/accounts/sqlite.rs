@@ -18,6 +18,8 @@ const REGISTER_SCHEMA: &str = include_str!("../../migrations/survey_register.sql
 const ALIAS_SCHEMA: &str = include_str!("../../migrations/doorplate_aliases.sqlite.sql");
 /// The what-if scenario table (added later; applied on every open like the register's).
 const SCENARIO_SCHEMA: &str = include_str!("../../migrations/scenarios.sqlite.sql");
+/// The place-name tables (added later; applied on every open like the register's).
+const NAMES_SCHEMA: &str = include_str!("../../migrations/names.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -87,6 +89,8 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "create doorplate alias table", e))?;
         conn.execute_batch(SCENARIO_SCHEMA)
             .map_err(|e| err(&shown, "create scenario table", e))?;
+        conn.execute_batch(NAMES_SCHEMA)
+            .map_err(|e| err(&shown, "create place-name tables", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,

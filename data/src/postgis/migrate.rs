@@ -50,6 +50,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 9,
         name: "0009_scenarios.sql",
         sql: include_str!("../../migrations/0009_scenarios.sql"),
+        version: 7,
+        name: "0007_names.sql",
+        sql: include_str!("../../migrations/0007_names.sql"),
     },
 ];
 

@@ -2,6 +2,8 @@
 //! still say 下城区 and 江干区, and old documents carry their codes, so an old name must lead
 //! to the unit that holds its territory today.
 
+use crate::names::NameType;
+
 /// Another name for a current admin unit: an old name (with its old code), or an informal one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alias {
@@ -18,6 +20,11 @@ pub struct Alias {
     pub strength: f64,
     /// What happened, for people reading the data.
     pub note: String,
+    /// The name's type: `former` for the names above, or `alias` / `colloquial` for names
+    /// of the name registry.
+    pub name_type: NameType,
+    /// The day the name ended (`YYYY-MM-DD`), when known.
+    pub date: Option<String>,
 }
 
 impl Alias {
@@ -29,6 +36,47 @@ impl Alias {
             year: Some(year),
             strength: 1.0,
             note: note.to_owned(),
+            name_type: NameType::Former,
+            date: None,
+        }
+    }
+
+    /// A name of the registry that leads to unit `target_code`: a former name ended on
+    /// `ended` (its note says `renamed to {current} on {ended}`), or an alias or
+    /// colloquial name (`ended` is `None`).
+    ///
+    /// ```
+    /// use civmap_geo_core::gazetteer::Alias;
+    /// use civmap_geo_core::names::NameType;
+    /// let a = Alias::registry("长庆街道", "330105014000", NameType::Former,
+    ///     Some("2026-12-01"), "长庆新街道", Some("杭政函〔2026〕1号"));
+    /// assert_eq!(a.note, "renamed to 长庆新街道 on 2026-12-01 (杭政函〔2026〕1号)");
+    /// assert_eq!(a.year, Some(2026));
+    /// ```
+    pub fn registry(
+        name: &str,
+        target_code: &str,
+        name_type: NameType,
+        ended: Option<&str>,
+        current: &str,
+        approval_ref: Option<&str>,
+    ) -> Self {
+        let mut note = match ended {
+            Some(d) => format!("renamed to {current} on {d}"),
+            None => format!("{} of {current}", name_type.as_str()),
+        };
+        if let Some(r) = approval_ref {
+            note.push_str(&format!(" ({r})"));
+        }
+        Self {
+            name: name.to_owned(),
+            old_code: None,
+            target_code: target_code.to_owned(),
+            year: ended.and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()),
+            strength: 1.0,
+            note,
+            name_type,
+            date: ended.map(str::to_owned),
         }
     }
 

@@ -170,6 +170,9 @@ pub struct FormerName {
     pub year: Option<u16>,
     /// The event, e.g. `2021: 下城区 abolished and merged into 拱墅区 (国函〔2021〕21号)`.
     pub event: String,
+    /// The day the name ended (`YYYY-MM-DD`), when known (renames of the name registry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// The explanation of one hit (serialised as the hit's `match`).
@@ -183,6 +186,10 @@ pub struct MatchInfo {
     /// The event, for `former_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub former: Option<FormerName>,
+    /// The type of the name the query matched (`standard`, `short`, `alias`, `former`,
+    /// `colloquial`); `None` for code, address and category matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_type: Option<crate::names::NameType>,
 }
 
 impl MatchInfo {
@@ -191,6 +198,7 @@ impl MatchInfo {
             kind,
             distance: None,
             former: None,
+            name_type: None,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::{
     AddressMatch, FormerName, Gazetteer, GazetteerError, Key, KeyKind, MatchInfo, MatchKind,
     PlaceKind, SearchHit, SearchOptions, NONE, NO_ALIAS,
 };
+use crate::names::NameType;
 use crate::AdminLevel;
 
 /// How a candidate matched (the best-scoring way), turned into a [`super::MatchInfo`] for
@@ -632,27 +633,39 @@ impl Gazetteer {
 
     /// The explanation of a match.
     fn match_info(&self, how: How, entry: u32) -> MatchInfo {
-        let former = |alias: u16| {
-            self.aliases.get(usize::from(alias)).map(|a| FormerName {
-                name: a.name.clone(),
-                current: self.entries[entry as usize].name.to_string(),
-                year: a.year,
-                event: a.note.clone(),
-            })
+        let former = |a: &super::Alias| FormerName {
+            name: a.name.clone(),
+            current: self.entries[entry as usize].name.to_string(),
+            year: a.year,
+            event: a.note.clone(),
+            date: a.date.clone(),
         };
-        match how {
-            How::Key { alias, .. } | How::Fuzzy { alias, .. } if alias != NO_ALIAS => {
-                let mut m = MatchInfo::of(MatchKind::FormerName);
-                m.former = former(alias);
-                if let How::Fuzzy { distance, .. } = how {
-                    m.distance = Some(distance);
-                }
-                m
+        let (alias, key_kind) = match how {
+            How::Key { alias, kind, .. } | How::Fuzzy { alias, kind, .. } => (alias, Some(kind)),
+            _ => (NO_ALIAS, None),
+        };
+        if let Some(a) = (alias != NO_ALIAS)
+            .then(|| self.aliases.get(usize::from(alias)))
+            .flatten()
+        {
+            let is_former = a.name_type == NameType::Former;
+            let mut m = MatchInfo::of(match how {
+                _ if is_former => MatchKind::FormerName,
+                How::Fuzzy { .. } => MatchKind::Fuzzy,
+                How::Key { exact: true, .. } => MatchKind::Exact,
+                _ => MatchKind::Prefix,
+            });
+            m.former = is_former.then(|| former(a));
+            m.name_type = Some(a.name_type);
+            if let How::Fuzzy { distance, .. } = how {
+                m.distance = Some(distance);
             }
+            return m;
+        }
+        let mut m = match how {
             How::Fuzzy { distance, .. } => MatchInfo {
-                kind: MatchKind::Fuzzy,
                 distance: Some(distance),
-                former: None,
+                ..MatchInfo::of(MatchKind::Fuzzy)
             },
             How::Key { kind, exact, .. } => MatchInfo::of(match kind {
                 KeyKind::Pinyin | KeyKind::PinyinShort => MatchKind::Pinyin,
@@ -666,7 +679,15 @@ impl Gazetteer {
             How::Address => MatchInfo::of(MatchKind::Address),
             How::Category => MatchInfo::of(MatchKind::Category),
             How::Code => MatchInfo::of(MatchKind::Code),
-        }
+        };
+        m.name_type = match (how, key_kind) {
+            (_, Some(KeyKind::Code)) | (How::Address | How::Category | How::Code, _) => None,
+            (_, Some(KeyKind::Short | KeyKind::PinyinShort | KeyKind::AliasShort)) => {
+                Some(NameType::Short)
+            }
+            _ => Some(NameType::Standard),
+        };
+        m
     }
 
     /// The district and township names above admin entry `e` (itself included).

@@ -52,4 +52,12 @@ pub enum NamesError {
     /// A `kind` that is not one of the name kinds.
     #[error("unknown kind `{0}`: expected one of road, community, township, district, building, residential, facility, natural")]
     UnknownKind(String),
+    /// A field of a registry record or a naming application is malformed.
+    #[error("parameter `{field}`: {message}")]
+    BadField {
+        /// The field, e.g. `place`, `lang`, `notice_days`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
 }

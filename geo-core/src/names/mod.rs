@@ -27,18 +27,27 @@ mod check;
 mod duplicates;
 mod error;
 mod reading;
+mod registry;
 mod romanize;
 mod rules;
+mod workflow;
 
 pub use batch::{check_batch, CleanupEntry, CleanupList, NameRecord};
 pub use check::{BuildingSize, NameChecker, NameSubject, ScopePeer, MAX_NAME_CHARS};
 pub use duplicates::{duplicate_groups, DuplicateGroup, DuplicateRule, ScopedName};
 pub use error::NamesError;
 pub use reading::{place_name, Reader};
+pub use registry::{
+    date_of_day_number, day_number, heritage_candidates, HeritageCandidate, LangTag, NameRegistry,
+    NameType, PlaceClass, PlaceKey, PlaceName, Renamed,
+};
 pub use romanize::{Romanized, Romanizer};
 pub use rules::{
     CommitteeSuffix, DialectAt, DialectRule, GenericClass, GenericTerm, NameRules, OddRule,
     SizeRule, StackedRule, TransliterationRule, WordRule,
+};
+pub use workflow::{
+    Application, ApplicationStatus, Review, Verdict, WorkflowError, MIN_NOTICE_DAYS,
 };
 
 use serde::Serialize;

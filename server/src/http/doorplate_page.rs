@@ -63,7 +63,7 @@ pub fn render(p: &DoorplatePage, page_url: &str) -> String {
 <title>{addr} · 数字门牌</title>\n<link rel=\"canonical\" href=\"{url}\">\n<style>{STYLE}</style>\n</head>\n<body>\n\
 <main>\n<p><small>数字门牌 · Digital doorplate {id}</small></p>\n\
 <h1>{addr}</h1>\n<p class=\"roman\" lang=\"zh-Latn-pinyin\">{pinyin}</p>\n<p class=\"roman\" lang=\"en\">{english}</p>\n\
-<p class=\"full\">{full}</p>\n<ol class=\"units\" aria-label=\"行政区划\">{units}</ol>\n{synthetic}\
+<p class=\"full\">{full}</p>\n<p class=\"roman\" lang=\"zh-Latn-pinyin\">{full_pinyin}</p>\n<ol class=\"units\" aria-label=\"行政区划\">{units}</ol>\n{synthetic}\
 <h2>步行 {minutes} 分钟内的服务 <small lang=\"en\">Services within a {minutes}-minute walk</small></h2>\n\
 <table>\n<thead><tr><th>类别</th><th>最近的设施</th><th class=\"t\">步行</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n\
 </main>\n<footer>{lat:.6}, {lon:.6} · <a href=\"/api/v1/doorplates/{id}\">JSON</a> · <a href=\"/api/v1/doorplates/{id}/qr.svg\">二维码 QR</a></footer>\n\
@@ -73,6 +73,7 @@ pub fn render(p: &DoorplatePage, page_url: &str) -> String {
         id = p.id,
         pinyin = esc(&p.address_pinyin),
         english = esc(&p.address_en),
+        full_pinyin = esc(&p.full_address_pinyin),
         full = esc(&p.full_address_zh),
         minutes = p.walk_minutes,
         lat = p.lat,

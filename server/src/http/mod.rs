@@ -26,8 +26,8 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, doorplates, gazetteer, history, identity, markers, names, ogc, scenarios, service,
-    spatial, survey, tiles,
+    coverage, doorplates, gazetteer, history, identity, markers, name_workflow, names, ogc,
+    scenarios, service, spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -113,6 +113,9 @@ fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(history::changes))
         .routes(routes!(names::check))
         .routes(routes!(names::duplicates))
+        .routes(routes!(name_workflow::registry))
+        .routes(routes!(name_workflow::announcements))
+        .routes(routes!(name_workflow::candidates))
         .routes(routes!(tiles::tilejson))
         .routes(routes!(markers::list))
         .routes(routes!(markers::get))
@@ -173,6 +176,17 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::exceptions, markers::add_exception))
         .routes(routes!(markers::withdraw_exception))
         .routes(routes!(doorplates::renumber))
+        .routes(routes!(name_workflow::list, name_workflow::create))
+        .routes(routes!(name_workflow::get))
+        .routes(routes!(name_workflow::review))
+        .routes(routes!(name_workflow::notice))
+        .routes(routes!(name_workflow::approve))
+        .routes(routes!(name_workflow::reject))
+        .routes(routes!(
+            name_workflow::heritage,
+            name_workflow::add_heritage
+        ))
+        .routes(routes!(name_workflow::remove_heritage))
 }
 
 /// Private routes that run the coverage engine.

@@ -88,6 +88,11 @@ pub struct DoorplatePage {
     pub address_pinyin: String,
     /// English, e.g. `12 Wensan Road`.
     pub address_en: String,
+    /// The full address in pinyin, GB/T 16159 map form from the place-name romaniser
+    /// (generic terms and Hangzhou's polyphone readings), large to small, e.g.
+    /// `Zhejiang Sheng Hangzhou Shi Gongshu Qu Changqing Jiedao Wensan Lu 12 Hao`; a unit
+    /// whose name cannot be romanised is left out.
+    pub full_address_pinyin: String,
     /// The admin units it lies in, city first.
     pub units: Vec<ChainLink>,
     /// WGS84 longitude, degrees (6 decimals).
@@ -307,6 +312,30 @@ impl DoorplateService {
             });
         }
         let roman = romanize_address(&plate.road, plate.number);
+        // the place-name romaniser (rules.json's generic terms and readings) where it can
+        let romanizer = crate::service::names::checker().ok().map(|c| c.romanizer());
+        let pinyin = |name: &str| {
+            romanizer
+                .and_then(|r| r.romanize(name).ok())
+                .map(|r| r.map_form)
+        };
+        let road_pinyin = pinyin(&plate.road);
+        let address_pinyin = match &road_pinyin {
+            Some(road) => format!("{road} {} Hao", plate.number),
+            None => roman.pinyin.clone(),
+        };
+        let mut parts: Vec<String> = Vec::new();
+        if !units.is_empty() {
+            parts.push("Zhejiang Sheng".into());
+        }
+        parts.extend(
+            units
+                .iter()
+                .filter(|u| u.level != "community")
+                .filter_map(|u| pinyin(&u.name)),
+        );
+        parts.push(address_pinyin.clone());
+        let full_address_pinyin = parts.join(" ");
         let address_zh = plate.address();
         let above: String = units
             .iter()
@@ -318,8 +347,9 @@ impl DoorplateService {
             id: plate.id,
             full_address_zh: format!("{province}{above}{address_zh}"),
             address_zh,
-            address_pinyin: roman.pinyin,
+            address_pinyin,
             address_en: roman.english,
+            full_address_pinyin,
             road: plate.road,
             number: plate.number,
             units,

@@ -66,14 +66,15 @@ pub struct FormerNameBody {
     pub current: String,
     /// Year of the change.
     pub year: Option<u16>,
-    /// The event.
+    /// The event, e.g. `renamed to 长庆新街道 on 2026-12-01 (杭政函〔2026〕1号)`.
     pub event: String,
     /// From the division history: `merged`, `renamed`, `split`, `moved`, `recoded` or
     /// `abolished` (absent when the history does not know the name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// From the division history: the cut-off day of the first edition that shows the
-    /// change, `YYYY-MM-DD` (it took effect after the edition before, `after`).
+    /// When the name ended, `YYYY-MM-DD`: for a change in the division history, the
+    /// cut-off day of the first edition that shows it (it took effect after `after`); for
+    /// a rename recorded in the name registry, the day of the rename.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// From the division history: the cut-off day of the last edition before the change.
@@ -93,6 +94,10 @@ pub struct MatchBody {
     /// The event, for `former_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub former: Option<FormerNameBody>,
+    /// The type of the name matched: `standard`, `short`, `alias`, `former` or
+    /// `colloquial` (absent for code, address and category matches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_type: Option<String>,
 }
 
 /// A value's serde tag (`snake_case` enum → its name).
@@ -114,9 +119,10 @@ impl From<&MatchInfo> for MatchBody {
                 year: f.year,
                 event: f.event.clone(),
                 kind: None,
-                date: None,
+                date: f.date.clone(),
                 after: None,
             }),
+            name_type: m.name_type.map(|t| t.as_str().to_owned()),
         }
     }
 }

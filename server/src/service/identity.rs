@@ -267,6 +267,11 @@ impl IdentityService {
         self.store.scenarios()
     }
 
+    /// The place-name tables kept in the accounts store.
+    pub fn place_names(&self) -> civmap_data::place_names::PlaceNames {
+        self.store.place_names()
+    }
+
     /// An empty in-memory store (tests and throwaway servers: nobody can sign in until a
     /// user is added through [`IdentityService::add_user`]).
     pub fn in_memory() -> Self {

@@ -33,6 +33,7 @@ pub mod gazetteer;
 pub mod geojson;
 pub mod history;
 pub mod identity;
+pub mod name_workflow;
 pub mod names;
 pub mod ogc;
 pub mod spatial;
@@ -51,6 +52,7 @@ pub use data::{DataService, StoreKind};
 pub use doorplates::DoorplateService;
 pub use error::ServiceError;
 pub use identity::IdentityService;
+pub use name_workflow::NameWorkflowService;
 pub use survey_register::SurveyRegisterService;
 pub use tiles::TileService;
 
@@ -69,6 +71,8 @@ pub struct AppState {
     pub register: Arc<SurveyRegisterService>,
     /// Doorplate pages, their aliases (in the accounts store) and the numbering check.
     pub doorplates: Arc<DoorplateService>,
+    /// The name registry and the naming workflow (in the accounts store).
+    pub names: Arc<NameWorkflowService>,
 }
 
 /// The services as handlers receive them.
@@ -115,6 +119,10 @@ impl AppState {
                 .with_scenario_store(identity.scenarios()),
         );
         Self {
+            names: Arc::new(NameWorkflowService::new(
+                identity.place_names(),
+                data.clone(),
+            )),
             doorplates: Arc::new(DoorplateService::new(
                 identity.doorplate_aliases(),
                 data.clone(),

@@ -26,7 +26,8 @@ static CHECKER: LazyLock<Result<NameChecker, String>> = LazyLock::new(|| {
     NameChecker::new(&rules).map_err(|e| e.to_string())
 });
 
-fn checker() -> Result<&'static NameChecker, ServiceError> {
+/// The checker over the shipped rules (a 500 naming why if they do not load).
+pub fn checker() -> Result<&'static NameChecker, ServiceError> {
     CHECKER.as_ref().map_err(ServiceError::internal)
 }
 

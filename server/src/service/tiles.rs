@@ -212,6 +212,17 @@ impl TileService {
         );
     }
 
+    /// After an approved rename of `place` (`unit/<code>` or `facility/<id>`): the labels
+    /// of the tiles touching it are drawn again with the new name.
+    pub fn names_changed(&self, data: &DataService, place: &str) {
+        let (table, key) = match place.split_once('/') {
+            Some(("unit", code)) => (ChangeTable::Admin, code),
+            Some(("facility", id)) => (ChangeTable::Facilities, id),
+            _ => return,
+        };
+        self.record_changed(data, table, key, None);
+    }
+
     /// The data's bounds `[w, s, e, n]` (TileJSON).
     pub fn bounds(&self) -> [f64; 4] {
         *self.bounds.read().unwrap_or_else(|e| e.into_inner())

@@ -84,6 +84,35 @@ async fn the_page_lists_what_nearest_walk_answers_for_each_category() {
         assert_eq!(services.len(), FacilityCategory::ALL.len());
         let (_, _, html) = get(&st, &format!("/d/{id}")).await;
         let html = String::from_utf8(html).unwrap();
+        // the pinyin address is the place-name romaniser's, units and road included
+        let full = page["full_address_pinyin"].as_str().unwrap();
+        let checker = crate::service::names::checker().unwrap();
+        let road = checker
+            .romanizer()
+            .romanize(page["road"].as_str().unwrap())
+            .unwrap();
+        let tail = format!("{} {} Hao", road.map_form, page["number"]);
+        assert!(
+            full.starts_with("Zhejiang Sheng Hangzhou Shi ") && full.ends_with(&tail),
+            "{full}"
+        );
+        for u in page["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["level"] != "community")
+        {
+            let py = checker
+                .romanizer()
+                .romanize(u["name"].as_str().unwrap())
+                .unwrap();
+            assert!(full.contains(&py.map_form), "{full} lacks {}", py.map_form);
+        }
+        let shown_full = crate::service::doorplate_qr::escape_xml(full);
+        assert!(
+            html.contains(&*shown_full),
+            "plate {id}: {full} not on the page"
+        );
         for (c, shown) in FacilityCategory::ALL.iter().zip(services) {
             assert_eq!(shown["category"], c.id());
             let uri = format!(

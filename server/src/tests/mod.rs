@@ -10,6 +10,7 @@ mod history_routes;
 mod identity_routes;
 mod layout;
 mod marker_routes;
+mod name_workflow_routes;
 mod names_routes;
 mod routes;
 mod survey_routes;

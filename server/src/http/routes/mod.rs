@@ -7,6 +7,7 @@ pub mod gazetteer;
 pub mod history;
 pub mod identity;
 pub mod markers;
+pub mod name_workflow;
 pub mod names;
 pub mod ogc;
 pub mod scenarios;

@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer, PlaceEdit};
+use civmap_geo_core::gazetteer::{Gazetteer, PlaceEdit};
 use civmap_geo_core::live::EditOutcome;
 use civmap_geo_core::{AdminCode, AdminUnit, Doorplate, Facility, Landmark};
 
@@ -173,6 +173,27 @@ pub fn refresh_gazetteer(state: &Arc<DataService>) {
     tokio::task::spawn_blocking(move || rebuild(&state, generation));
 }
 
+/// Rebuilds the gazetteer now (with the current [`DataService::gazetteer_aliases`]) and
+/// returns once the new index is in, unless a rebuild is already running (that one picks
+/// the change up in its next round, in the background).
+pub async fn rebuild_gazetteer_now(state: &Arc<DataService>) {
+    let generation = {
+        let mut live = state.write();
+        let u = &mut live.gazetteer_upkeep;
+        if u.replay.is_some() {
+            u.stale = true;
+            return;
+        }
+        u.stale = false;
+        u.replay = Some(Vec::new());
+        u.generation
+    };
+    let state = state.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || rebuild(&state, generation)).await {
+        tracing::error!("gazetteer rebuild failed: {e}");
+    }
+}
+
 /// Rebuilds until no rebuild is wanted (admin edits may arrive while one runs).
 fn rebuild(state: &DataService, generation: u64) {
     loop {
@@ -185,7 +206,8 @@ fn rebuild(state: &DataService, generation: u64) {
             }
             (live.data.data().clone(), live.gazetteer_upkeep.seq)
         };
-        let built = std::panic::catch_unwind(|| Gazetteer::build(&snapshot, &hangzhou_aliases()));
+        let aliases = state.gazetteer_aliases();
+        let built = std::panic::catch_unwind(|| Gazetteer::build(&snapshot, &aliases));
         drop(snapshot);
         let mut live = state.write();
         if live.gazetteer_upkeep.generation != generation {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use civmap_geo_core::coverage::Snapper;
-use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer};
+use civmap_geo_core::gazetteer::{hangzhou_aliases, Alias, Gazetteer};
 use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
@@ -18,8 +18,8 @@ use crate::service::geojson::AdminCollection;
 use crate::service::ServiceError;
 
 mod gazetteer_upkeep;
-pub use gazetteer_upkeep::refresh_gazetteer;
 use gazetteer_upkeep::GazetteerUpkeep;
+pub use gazetteer_upkeep::{rebuild_gazetteer_now, refresh_gazetteer};
 
 /// Where the served data comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +183,9 @@ pub struct DataService {
     pub store_up: AtomicBool,
     /// Signalled once the first full load from the store is in (PostGIS store only).
     pub first_load: tokio::sync::Notify,
+    /// The name registry's other names of units (former names of approved renames), which
+    /// every gazetteer rebuild indexes beside Hangzhou's historical names.
+    name_aliases: RwLock<Arc<Vec<Alias>>>,
 }
 
 impl DataService {
@@ -194,7 +197,27 @@ impl DataService {
             started: Instant::now(),
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
+            name_aliases: RwLock::default(),
         }
+    }
+
+    /// Sets the name registry's names the gazetteer indexes from its next rebuild on.
+    pub fn set_name_aliases(&self, aliases: Vec<Alias>) {
+        *self.name_aliases.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(aliases);
+    }
+
+    /// The other names a gazetteer build indexes: Hangzhou's historical names and the
+    /// name registry's.
+    pub fn gazetteer_aliases(&self) -> Vec<Alias> {
+        let mut all = hangzhou_aliases();
+        all.extend(
+            self.name_aliases
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        all
     }
 
     /// Reads the live data (a poisoned lock still holds consistent data: every edit is
