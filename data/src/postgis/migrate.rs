@@ -47,12 +47,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0005_doorplate_aliases.sql"),
     },
     Migration {
-        version: 9,
-        name: "0009_scenarios.sql",
-        sql: include_str!("../../migrations/0009_scenarios.sql"),
         version: 7,
         name: "0007_names.sql",
         sql: include_str!("../../migrations/0007_names.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_scenarios.sql",
+        sql: include_str!("../../migrations/0009_scenarios.sql"),
     },
 ];
 
