@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0005_doorplate_aliases.sql",
         sql: include_str!("../../migrations/0005_doorplate_aliases.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_history.sql",
+        sql: include_str!("../../migrations/0006_history.sql"),
+    },
 ];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).

@@ -103,3 +103,8 @@ value_set!(
     "`json` (default) or `csv` (UTF-8 with BOM).",
     vec!["json".into(), "csv".into()]
 );
+value_set!(
+    ChangeFormatName,
+    "`json` (the typed answer), `csv` (one row per change) or `geojson` (the change layer).",
+    ["json", "csv", "geojson"].map(str::to_owned).to_vec()
+);

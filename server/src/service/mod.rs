@@ -21,6 +21,7 @@
 
 pub mod batch;
 pub mod catalog;
+pub mod change_layer;
 pub mod coverage;
 pub mod data;
 pub mod doorplate_qr;
