@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use civmap_data::accounts::AccountStore;
 use civmap_data::history::store::{successions_of, TableCounts};
 use civmap_geo_core::history::History;
-use common::{civmap, root, Server};
+use common::{civmap, db_push, root, Server};
 use pg::TestDb;
 
 /// The five editions: id, day, file.
@@ -158,7 +158,8 @@ async fn a_broken_history_is_refused_and_nothing_is_written() {
             &url,
             &format!("INSERT INTO civmap.history_successions SELECT {current}, {ended}, 'merged', '2020-06-30'"),
         );
-        // the reverse of a stored link closes a circle
+        // the reverse of a stored link closes a circle (refused: its new predecessor is still
+        // current, which the one-sided check finds before the circle check)
         let circle = refused(
             &url,
             "INSERT INTO civmap.history_successions (from_unit, to_unit, event, date)
@@ -305,4 +306,41 @@ fn the_server_serves_the_stored_history_and_changes_as_csv_and_a_geojson_layer()
     let (status, err) = server.json(&format!("{q}&format=xlsx"));
     assert_eq!(status, 400);
     assert_eq!(err["error"]["param"], "format", "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_db_reads_the_history_stored_there_else_says_it_serves_the_bundled_one() {
+    let db = TestDb::create().await;
+    let url = db.url.clone();
+    let all = editions();
+    let answers = tokio::task::spawn_blocking(move || {
+        db_push(&url);
+        let mut server = Server::start(&["--db", &url], &[]);
+        let (_, bundled) = server.json("/api/v1/editions");
+        server.terminate(std::time::Duration::from_secs(20));
+        for (id, day, file) in &all[2..4] {
+            import_ok(file, id, day, &["--db", &url]);
+        }
+        let server = Server::start(&["--db", &url], &[]);
+        let (_, stored) = server.json("/api/v1/editions");
+        let (status, changes) = server.json("/api/v1/changes?from=NBS2021&to=NBS2022&level=district");
+        assert_eq!(status, 200, "{changes}");
+        (bundled, stored)
+    })
+    .await
+    .unwrap();
+    let (bundled, stored) = answers;
+    assert_eq!(bundled["editions"].as_array().unwrap().len(), 5);
+    assert!(
+        bundled["source"].as_str().unwrap().contains("no edition is stored"),
+        "{bundled}"
+    );
+    let ids: Vec<&str> = stored["editions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["NBS2021", "NBS2022"]);
+    assert!(stored["source"].as_str().unwrap().starts_with("stored editions"), "{stored}");
 }
