@@ -26,11 +26,31 @@ use pg::TestDb;
 fn editions() -> Vec<(&'static str, &'static str, PathBuf)> {
     let d = root().join("data/hangzhou/divisions");
     vec![
-        ("NBS2019", "2019-10-31", d.join("history/hangzhou_divisions_nbs2019.csv")),
-        ("NBS2020", "2020-06-30", d.join("history/hangzhou_divisions_nbs2020.csv")),
-        ("NBS2021", "2021-10-31", d.join("history/hangzhou_divisions_nbs2021.csv")),
-        ("NBS2022", "2022-10-31", d.join("history/hangzhou_divisions_nbs2022.csv")),
-        ("NBS2023", "2023-06-30", d.join("hangzhou_divisions_nbs2023.csv")),
+        (
+            "NBS2019",
+            "2019-10-31",
+            d.join("history/hangzhou_divisions_nbs2019.csv"),
+        ),
+        (
+            "NBS2020",
+            "2020-06-30",
+            d.join("history/hangzhou_divisions_nbs2020.csv"),
+        ),
+        (
+            "NBS2021",
+            "2021-10-31",
+            d.join("history/hangzhou_divisions_nbs2021.csv"),
+        ),
+        (
+            "NBS2022",
+            "2022-10-31",
+            d.join("history/hangzhou_divisions_nbs2022.csv"),
+        ),
+        (
+            "NBS2023",
+            "2023-06-30",
+            d.join("hangzhou_divisions_nbs2023.csv"),
+        ),
     ]
 }
 
@@ -103,7 +123,10 @@ async fn five_editions_imported_into_postgis_store_the_in_memory_history() {
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     assert_eq!(got.len(), 2, "{got:?}");
-    assert_eq!(got[0].0, got[1].0, "one unit across the code change: {got:?}");
+    assert_eq!(
+        got[0].0, got[1].0,
+        "one unit across the code change: {got:?}"
+    );
     assert_eq!(
         (got[0].1.as_str(), got[1].1.as_str()),
         ("330103001000", "330105014000")
@@ -122,22 +145,13 @@ async fn five_editions_imported_into_postgis_store_the_in_memory_history() {
 }
 
 /// Runs `sql` and returns its error text (it must fail).
-fn refused(url: &str, sql: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(conn);
-        let e = client
-            .batch_execute(sql)
-            .await
-            .expect_err(&format!("{sql} was accepted"));
-        e.as_db_error().map_or(e.to_string(), |d| d.message().to_owned())
-    })
+async fn refused(c: &tokio_postgres::Client, sql: &str) -> String {
+    let e = c
+        .batch_execute(sql)
+        .await
+        .expect_err(&format!("{sql} was accepted"));
+    e.as_db_error()
+        .map_or(e.to_string(), |d| d.message().to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -149,40 +163,41 @@ async fn a_broken_history_is_refused_and_nothing_is_written() {
         import_ok(file, id, day, &["--db", &db.url]);
     }
     let before = counts(&db.url).await;
-    let url = db.url.clone();
+    let c = db.client().await;
     let current = "(SELECT unit FROM civmap.history_unit_versions WHERE valid_to IS NULL AND level = 'district' ORDER BY unit LIMIT 1)";
     let ended = "(SELECT unit FROM civmap.history_unit_versions v WHERE level = 'district' AND NOT EXISTS (SELECT 1 FROM civmap.history_unit_versions w WHERE w.unit = v.unit AND w.valid_to IS NULL) ORDER BY unit LIMIT 1)";
-    let checks = tokio::task::spawn_blocking(move || {
-        // a current unit recorded as superseded: one-sided
-        let one_sided = refused(
-            &url,
+    // a current unit recorded as superseded: one-sided
+    let one_sided = refused(
+            &c,
             &format!("INSERT INTO civmap.history_successions SELECT {current}, {ended}, 'merged', '2020-06-30'"),
-        );
-        // the reverse of a stored link closes a circle (refused: its new predecessor is still
-        // current, which the one-sided check finds before the circle check)
-        let circle = refused(
-            &url,
-            "INSERT INTO civmap.history_successions (from_unit, to_unit, event, date)
+        ).await;
+    // the reverse of a stored link closes a circle (refused: its new predecessor is still
+    // current, which the one-sided check finds before the circle check)
+    let circle = refused(
+        &c,
+        "INSERT INTO civmap.history_successions (from_unit, to_unit, event, date)
              SELECT to_unit, from_unit, event, date FROM civmap.history_successions LIMIT 1",
-        );
-        // a current community under an ended district
-        let orphan = refused(
-            &url,
-            &format!("UPDATE civmap.history_unit_versions SET parent_unit = {ended}
+    )
+    .await;
+    // a current township under an ended district
+    let orphan = refused(
+        &c,
+        &format!(
+            "UPDATE civmap.history_unit_versions SET parent_unit = {ended}
                       WHERE (unit, seq) IN (SELECT unit, seq FROM civmap.history_unit_versions
-                      WHERE valid_to IS NULL AND level = 'township' LIMIT 1)"),
-        );
-        // two overlapping versions of one unit
-        let overlap = refused(
-            &url,
-            "INSERT INTO civmap.history_unit_versions
+                      WHERE valid_to IS NULL AND level = 'township' LIMIT 1)"
+        ),
+    )
+    .await;
+    // two overlapping versions of one unit
+    let overlap = refused(
+        &c,
+        "INSERT INTO civmap.history_unit_versions
              SELECT unit, seq + 100, code, name, level, kind, parent_unit, valid_from, valid_to
              FROM civmap.history_unit_versions WHERE valid_to IS NULL LIMIT 1",
-        );
-        (one_sided, circle, orphan, overlap)
-    })
-    .await
-    .unwrap();
+    )
+    .await;
+    let checks = (one_sided, circle, orphan, overlap);
     eprintln!("refusals: {checks:#?}");
     assert!(checks.0.contains("one-sided"), "{}", checks.0);
     assert!(
@@ -190,20 +205,28 @@ async fn a_broken_history_is_refused_and_nothing_is_written() {
         "a circle must be refused: {}",
         checks.1
     );
-    assert!(checks.2.contains("ended parent") || checks.2.contains("does not hold"), "{}", checks.2);
-    assert!(checks.3.contains("overlap") || checks.3.contains("conflicting"), "{}", checks.3);
+    assert!(
+        checks.2.contains("ended parent") || checks.2.contains("does not hold"),
+        "{}",
+        checks.2
+    );
+    assert!(
+        checks.3.contains("overlap") || checks.3.contains("conflicting"),
+        "{}",
+        checks.3
+    );
     assert_eq!(counts(&db.url).await, before);
 
     // stored editions that no longer build (a parent code gone): the import is refused whole
     db.client()
         .await
         .batch_execute(
-        "UPDATE civmap.history_edition_rows SET parent_code = '330199999999'
+            "UPDATE civmap.history_edition_rows SET parent_code = '330199999999'
          WHERE (edition, code) IN (SELECT edition, code FROM civmap.history_edition_rows
          WHERE edition = 'NBS2019' AND level = 'community' LIMIT 1)",
-    )
-    .await
-    .unwrap();
+        )
+        .await
+        .unwrap();
     let (id, day, file) = &all[3];
     let (ok, err) = import(file, id, day, &["--db", &db.url]);
     assert!(!ok && err.contains("330199999999"), "{err}");
@@ -211,7 +234,10 @@ async fn a_broken_history_is_refused_and_nothing_is_written() {
 
     // an edition not after the last
     let (ok, err) = import(&all[0].2, "NBS2019b", "2020-01-01", &["--db", &db.url]);
-    assert!(!ok && err.contains("after the last stored edition"), "{err}");
+    assert!(
+        !ok && err.contains("after the last stored edition"),
+        "{err}"
+    );
     // a bad row, named with its file and line
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
@@ -220,12 +246,18 @@ async fn a_broken_history_is_refused_and_nothing_is_written() {
     lines[7] = lines[7].replacen("33", "3X", 1);
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let (ok, err) = import(&bad, "NBS2022", "2022-10-31", &["--db", &db.url]);
-    assert!(!ok && err.contains("bad.csv") && err.contains("line 8"), "{err}");
+    assert!(
+        !ok && err.contains("bad.csv") && err.contains("line 8"),
+        "{err}"
+    );
     // a duplicate code
     lines[7] = lines[6].clone();
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let (ok, err) = import(&bad, "NBS2022", "2022-10-31", &["--db", &db.url]);
-    assert!(!ok && err.contains("line 8") && err.contains("first on line 7"), "{err}");
+    assert!(
+        !ok && err.contains("line 8") && err.contains("first on line 7"),
+        "{err}"
+    );
     // a bad day and a bad edition id are usage errors
     let (ok, err) = import(&all[3].2, "NBS2022", "2022-02-30", &["--db", &db.url]);
     assert!(!ok && err.contains("--date"), "{err}");
@@ -252,7 +284,10 @@ fn the_server_serves_the_stored_history_and_changes_as_csv_and_a_geojson_layer()
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["NBS2020", "NBS2021"]);
-    assert!(e["source"].as_str().unwrap().starts_with("stored editions"), "{e}");
+    assert!(
+        e["source"].as_str().unwrap().starts_with("stored editions"),
+        "{e}"
+    );
     // NBS2019 is not stored here: the bundled editions are not served
     let (status, _) = server.json("/api/v1/changes?from=NBS2019&to=NBS2021");
     assert_eq!(status, 400);
@@ -269,19 +304,39 @@ fn the_server_serves_the_stored_history_and_changes_as_csv_and_a_geojson_layer()
 
     let r = reqwest::blocking::get(format!("{}{q}&format=csv", server.base)).unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let body = r.text().unwrap();
     let mut rdr = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().take(9).collect::<Vec<_>>(),
-        ["kind", "level", "name", "from_code", "to_code", "from_parent", "to_parent", "event", "date"]
+        [
+            "kind",
+            "level",
+            "name",
+            "from_code",
+            "to_code",
+            "from_parent",
+            "to_parent",
+            "event",
+            "date"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len() as u64, total);
-    let moved = rows.iter().find(|r| &r[2] == "长庆街道").expect("长庆街道 moved");
-    assert_eq!((&moved[0], &moved[3], &moved[4], &moved[7]), ("moved", "330103001000", "330105014000", "moved"));
+    let moved = rows
+        .iter()
+        .find(|r| &r[2] == "长庆街道")
+        .expect("长庆街道 moved");
+    assert_eq!(
+        (&moved[0], &moved[3], &moved[4], &moved[7]),
+        ("moved", "330103001000", "330105014000", "moved")
+    );
 
-    let r = reqwest::blocking::get(format!("{}{q}&level=township&format=geojson", server.base)).unwrap();
+    let r = reqwest::blocking::get(format!("{}{q}&level=township&format=geojson", server.base))
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/geo+json");
     let g: serde_json::Value = r.json().unwrap();
@@ -291,13 +346,21 @@ fn the_server_serves_the_stored_history_and_changes_as_csv_and_a_geojson_layer()
         features.len() as u64,
         j["by_level"]["township"]
             .as_object()
-            .map(|c| ["added", "removed", "renamed", "moved", "recoded"].iter().map(|k| c[*k].as_u64().unwrap()).sum::<u64>())
+            .map(|c| ["added", "removed", "renamed", "moved", "recoded"]
+                .iter()
+                .map(|k| c[*k].as_u64().unwrap())
+                .sum::<u64>())
             .unwrap()
     );
     let mut sources = std::collections::BTreeSet::new();
     for f in features {
-        let src = f["properties"]["geometry_source"].as_str().expect("geometry_source");
-        assert!(["current", "reconstructed", "unknown"].contains(&src), "{src}");
+        let src = f["properties"]["geometry_source"]
+            .as_str()
+            .expect("geometry_source");
+        assert!(
+            ["current", "reconstructed", "unknown"].contains(&src),
+            "{src}"
+        );
         assert_eq!(f["geometry"].is_null(), src == "unknown", "{f}");
         sources.insert(src.to_owned());
     }
@@ -323,7 +386,8 @@ async fn serve_db_reads_the_history_stored_there_else_says_it_serves_the_bundled
         }
         let server = Server::start(&["--db", &url], &[]);
         let (_, stored) = server.json("/api/v1/editions");
-        let (status, changes) = server.json("/api/v1/changes?from=NBS2021&to=NBS2022&level=district");
+        let (status, changes) =
+            server.json("/api/v1/changes?from=NBS2021&to=NBS2022&level=district");
         assert_eq!(status, 200, "{changes}");
         (bundled, stored)
     })
@@ -332,7 +396,10 @@ async fn serve_db_reads_the_history_stored_there_else_says_it_serves_the_bundled
     let (bundled, stored) = answers;
     assert_eq!(bundled["editions"].as_array().unwrap().len(), 5);
     assert!(
-        bundled["source"].as_str().unwrap().contains("no edition is stored"),
+        bundled["source"]
+            .as_str()
+            .unwrap()
+            .contains("no edition is stored"),
         "{bundled}"
     );
     let ids: Vec<&str> = stored["editions"]
@@ -342,5 +409,11 @@ async fn serve_db_reads_the_history_stored_there_else_says_it_serves_the_bundled
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["NBS2021", "NBS2022"]);
-    assert!(stored["source"].as_str().unwrap().starts_with("stored editions"), "{stored}");
+    assert!(
+        stored["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("stored editions"),
+        "{stored}"
+    );
 }

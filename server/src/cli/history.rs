@@ -153,12 +153,11 @@ pub fn run(cmd: HistoryCommand) -> anyhow::Result<()> {
                     .confirm(a.id, &a.choice, a.note, audit)
                     .await?;
                 eprintln!(
-                    "ambiguity {} ({} {}) confirmed: {}{}",
+                    "ambiguity {} ({} {}) confirmed: {} (recorded and audited; the build does not apply decisions yet)",
                     s.id,
                     s.ambiguity.code,
                     s.ambiguity.name,
                     s.choice.as_deref().unwrap_or(AS_RECORDED),
-                    " (recorded and audited; the build does not apply decisions yet)"
                 );
             }
         }

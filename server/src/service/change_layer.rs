@@ -102,7 +102,13 @@ pub fn rows(h: &History, a: &Snapshot, b: &Snapshot, c: &Changes) -> Vec<Located
     };
     let mut out = Vec::with_capacity(c.counts.added + c.counts.removed + c.counts.renamed);
     for u in &c.added {
-        out.push(row("added", u.unit, &[EventKind::Created], t1, (&u.name, u.level)));
+        out.push(row(
+            "added",
+            u.unit,
+            &[EventKind::Created],
+            t1,
+            (&u.name, u.level),
+        ));
     }
     let ended = [EventKind::Abolished, EventKind::Merged, EventKind::Split];
     for u in &c.removed {
@@ -111,7 +117,13 @@ pub fn rows(h: &History, a: &Snapshot, b: &Snapshot, c: &Changes) -> Vec<Located
     let at_b = |code: &AdminCode| b.by_code(code.as_str());
     for r in &c.renamed {
         if let Some(u) = at_b(&r.code) {
-            out.push(row("renamed", u.unit, &[EventKind::Renamed], t1, (&r.to_name, u.level)));
+            out.push(row(
+                "renamed",
+                u.unit,
+                &[EventKind::Renamed],
+                t1,
+                (&r.to_name, u.level),
+            ));
         }
     }
     for (kind, list, wanted) in [
@@ -150,8 +162,16 @@ pub fn csv(from: &str, to: &str, level: Option<AdminLevel>) -> Result<CsvFile, S
     let (_, rows, name) = served_rows(from, to, level)?;
     let mut w = writer();
     let head = [
-        "kind", "level", "name", "from_code", "to_code", "from_parent", "to_parent", "event",
-        "date", "unit",
+        "kind",
+        "level",
+        "name",
+        "from_code",
+        "to_code",
+        "from_parent",
+        "to_parent",
+        "event",
+        "date",
+        "unit",
     ];
     w.write_record(head).map_err(ServiceError::internal)?;
     let o = |s: &Option<String>| s.clone().unwrap_or_default();

@@ -43,10 +43,16 @@ pub async fn load_stored(store: &AccountStore) -> bool {
     let loaded = match store.history().load().await {
         Ok(Some(h)) => {
             let ids: Vec<&str> = h.editions().iter().map(|e| e.id.as_str()).collect();
-            let note = format!("stored editions ({}) in {shown}, imported with civmap history import", ids.join(", "));
+            let note = format!(
+                "stored editions ({}) in {shown}, imported with civmap history import",
+                ids.join(", ")
+            );
             (Some(h), note)
         }
-        Ok(None) => (None, format!("{BUNDLED_SOURCE} — bundled: no edition is stored in {shown}")),
+        Ok(None) => (
+            None,
+            format!("{BUNDLED_SOURCE} — bundled: no edition is stored in {shown}"),
+        ),
         Err(e) => {
             tracing::warn!("stored division history in {shown}: {e}; serving the bundled editions");
             (None, format!("{BUNDLED_SOURCE} — bundled: the history stored in {shown} could not be read ({e})"))

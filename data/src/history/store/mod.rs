@@ -41,8 +41,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use civmap_geo_core::history::{
-    Ambiguity, AmbiguityKind, Date, Edition, EventKind, History, HistoryError, IntegrityError,
-    Unit,
+    Ambiguity, AmbiguityKind, Date, Edition, EventKind, History, HistoryError, IntegrityError, Unit,
 };
 use serde::Serialize;
 
@@ -192,7 +191,10 @@ fn check_rows(source: String, edition: Edition) -> Res<EditionFile> {
                 &source,
                 format!("line {line}"),
                 Some("parent_code12"),
-                format!("{} ({}) names parent {}, which is not in the file", r.code, r.name, r.parent),
+                format!(
+                    "{} ({}) names parent {}, which is not in the file",
+                    r.code, r.name, r.parent
+                ),
             )
             .into());
         }
@@ -298,7 +300,10 @@ pub fn successions_of(history: &History) -> Vec<Succession> {
                 Some(e) => (e.kind, e.date),
                 // a link without its event: dated by the predecessor's end (check() catches
                 // links the build cannot explain)
-                None => (EventKind::Merged, u.valid_to().unwrap_or(u.latest().valid_from)),
+                None => (
+                    EventKind::Merged,
+                    u.valid_to().unwrap_or(u.latest().valid_from),
+                ),
             };
             out.push(Succession {
                 from_unit: u.id.0,
@@ -526,10 +531,12 @@ pub(crate) fn ambiguity_json(a: &StoredAmbiguity) -> serde_json::Value {
 pub(crate) fn link(units: &mut [Unit], links: &[Succession]) {
     for s in links {
         if let Some(u) = units.get_mut(s.from_unit as usize) {
-            u.superseded_by.push(civmap_geo_core::history::UnitId(s.to_unit));
+            u.superseded_by
+                .push(civmap_geo_core::history::UnitId(s.to_unit));
         }
         if let Some(u) = units.get_mut(s.to_unit as usize) {
-            u.supersedes.push(civmap_geo_core::history::UnitId(s.from_unit));
+            u.supersedes
+                .push(civmap_geo_core::history::UnitId(s.from_unit));
         }
     }
 }

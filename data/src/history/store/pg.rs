@@ -3,16 +3,14 @@
 //! locked for the import, rows go in as arrays (`unnest`), and the deferred constraint
 //! triggers check the written history at commit.
 
-use civmap_geo_core::history::{
-    Ambiguity, Date, DivisionRow, Edition, Unit, UnitId, UnitVersion,
-};
+use civmap_geo_core::history::{Ambiguity, Date, DivisionRow, Edition, Unit, UnitId, UnitVersion};
 use civmap_geo_core::{AdminCode, AdminLevel};
 use tokio_postgres::{GenericClient, Row};
 
 use super::{
     ambiguity_json, decide, group_editions, kind_str, link, outcome_of, parse_event, parse_kind,
-    rebuild, stored, EditionFile, HistoryStoreError, ImportOutcome, Rebuilt, Res,
-    StoredAmbiguity, StoredEdition, Succession, TableCounts,
+    rebuild, stored, EditionFile, HistoryStoreError, ImportOutcome, Rebuilt, Res, StoredAmbiguity,
+    StoredEdition, Succession, TableCounts,
 };
 use crate::accounts::pg::{db, insert_audit, PgAccounts};
 use crate::accounts::{AccountsError, AuditRecord};
@@ -22,11 +20,27 @@ fn store(t: &Target, at: &str, e: tokio_postgres::Error) -> AccountsError {
     db(t, at, e)
 }
 
+/// A transaction on the store's connection.
+async fn begin<'g>(
+    g: &'g mut Option<tokio_postgres::Client>,
+    t: &Target,
+    at: &str,
+) -> Result<tokio_postgres::Transaction<'g>, AccountsError> {
+    g.as_mut()
+        .expect("connected")
+        .transaction()
+        .await
+        .map_err(|e| store(t, at, e))
+}
+
 async fn read_editions(c: &impl GenericClient, t: &Target) -> Result<Vec<Edition>, AccountsError> {
     let at = "read history editions";
     let shown = &t.shown;
     let heads = c
-        .query("SELECT id, date::text FROM civmap.history_editions ORDER BY seq", &[])
+        .query(
+            "SELECT id, date::text FROM civmap.history_editions ORDER BY seq",
+            &[],
+        )
         .await
         .map_err(|e| store(t, at, e))?
         .iter()
@@ -70,7 +84,14 @@ async fn write_edition(
     c.execute(
         "INSERT INTO civmap.history_editions (id, seq, date, source_file, row_count, imported_by)
          VALUES ($1, $2, $3::text::date, $4, $5, $6)",
-        &[&e.id, &(seq as i32), &e.date.to_string(), &f.source, &(e.rows.len() as i32), &who],
+        &[
+            &e.id,
+            &(seq as i32),
+            &e.date.to_string(),
+            &f.source,
+            &(e.rows.len() as i32),
+            &who,
+        ],
     )
     .await
     .map_err(|x| store(t, at, x))?;
@@ -112,14 +133,22 @@ async fn write_history(c: &impl GenericClient, t: &Target, r: &Rebuilt) -> Res<(
     .map_err(|x| store(t, at, x))?;
     let versions: Vec<(u32, usize, &UnitVersion)> = units
         .iter()
-        .flat_map(|u| u.versions.iter().enumerate().map(move |(i, v)| (u.id.0, i, v)))
+        .flat_map(|u| {
+            u.versions
+                .iter()
+                .enumerate()
+                .map(move |(i, v)| (u.id.0, i, v))
+        })
         .collect();
     let unit: Vec<i32> = versions.iter().map(|v| v.0 as i32).collect();
     let seq: Vec<i32> = versions.iter().map(|v| v.1 as i32).collect();
     let text = |g: fn(&UnitVersion) -> String| -> Vec<String> {
         versions.iter().map(|v| g(v.2)).collect()
     };
-    let parent: Vec<Option<i32>> = versions.iter().map(|v| v.2.parent.map(|p| p.0 as i32)).collect();
+    let parent: Vec<Option<i32>> = versions
+        .iter()
+        .map(|v| v.2.parent.map(|p| p.0 as i32))
+        .collect();
     let valid_to: Vec<Option<String>> = versions
         .iter()
         .map(|v| v.2.valid_to.map(|d| d.to_string()))
@@ -199,15 +228,14 @@ async fn write_ambiguities(c: &impl GenericClient, t: &Target, list: &[Ambiguity
     Ok(())
 }
 
-pub(super) async fn import(s: &PgAccounts, file: EditionFile, audit: AuditRecord) -> Res<ImportOutcome> {
+pub(super) async fn import(
+    s: &PgAccounts,
+    file: EditionFile,
+    audit: AuditRecord,
+) -> Res<ImportOutcome> {
     let (t, at) = (&s.target, "import history edition");
     let mut g = s.client().await?;
-    let tx = g
-        .as_mut()
-        .expect("connected")
-        .transaction()
-        .await
-        .map_err(|e| store(t, at, e))?;
+    let tx = begin(&mut g, t, at).await?;
     // one importer at a time; readers see the old history until commit
     tx.batch_execute(
         "LOCK TABLE civmap.history_editions, civmap.history_edition_rows, civmap.history_units,
@@ -296,7 +324,9 @@ pub(super) async fn units(s: &PgAccounts) -> Res<Vec<Unit>> {
             kind: r.get(4),
             parent: r.get::<_, Option<i32>>(5).map(|p| UnitId(p as u32)),
             valid_from: stored(shown, "valid_from", Date::parse(r.get(6)))?,
-            valid_to: to.map(|d| stored(shown, "valid_to", Date::parse(d))).transpose()?,
+            valid_to: to
+                .map(|d| stored(shown, "valid_to", Date::parse(d)))
+                .transpose()?,
         };
         if let Some(u) = units.get_mut(r.get::<_, i32>(0) as usize) {
             u.versions.push(v);
@@ -360,12 +390,18 @@ fn read_ambiguity(shown: &str, r: &Row) -> Result<StoredAmbiguity, AccountsError
 pub(super) async fn ambiguities(s: &PgAccounts, open_only: bool) -> Res<Vec<StoredAmbiguity>> {
     let (t, at) = (&s.target, "read history ambiguities");
     let g = s.client().await?;
-    let filter = if open_only { "WHERE status = 'open'" } else { "" };
+    let filter = if open_only {
+        "WHERE status = 'open'"
+    } else {
+        ""
+    };
     let rows = g
         .as_ref()
         .expect("connected")
         .query(
-            &format!("SELECT {AMBIGUITY_COLS} FROM civmap.history_ambiguities {filter} ORDER BY id"),
+            &format!(
+                "SELECT {AMBIGUITY_COLS} FROM civmap.history_ambiguities {filter} ORDER BY id"
+            ),
             &[],
         )
         .await
@@ -385,15 +421,12 @@ pub(super) async fn confirm(
 ) -> Res<StoredAmbiguity> {
     let (t, at) = (&s.target, "confirm history ambiguity");
     let mut g = s.client().await?;
-    let tx = g
-        .as_mut()
-        .expect("connected")
-        .transaction()
-        .await
-        .map_err(|e| store(t, at, e))?;
+    let tx = begin(&mut g, t, at).await?;
     let row = tx
         .query_opt(
-            &format!("SELECT {AMBIGUITY_COLS} FROM civmap.history_ambiguities WHERE id = $1 FOR UPDATE"),
+            &format!(
+                "SELECT {AMBIGUITY_COLS} FROM civmap.history_ambiguities WHERE id = $1 FOR UPDATE"
+            ),
             &[&id],
         )
         .await

@@ -1,16 +1,14 @@
 //! The history tables in `accounts.sqlite` (`history.sqlite.sql`), written through the
 //! accounts store's IMMEDIATE transactions with their audit rows.
 
-use civmap_geo_core::history::{
-    Ambiguity, Date, DivisionRow, Edition, Unit, UnitId, UnitVersion,
-};
+use civmap_geo_core::history::{Ambiguity, Date, DivisionRow, Edition, Unit, UnitId, UnitVersion};
 use civmap_geo_core::{AdminCode, AdminLevel};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{
     ambiguity_json, decide, group_editions, kind_str, link, outcome_of, parse_event, parse_kind,
-    rebuild, stored, EditionFile, ImportOutcome, Res, StoredAmbiguity, StoredEdition,
-    Succession, TableCounts,
+    rebuild, stored, EditionFile, ImportOutcome, Res, StoredAmbiguity, StoredEdition, Succession,
+    TableCounts,
 };
 use crate::accounts::now_ms;
 use crate::accounts::sqlite::{err, insert_audit, SqliteAccounts};
@@ -44,7 +42,14 @@ fn read_editions(c: &Connection, shown: &str) -> Result<Vec<Edition>, AccountsEr
     type Raw = (String, String, String, String, String, String);
     let raw = st
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .map_err(|e| store(shown, at, e))?
         .collect::<rusqlite::Result<Vec<Raw>>>()
@@ -67,7 +72,13 @@ fn read_editions(c: &Connection, shown: &str) -> Result<Vec<Edition>, AccountsEr
     Ok(group_editions(heads, rows))
 }
 
-fn write_edition(tx: &Transaction<'_>, shown: &str, f: &EditionFile, seq: usize, who: &str) -> Res<()> {
+fn write_edition(
+    tx: &Transaction<'_>,
+    shown: &str,
+    f: &EditionFile,
+    seq: usize,
+    who: &str,
+) -> Res<()> {
     let at = "write history edition";
     let e = &f.edition;
     tx.execute(
@@ -139,8 +150,13 @@ fn write_history(tx: &Transaction<'_>, shown: &str, r: &super::Rebuilt) -> Res<(
         )
         .map_err(|x| store(shown, at, x))?;
     for s in &r.successions {
-        link.execute(params![s.from_unit, s.to_unit, s.event.as_str(), s.date.to_string()])
-            .map_err(|x| store(shown, at, x))?;
+        link.execute(params![
+            s.from_unit,
+            s.to_unit,
+            s.event.as_str(),
+            s.date.to_string()
+        ])
+        .map_err(|x| store(shown, at, x))?;
     }
     write_ambiguities(tx, shown, &r.ambiguities)
 }
@@ -210,8 +226,10 @@ pub(super) async fn import(
 
 pub(super) async fn editions(s: &SqliteAccounts) -> Res<Vec<Edition>> {
     let shown = s.shown();
-    s.with("read history editions", move |c| Ok(read_editions(c, &shown)?))
-        .await
+    s.with("read history editions", move |c| {
+        Ok(read_editions(c, &shown)?)
+    })
+    .await
 }
 
 pub(super) async fn edition_list(s: &SqliteAccounts) -> Res<Vec<StoredEdition>> {
@@ -250,14 +268,21 @@ pub(super) async fn units(s: &SqliteAccounts) -> Res<Vec<Unit>> {
         .with("read history units", move |c| {
             let at = "read history units";
             let mut units: Vec<Unit> = Vec::new();
-            let mut st = c.prepare("SELECT id FROM history_units ORDER BY id").map_err(|e| store(&shown, at, e))?;
+            let mut st = c
+                .prepare("SELECT id FROM history_units ORDER BY id")
+                .map_err(|e| store(&shown, at, e))?;
             let ids = st
                 .query_map([], |r| r.get::<_, u32>(0))
                 .map_err(|e| store(&shown, at, e))?
                 .collect::<rusqlite::Result<Vec<u32>>>()
                 .map_err(|e| store(&shown, at, e))?;
             for id in ids {
-                units.push(Unit { id: UnitId(id), versions: Vec::new(), supersedes: Vec::new(), superseded_by: Vec::new() });
+                units.push(Unit {
+                    id: UnitId(id),
+                    versions: Vec::new(),
+                    supersedes: Vec::new(),
+                    superseded_by: Vec::new(),
+                });
             }
             let mut st = c
                 .prepare(
@@ -265,10 +290,28 @@ pub(super) async fn units(s: &SqliteAccounts) -> Res<Vec<Unit>> {
                      FROM history_unit_versions ORDER BY unit, seq",
                 )
                 .map_err(|e| store(&shown, at, e))?;
-            type Raw = (u32, String, String, String, String, Option<u32>, String, Option<String>);
+            type Raw = (
+                u32,
+                String,
+                String,
+                String,
+                String,
+                Option<u32>,
+                String,
+                Option<String>,
+            );
             let raw = st
                 .query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
                 })
                 .map_err(|e| store(&shown, at, e))?
                 .collect::<rusqlite::Result<Vec<Raw>>>()
@@ -281,7 +324,9 @@ pub(super) async fn units(s: &SqliteAccounts) -> Res<Vec<Unit>> {
                     kind,
                     parent: parent.map(UnitId),
                     valid_from: stored(&shown, "valid_from", Date::parse(&from))?,
-                    valid_to: to.map(|t| stored(&shown, "valid_to", Date::parse(&t))).transpose()?,
+                    valid_to: to
+                        .map(|t| stored(&shown, "valid_to", Date::parse(&t)))
+                        .transpose()?,
                 };
                 if let Some(u) = units.get_mut(unit as usize) {
                     u.versions.push(v);
@@ -323,7 +368,10 @@ pub(super) async fn successions(s: &SqliteAccounts) -> Res<Vec<Succession>> {
 const AMBIGUITY_COLS: &str =
     "id, edition, code, kind, name, level, candidates, recorded, status, choice, note, decided_by";
 
-fn read_ambiguity(shown: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredAmbiguity, AccountsError>> {
+fn read_ambiguity(
+    shown: &str,
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<StoredAmbiguity, AccountsError>> {
     let code: String = r.get(2)?;
     let kind: String = r.get(3)?;
     let level: String = r.get(5)?;
@@ -371,16 +419,24 @@ pub(super) async fn ambiguities(s: &SqliteAccounts, open_only: bool) -> Res<Vec<
     let shown = s.shown();
     s.with("read history ambiguities", move |c| {
         let at = "read history ambiguities";
-        let filter = if open_only { "WHERE status = 'open'" } else { "" };
+        let filter = if open_only {
+            "WHERE status = 'open'"
+        } else {
+            ""
+        };
         let mut st = c
-            .prepare(&format!("SELECT {AMBIGUITY_COLS} FROM history_ambiguities {filter} ORDER BY id"))
+            .prepare(&format!(
+                "SELECT {AMBIGUITY_COLS} FROM history_ambiguities {filter} ORDER BY id"
+            ))
             .map_err(|e| store(&shown, at, e))?;
         let rows = st
             .query_map([], |r| read_ambiguity(&shown, r))
             .map_err(|e| store(&shown, at, e))?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| store(&shown, at, e))?;
-        Ok(rows.into_iter().collect::<Result<Vec<_>, AccountsError>>()?)
+        Ok(rows
+            .into_iter()
+            .collect::<Result<Vec<_>, AccountsError>>()?)
     })
     .await
 }
@@ -411,9 +467,11 @@ pub(super) async fn counts(s: &SqliteAccounts) -> Res<TableCounts> {
     let shown = s.shown();
     s.with("count history rows", move |c| {
         let n = |t: &str| -> Result<usize, AccountsError> {
-            c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0))
-                .map(|n| n as usize)
-                .map_err(|e| store(&shown, "count history rows", e))
+            c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(|e| store(&shown, "count history rows", e))
         };
         Ok(TableCounts {
             editions: n("history_editions")?,

@@ -71,7 +71,10 @@ fn an_edition_not_after_the_last_or_stored_twice_is_refused_and_nothing_is_writt
             .import(file_of(&editions[0]), audit("NBS2019"))
             .await
             .unwrap_err();
-        assert!(matches!(err, HistoryStoreError::NotAfterLast { .. }), "{err}");
+        assert!(
+            matches!(err, HistoryStoreError::NotAfterLast { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("NBS2020"), "{err}");
         let mut again = file_of(&editions[2]);
         again.edition.id = "NBS2020".into();
@@ -88,14 +91,23 @@ fn bad_files_are_named_with_their_line() {
     let city = "330100000000,city,杭州市,330000000000,city\n";
     let dup = format!("{head}{city}330102000000,district,上城区,330100000000,d\n330102000000,district,下城区,330100000000,d\n");
     let e = read_import_text("x.csv", &dup, "NBS2020", d).unwrap_err();
-    assert!(e.to_string().contains("x.csv") && e.to_string().contains("line 4"), "{e}");
+    assert!(
+        e.to_string().contains("x.csv") && e.to_string().contains("line 4"),
+        "{e}"
+    );
     assert!(e.to_string().contains("first on line 3"), "{e}");
     let bad_code = format!("{head}{city}33010200000X,district,上城区,330100000000,d\n");
     let e = read_import_text("x.csv", &bad_code, "NBS2020", d).unwrap_err();
-    assert!(e.to_string().contains("line 3") && e.to_string().contains("code12"), "{e}");
+    assert!(
+        e.to_string().contains("line 3") && e.to_string().contains("code12"),
+        "{e}"
+    );
     let orphan = format!("{head}{city}330102000000,district,上城区,330199000000,d\n");
     let e = read_import_text("x.csv", &orphan, "NBS2020", d).unwrap_err();
-    assert!(e.to_string().contains("line 3") && e.to_string().contains("parent_code12"), "{e}");
+    assert!(
+        e.to_string().contains("line 3") && e.to_string().contains("parent_code12"),
+        "{e}"
+    );
     let e = read_import_text("x.csv", &format!("{head}{city}"), "2020", d).unwrap_err();
     assert!(matches!(e, HistoryStoreError::EditionId { .. }), "{e}");
 }
@@ -110,14 +122,26 @@ fn a_decision_is_recorded_with_its_audit_row_and_must_be_a_candidate() {
             store.import(file_of(e), audit(&e.id)).await.unwrap();
         }
         let open = store.ambiguities(true).await.unwrap();
-        let first = open.first().expect("the bundled editions leave cases to a person");
+        let first = open
+            .first()
+            .expect("the bundled editions leave cases to a person");
         let err = store
-            .confirm(first.id, "999999999999", None, AuditRecord::new("cli:li", "history.confirm", "x"))
+            .confirm(
+                first.id,
+                "999999999999",
+                None,
+                AuditRecord::new("cli:li", "history.confirm", "x"),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, HistoryStoreError::BadChoice { .. }), "{err}");
         let done = store
-            .confirm(first.id, AS_RECORDED, Some("checked".into()), AuditRecord::new("cli:li", "history.confirm", "x"))
+            .confirm(
+                first.id,
+                AS_RECORDED,
+                Some("checked".into()),
+                AuditRecord::new("cli:li", "history.confirm", "x"),
+            )
             .await
             .unwrap();
         assert_eq!(done.status, "confirmed");
@@ -133,7 +157,14 @@ fn a_decision_is_recorded_with_its_audit_row_and_must_be_a_candidate() {
             .unwrap();
         assert_eq!(log.len(), 1);
         assert!(matches!(
-            store.confirm(-5, AS_RECORDED, None, AuditRecord::new("cli:li", "history.confirm", "x")).await,
+            store
+                .confirm(
+                    -5,
+                    AS_RECORDED,
+                    None,
+                    AuditRecord::new("cli:li", "history.confirm", "x")
+                )
+                .await,
             Err(HistoryStoreError::UnknownAmbiguity(-5))
         ));
     });

@@ -57,7 +57,9 @@ pub async fn changes(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(q.as_deref())?;
     p.only(&["from", "to", "level", "format"])?;
-    let from = p.get("from").ok_or_else(|| ApiError::bad("from", "required"))?;
+    let from = p
+        .get("from")
+        .ok_or_else(|| ApiError::bad("from", "required"))?;
     let to = p.get("to").ok_or_else(|| ApiError::bad("to", "required"))?;
     let (from, to) = (from.to_owned(), to.to_owned());
     let level = p.level("level")?;
