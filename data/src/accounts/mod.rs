@@ -347,6 +347,16 @@ impl AccountStore {
         }
     }
 
+    /// The division history (editions, units, successions, ambiguities) kept in this
+    /// store, sharing its connection so that an import or a confirmation and its audit row
+    /// commit in one transaction.
+    pub fn history(&self) -> crate::history::store::HistoryStore {
+        crate::history::store::HistoryStore::new(match self {
+            Self::Dir(s) => crate::register::Backend::Sqlite(s.clone()),
+            Self::Postgres(s) => crate::register::Backend::Pg(Box::new(s.as_ref().clone())),
+        })
+    }
+
     /// Where the accounts live (path or redacted URL), for messages.
     pub fn shown(&self) -> String {
         match self {

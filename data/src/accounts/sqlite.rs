@@ -20,6 +20,8 @@ const ALIAS_SCHEMA: &str = include_str!("../../migrations/doorplate_aliases.sqli
 const SCENARIO_SCHEMA: &str = include_str!("../../migrations/scenarios.sqlite.sql");
 /// The place-name tables (added later; applied on every open like the register's).
 const NAMES_SCHEMA: &str = include_str!("../../migrations/names.sqlite.sql");
+/// The division history's tables (added later; applied on every open like the register's).
+const HISTORY_SCHEMA: &str = include_str!("../../migrations/history.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -91,6 +93,8 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "create scenario table", e))?;
         conn.execute_batch(NAMES_SCHEMA)
             .map_err(|e| err(&shown, "create place-name tables", e))?;
+        conn.execute_batch(HISTORY_SCHEMA)
+            .map_err(|e| err(&shown, "create history tables", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,

@@ -15,6 +15,8 @@
 //! # Ok::<(), civmap_data::DataError>(())
 //! ```
 
+pub mod store;
+
 use std::io::Read;
 use std::path::Path;
 

@@ -47,6 +47,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0005_doorplate_aliases.sql"),
     },
     Migration {
+        version: 6,
+        name: "0006_history.sql",
+        sql: include_str!("../../migrations/0006_history.sql"),
+    },
+    Migration {
         version: 7,
         name: "0007_names.sql",
         sql: include_str!("../../migrations/0007_names.sql"),

@@ -9,6 +9,7 @@ mod db;
 mod doorplates;
 mod export;
 mod generate;
+mod history;
 mod import;
 mod job;
 mod progress;
@@ -70,6 +71,12 @@ enum Command {
     Doorplates {
         #[command(subcommand)]
         command: DoorplatesCommand,
+    },
+    /// The division history: import dated editions of the division list, list and
+    /// confirm the cases left to a person.
+    History {
+        #[command(subcommand)]
+        command: history::HistoryCommand,
     },
     /// Users and their roles (planner, surveyor, admin).
     User {
@@ -224,6 +231,7 @@ impl Cli {
             Command::Export(a) => export::run(a),
             Command::Generate(a) => generate::run(a),
             Command::User { command } => user::run(command),
+            Command::History { command } => history::run(command),
             Command::Job { command } => job::run(command),
             Command::Worker(a) => worker::run(a),
             Command::Doorplates {

@@ -57,7 +57,7 @@ pub struct ServeArgs {
     city: CityArgs,
 }
 
-/// The accounts for the chosen store.
+/// The accounts for the chosen store (and the division history kept there).
 fn identity(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<IdentityService> {
     let at = super::user::AccountsArgs {
         data: a.data.clone(),
@@ -66,6 +66,10 @@ fn identity(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Ident
         state: a.state.clone(),
     };
     let store = rt.block_on(at.open())?;
+    // the division history stored there (civmap history import), else the bundled editions
+    if rt.block_on(crate::service::history::load_stored(&store)) {
+        tracing::info!("division history: the editions stored in {}", store.shown());
+    }
     Ok(IdentityService::new(
         store,
         super::user::token_ttl(a.token_hours),

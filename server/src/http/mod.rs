@@ -52,13 +52,14 @@ use crate::service::SharedState;
         schema::NamedLayerName,
         schema::TileSetName,
         schema::CrsName,
-        schema::FormatName
+        schema::FormatName,
+        schema::ChangeFormatName
     )),
     tags(
         (name = "service", description = "Health, layers, categories"),
         (name = "spatial", description = "Admin units and facilities"),
         (name = "gazetteer", description = "Search, addresses, reverse geocoding"),
-        (name = "history", description = "The division history: dated NBS editions 2019–2023 and the changes between them"),
+        (name = "history", description = "The division history: dated editions of the division list (stored with civmap history import, else the bundled NBS 2019–2023) and the changes between them, as JSON, CSV or a GeoJSON change layer"),
         (name = "names", description = "Place-name checks (grand, foreign, odd, duplicate, homophone …), GB/T 16159 romanisation, duplicates by scope and the clean-up list"),
         (name = "coverage", description = "Planners: coverage, gaps, indicators, what-if, siting"),
         (name = "tiles", description = "Vector tiles and TileJSON"),

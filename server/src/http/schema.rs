@@ -127,3 +127,9 @@ impl ToSchema for AsOfDay {
         Cow::Borrowed("AsOfDay")
     }
 }
+
+value_set!(
+    ChangeFormatName,
+    "`json` (the typed answer), `csv` (one row per change) or `geojson` (the change layer).",
+    ["json", "csv", "geojson"].map(str::to_owned).to_vec()
+);

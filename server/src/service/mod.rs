@@ -23,6 +23,7 @@ pub mod as_of;
 pub mod as_of_answers;
 pub mod batch;
 pub mod catalog;
+pub mod change_layer;
 pub mod coverage;
 pub mod data;
 pub mod doorplate_qr;

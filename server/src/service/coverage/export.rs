@@ -89,11 +89,13 @@ impl<'a> Chains<'a> {
     }
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
+/// A CSV writer that starts with the UTF-8 BOM (for spreadsheet programs).
+pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(BOM.to_vec())
 }
 
-fn finish(w: csv::Writer<Vec<u8>>, filename: String) -> Result<CsvFile, ServiceError> {
+/// The written file, named `filename`.
+pub(crate) fn finish(w: csv::Writer<Vec<u8>>, filename: String) -> Result<CsvFile, ServiceError> {
     let bytes = w
         .into_inner()
         .map_err(|e| ServiceError::internal(e.error()))?;
