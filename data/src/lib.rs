@@ -28,6 +28,7 @@ pub mod history;
 pub mod import;
 pub mod names;
 pub mod postgis;
+pub mod proposals;
 pub mod register;
 pub mod store;
 pub mod synthetic;

@@ -16,6 +16,8 @@ const SCHEMA: &str = include_str!("../../migrations/accounts.sqlite.sql");
 const REGISTER_SCHEMA: &str = include_str!("../../migrations/survey_register.sqlite.sql");
 /// The doorplate alias table (added later; applied on every open like the register's).
 const ALIAS_SCHEMA: &str = include_str!("../../migrations/doorplate_aliases.sqlite.sql");
+/// The change proposals' tables (applied on every open like the register's).
+const PROPOSALS_SCHEMA: &str = include_str!("../../migrations/proposals.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -83,6 +85,8 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "create register tables", e))?;
         conn.execute_batch(ALIAS_SCHEMA)
             .map_err(|e| err(&shown, "create doorplate alias table", e))?;
+        conn.execute_batch(PROPOSALS_SCHEMA)
+            .map_err(|e| err(&shown, "create proposal tables", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,

@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0005_doorplate_aliases.sql",
         sql: include_str!("../../migrations/0005_doorplate_aliases.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_proposals.sql",
+        sql: include_str!("../../migrations/0008_proposals.sql"),
+    },
 ];
 
 /// Key of the advisory lock held while migrating (`civmap` in ASCII).
