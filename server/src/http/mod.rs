@@ -26,8 +26,8 @@ use utoipa_axum::routes;
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
-    coverage, doorplates, gazetteer, history, identity, markers, names, ogc, scenarios, service,
-    spatial, survey, tiles,
+    coverage, doorplates, gazetteer, history, identity, markers, names, ogc, proposals, scenarios,
+    service, spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -172,11 +172,17 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(markers::exceptions, markers::add_exception))
         .routes(routes!(markers::withdraw_exception))
         .routes(routes!(doorplates::renumber))
+        .routes(routes!(proposals::get))
+        .routes(routes!(proposals::approve))
+        .routes(routes!(proposals::reject))
 }
 
 /// Private routes that run the coverage engine.
 fn heavy_private_routes() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new().routes(routes!(coverage::siting))
+    OpenApiRouter::new()
+        .routes(routes!(coverage::siting))
+        // a proposal waits for the coverage engine and measures its branch
+        .routes(routes!(proposals::list, proposals::create))
 }
 
 /// The OpenAPI document of every route, generated once.

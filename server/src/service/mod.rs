@@ -33,6 +33,7 @@ pub mod history;
 pub mod identity;
 pub mod names;
 pub mod ogc;
+pub mod proposals;
 pub mod spatial;
 pub mod survey;
 pub mod survey_diff;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub register: Arc<SurveyRegisterService>,
     /// Doorplate pages, their aliases (in the accounts store) and the numbering check.
     pub doorplates: Arc<DoorplateService>,
+    /// Change proposals and their decisions (in the accounts store).
+    pub proposals: civmap_data::proposals::ProposalStore,
 }
 
 /// The services as handlers receive them.
@@ -118,6 +121,7 @@ impl AppState {
             coverage,
             data,
             tiles,
+            proposals: identity.proposals(),
             identity: Arc::new(identity),
             register,
         }

@@ -10,5 +10,6 @@ mod identity_routes;
 mod layout;
 mod marker_routes;
 mod names_routes;
+mod proposal_routes;
 mod routes;
 mod survey_routes;

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod markers;
 pub mod names;
 pub mod ogc;
+pub mod proposals;
 pub mod scenarios;
 pub mod service;
 pub mod spatial;

@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer, PlaceEdit};
+use civmap_geo_core::gazetteer::{Gazetteer, PlaceEdit};
 use civmap_geo_core::live::EditOutcome;
 use civmap_geo_core::{AdminCode, AdminUnit, Doorplate, Facility, Landmark};
 
@@ -185,7 +185,8 @@ fn rebuild(state: &DataService, generation: u64) {
             }
             (live.data.data().clone(), live.gazetteer_upkeep.seq)
         };
-        let built = std::panic::catch_unwind(|| Gazetteer::build(&snapshot, &hangzhou_aliases()));
+        let aliases = state.aliases();
+        let built = std::panic::catch_unwind(|| Gazetteer::build(&snapshot, &aliases));
         drop(snapshot);
         let mut live = state.write();
         if live.gazetteer_upkeep.generation != generation {

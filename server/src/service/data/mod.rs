@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use civmap_geo_core::coverage::Snapper;
-use civmap_geo_core::gazetteer::{hangzhou_aliases, Gazetteer};
+use civmap_geo_core::gazetteer::{hangzhou_aliases, Alias, Gazetteer};
 use civmap_geo_core::live::IndexedDataset;
 use civmap_geo_core::{AdminLevel, Dataset};
 
@@ -176,6 +176,10 @@ pub struct DataService {
     pub store_up: AtomicBool,
     /// Signalled once the first full load from the store is in (PostGIS store only).
     pub first_load: tokio::sync::Notify,
+    /// The gazetteer's former-name hook: names (and codes) units had before an approved
+    /// change proposal, searchable as aliases of the units that carry the places now
+    /// (added to [`hangzhou_aliases`] on every gazetteer rebuild).
+    pub former_names: RwLock<Vec<Alias>>,
 }
 
 impl DataService {
@@ -187,7 +191,22 @@ impl DataService {
             started: Instant::now(),
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
+            former_names: RwLock::new(Vec::new()),
         }
+    }
+
+    /// The aliases a gazetteer is built with: Hangzhou's historical names and the former
+    /// names of approved proposals.
+    pub fn aliases(&self) -> Vec<Alias> {
+        let mut all = hangzhou_aliases();
+        all.extend(
+            self.former_names
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        all
     }
 
     /// Reads the live data (a poisoned lock still holds consistent data: every edit is
