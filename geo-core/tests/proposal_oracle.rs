@@ -173,7 +173,7 @@ fn a_transfer_impact_equals_an_independent_recomputation_on_a_copy() {
 
     // the copy: the community moved by hand, records re-coded, coverage rerun from scratch
     let new_code = next_code(ds, &to);
-    assert_eq!(report.codes.created, [new_code.clone()]);
+    assert_eq!(report.codes.created, std::slice::from_ref(&new_code));
     let mut copy = ds.clone();
     let (pop, old) = {
         let c = ds.admin.iter().find(|u| u.code == community).unwrap();

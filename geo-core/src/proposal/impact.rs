@@ -503,6 +503,9 @@ fn touched_levels(h: &[(&Hierarchy<'_>, &[AdminCode])]) -> Vec<AdminLevel> {
     levels.into_iter().collect()
 }
 
+/// A level and the pair of units on the two sides of a line (`None`: the outside).
+type PairKey = (AdminLevel, AdminCode, Option<AdminCode>);
+
 fn line_changes(
     branch: &Branch,
     current: &[BoundaryLine],
@@ -534,15 +537,14 @@ fn line_changes(
     }
     // the pair a current line belongs to after the change
     let succ = |c: &AdminCode| branch.successors.get(c).unwrap_or(c).clone();
-    let key_after = |l: &BoundaryLine| -> (AdminLevel, AdminCode, Option<AdminCode>) {
+    let key_after = |l: &BoundaryLine| -> PairKey {
         let (a, b) = (succ(&l.left), l.right.as_ref().map(succ));
         match b {
             Some(b) if b < a => (l.level, b, Some(a)),
             other => (l.level, a, other),
         }
     };
-    let mut groups: HashMap<(AdminLevel, AdminCode, Option<AdminCode>), (Vec<usize>, Vec<usize>)> =
-        HashMap::new();
+    let mut groups: HashMap<PairKey, (Vec<usize>, Vec<usize>)> = HashMap::new();
     for (j, l) in old.iter().enumerate() {
         groups.entry(key_after(l)).or_default().0.push(j);
     }
