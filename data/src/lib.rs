@@ -32,6 +32,7 @@ pub mod import;
 pub mod names;
 pub mod place_names;
 pub mod postgis;
+pub mod proposals;
 pub mod register;
 pub mod scenarios;
 pub mod store;

@@ -32,6 +32,7 @@ pub mod live;
 pub mod model;
 pub mod names;
 pub mod numbering;
+pub mod proposal;
 pub mod survey;
 
 pub use model::*;

@@ -357,6 +357,16 @@ impl AccountStore {
         })
     }
 
+    /// The change proposals kept in this store, sharing its connection so that a proposal,
+    /// its decision (and, with PostGIS, the data change an approval makes) commit with
+    /// their audit rows in one transaction.
+    pub fn proposals(&self) -> crate::proposals::ProposalStore {
+        crate::proposals::ProposalStore::new(match self {
+            Self::Dir(s) => crate::register::Backend::Sqlite(s.clone()),
+            Self::Postgres(s) => crate::register::Backend::Pg(Box::new(s.as_ref().clone())),
+        })
+    }
+
     /// Where the accounts live (path or redacted URL), for messages.
     pub fn shown(&self) -> String {
         match self {

@@ -22,6 +22,8 @@ const SCENARIO_SCHEMA: &str = include_str!("../../migrations/scenarios.sqlite.sq
 const NAMES_SCHEMA: &str = include_str!("../../migrations/names.sqlite.sql");
 /// The division history's tables (added later; applied on every open like the register's).
 const HISTORY_SCHEMA: &str = include_str!("../../migrations/history.sqlite.sql");
+/// The change proposals' tables (applied on every open like the register's).
+const PROPOSALS_SCHEMA: &str = include_str!("../../migrations/proposals.sqlite.sql");
 
 /// How long a write waits for the other process's transaction before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -95,6 +97,8 @@ impl SqliteAccounts {
             .map_err(|e| err(&shown, "create place-name tables", e))?;
         conn.execute_batch(HISTORY_SCHEMA)
             .map_err(|e| err(&shown, "create history tables", e))?;
+        conn.execute_batch(PROPOSALS_SCHEMA)
+            .map_err(|e| err(&shown, "create proposal tables", e))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             shown,

@@ -57,6 +57,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0007_names.sql"),
     },
     Migration {
+        version: 8,
+        name: "0008_proposals.sql",
+        sql: include_str!("../../migrations/0008_proposals.sql"),
+    },
+    Migration {
         version: 9,
         name: "0009_scenarios.sql",
         sql: include_str!("../../migrations/0009_scenarios.sql"),

@@ -51,7 +51,7 @@ pub(crate) mod migrate;
 mod push;
 mod replication;
 pub(crate) mod target;
-mod wkb;
+pub(crate) mod wkb;
 
 use std::fmt;
 

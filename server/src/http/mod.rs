@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::routes::{
     coverage, doorplates, gazetteer, history, identity, markers, name_workflow, names, ogc,
-    scenarios, service, spatial, survey, tiles,
+    proposals, scenarios, service, spatial, survey, tiles,
 };
 use crate::service::SharedState;
 
@@ -188,11 +188,17 @@ fn private_routes() -> OpenApiRouter<SharedState> {
             name_workflow::add_heritage
         ))
         .routes(routes!(name_workflow::remove_heritage))
+        .routes(routes!(proposals::get))
+        .routes(routes!(proposals::approve))
+        .routes(routes!(proposals::reject))
 }
 
 /// Private routes that run the coverage engine.
 fn heavy_private_routes() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new().routes(routes!(coverage::siting))
+    OpenApiRouter::new()
+        .routes(routes!(coverage::siting))
+        // a proposal waits for the coverage engine and measures its branch
+        .routes(routes!(proposals::list, proposals::create))
 }
 
 /// The OpenAPI document of every route, generated once.

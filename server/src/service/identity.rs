@@ -272,6 +272,12 @@ impl IdentityService {
         self.store.place_names()
     }
 
+    /// The change proposals kept in the same store (so each proposal, its decision and
+    /// their audit rows commit together).
+    pub fn proposals(&self) -> civmap_data::proposals::ProposalStore {
+        self.store.proposals()
+    }
+
     /// An empty in-memory store (tests and throwaway servers: nobody can sign in until a
     /// user is added through [`IdentityService::add_user`]).
     pub fn in_memory() -> Self {

@@ -37,6 +37,7 @@ pub mod identity;
 pub mod name_workflow;
 pub mod names;
 pub mod ogc;
+pub mod proposals;
 pub mod spatial;
 pub mod survey;
 pub mod survey_diff;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub doorplates: Arc<DoorplateService>,
     /// The name registry and the naming workflow (in the accounts store).
     pub names: Arc<NameWorkflowService>,
+    /// Change proposals and their decisions (in the accounts store).
+    pub proposals: civmap_data::proposals::ProposalStore,
 }
 
 /// The services as handlers receive them.
@@ -132,6 +135,7 @@ impl AppState {
             coverage,
             data,
             tiles,
+            proposals: identity.proposals(),
             identity: Arc::new(identity),
             register,
         }

@@ -380,6 +380,36 @@ fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call
         Call::delete("/api/v1/validation/exceptions/abc").by(admin),
         Call::delete("/api/v1/validation/exceptions/999999").by(admin),
     ]);
+    // change proposals (issue 15): proposed, read, rejected, then refused a second decision
+    calls.extend([
+        post(
+            "/api/v1/proposals",
+            json!({"kind": "rename", "unit": "330102001002", "name": "东新社区"}),
+        )
+        .by(admin),
+        post("/api/v1/proposals", json!({"kind": "annex"})).by(admin),
+        post(
+            "/api/v1/proposals",
+            json!({"kind": "transfer", "community": "330102001001", "to_township": "330102001000"}),
+        )
+        .by(admin),
+        get("/api/v1/proposals"),
+        get("/api/v1/proposals").by(planner),
+        get("/api/v1/proposals/1").by(planner),
+        get("/api/v1/proposals/999").by(planner),
+        get("/api/v1/proposals/abc").by(planner),
+        post("/api/v1/proposals/1/reject", json!({"note": "crawl"})).by(admin),
+        post(
+            "/api/v1/proposals/1/approve",
+            json!({"effective": "2099-01-01"}),
+        )
+        .by(admin),
+        post(
+            "/api/v1/proposals/999/approve",
+            json!({"effective": "2020-01-01"}),
+        )
+        .by(admin),
+    ]);
     let scenario = json!({"category": "elder_canteen", "add": [{"lon": 120.104, "lat": 30.204}], "close": [facility]});
     calls.push(post("/api/v1/scenarios", scenario.clone()));
     calls.push(

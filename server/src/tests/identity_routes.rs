@@ -116,8 +116,9 @@ async fn every_write_route_is_401_anonymous_and_403_for_a_role_without_it() {
         assert!(h.contains_key(header::WWW_AUTHENTICATE), "{m} {uri}");
         // a surveyor has none of these roles (scenarios, siting: planner; users: admin),
         // and a planner is not a surveyor (markers, validation exceptions, doorplate
-        // renumbering)
+        // renumbering, change proposals; approving and rejecting them needs an admin)
         let surveyors = uri.starts_with("/api/v1/markers")
+            || uri.starts_with("/api/v1/proposals")
             || uri.starts_with("/api/v1/validation/")
             || uri.starts_with("/api/v1/survey/")
             || uri.starts_with("/api/v1/doorplates/")

@@ -12,5 +12,6 @@ mod layout;
 mod marker_routes;
 mod name_workflow_routes;
 mod names_routes;
+mod proposal_routes;
 mod routes;
 mod survey_routes;

@@ -10,6 +10,7 @@ pub mod markers;
 pub mod name_workflow;
 pub mod names;
 pub mod ogc;
+pub mod proposals;
 pub mod scenarios;
 pub mod service;
 pub mod spatial;

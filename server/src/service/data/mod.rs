@@ -186,6 +186,10 @@ pub struct DataService {
     /// The name registry's other names of units (former names of approved renames), which
     /// every gazetteer rebuild indexes beside Hangzhou's historical names.
     name_aliases: RwLock<Arc<Vec<Alias>>>,
+    /// The gazetteer's former-name hook: names (and codes) units had before an approved
+    /// change proposal, searchable as aliases of the units that carry the places now
+    /// (added to [`hangzhou_aliases`] on every gazetteer rebuild).
+    pub former_names: RwLock<Vec<Alias>>,
 }
 
 impl DataService {
@@ -198,6 +202,7 @@ impl DataService {
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
             name_aliases: RwLock::default(),
+            former_names: RwLock::new(Vec::new()),
         }
     }
 
@@ -206,12 +211,19 @@ impl DataService {
         *self.name_aliases.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(aliases);
     }
 
-    /// The other names a gazetteer build indexes: Hangzhou's historical names and the
-    /// name registry's.
+    /// The other names a gazetteer build indexes: Hangzhou's historical names, the name
+    /// registry's and the former names of approved change proposals.
     pub fn gazetteer_aliases(&self) -> Vec<Alias> {
         let mut all = hangzhou_aliases();
         all.extend(
             self.name_aliases
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        all.extend(
+            self.former_names
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .iter()
