@@ -123,6 +123,8 @@ fn feature(view: &AsOfView, i: usize, rank: u8, lon: f64, lat: f64) -> PlaceFeat
                 kind: kind.to_owned(),
                 distance: None,
                 former: None,
+                // that edition's names are the units' standard names of the day
+                name_type: Some("standard".to_owned()),
             },
             district: parent_name(civmap_geo_core::AdminLevel::District),
             township: parent_name(civmap_geo_core::AdminLevel::Township),

@@ -431,6 +431,8 @@ fn keep_former_names(state: &AppState, branch: &Branch, effective: &str) {
         year,
         strength: 1.0,
         note: format!("{effective}: {} ({})", branch.kind.as_str(), f.code),
+        name_type: civmap_geo_core::names::NameType::Former,
+        date: Some(effective.to_owned()),
     }));
 }
 
