@@ -1,13 +1,15 @@
 // Browser tests of the web map in a real headless Chromium (Debian's, through playwright-core),
 // run by tests/tests/web_map_browser.rs against a real `civmap serve`:
 //
-//   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged
+//   node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged|as-of|names|proposals
 //
 // The planner suite signs in through the page as CIVMAP_E2E_PLANNER (a planner account the
 // caller created, e.g. with `civmap user add NAME --role planner --password-stdin`) with the
 // password in CIVMAP_E2E_PLANNER_PASSWORD, the surveyor suite likewise as CIVMAP_E2E_SURVEYOR
 // (password in CIVMAP_E2E_SURVEYOR_PASSWORD); the public and phone suites stay anonymous. The
-// surveyor suites live in browser-test-survey.mjs.
+// surveyor suites live in browser-test-survey.mjs; the place-name officer's (`names`, which also
+// signs in as CIVMAP_E2E_ADMIN with CIVMAP_E2E_ADMIN_PASSWORD) and the change proposals'
+// (`proposals`) suites in browser-test-views.mjs.
 //
 // Each suite fails on any console error, page error or failed request, checks what the page
 // shows against the server's own JSON answers (not against numbers written here), saves
@@ -23,8 +25,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { SURVEY_SUITES } from './browser-test-survey.mjs';
+import { VIEW_SUITES } from './browser-test-views.mjs';
 
-const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged|as-of';
+const USAGE = 'usage: node browser-test.mjs URL ARTIFACTS_DIR --suite public|phone|planner|surveyor|surveyor-damaged|as-of|names|proposals';
 const TIMEOUT_MS = 60_000;
 
 class CheckFailed extends Error {}
@@ -708,8 +711,8 @@ const SUITES = {
 };
 
 /** What the surveyor suites (browser-test-survey.mjs) use of this file. */
-const KIT = { check, openMap, pixelsAt, waitForMapIdle, project, TIMEOUT_MS, EXPECTED_HTTP_ERRORS };
-for (const [name, suite] of Object.entries(SURVEY_SUITES)) SUITES[name] = (options) => suite(KIT, options);
+const KIT = { check, openMap, pixelsAt, waitForMapIdle, project, searchOptions, TIMEOUT_MS, EXPECTED_HTTP_ERRORS };
+for (const [name, suite] of Object.entries({ ...SURVEY_SUITES, ...VIEW_SUITES })) SUITES[name] = (options) => suite(KIT, options);
 
 async function main() {
   let options;

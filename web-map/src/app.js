@@ -26,6 +26,8 @@ import { addBaseLayers, highlightUnit, LAYER, LEVELS, LOCAL_IDEOGRAPH_FONT, wire
 import { wirePlanner } from './planner.js';
 import { wireSearch } from './search.js';
 import { wireSurvey } from './survey.js';
+import { wireNames } from './names.js';
+import { wireProposals } from './proposals.js';
 
 /** @type {[number, number]} */
 const HANGZHOU_CENTRE = [119.9, 29.95];
@@ -72,10 +74,16 @@ let setPlannerAccess = null;
  * @type {((allowed: boolean) => void) | null}
  */
 let setSurveyAccess = null;
+/**
+ * The names view's and the proposals view's switches, once they are wired.
+ * @type {((who: import('./account.js').Identity | null) => void) | null}
+ */
+let setViewsAccess = null;
 const account = wireAccount({
   onChange: (who) => {
     if (setPlannerAccess) setPlannerAccess(canPlan(who));
     if (setSurveyAccess) setSurveyAccess(canSurvey(who));
+    if (setViewsAccess) setViewsAccess(who);
   },
   setStatus,
 });
@@ -433,6 +441,13 @@ map.on('load', async () => {
     setSurveyAccess = survey.setCanSurvey;
     setSurveyAccess(canSurvey(account.current()));
     if (debug) debug.survey = survey.state;
+    const names = wireNames({ setStatus });
+    const proposals = wireProposals({ map, onTab, onLeaveTab, setStatus });
+    setViewsAccess = (who) => {
+      names.setWho(who);
+      proposals.setCanSee(canPlan(who) || canSurvey(who));
+    };
+    setViewsAccess(account.current());
     const facilities = data.categories.reduce((sum, c) => sum + (c.count || 0), 0);
     setStatus(`${facilities.toLocaleString('zh-CN')} 设施 facilities · 矢量瓦片 vector tiles`);
     map.once('idle', () => {
