@@ -25,14 +25,14 @@ const mPerDegLon = (lat) => 111_320 * Math.cos((lat * Math.PI) / 180);
 const BEND_M = 10;
 
 /** Waits until a survey box has answered; fails with its text when it says an error. */
-async function waitForBox(kit, page, id) {
+export async function waitForBox(kit, page, id) {
   await page.waitForFunction((box) => ['ready', 'error'].includes(document.getElementById(box).dataset.state), id, { timeout: kit.TIMEOUT_MS });
   const state = await page.getAttribute(`#${id}`, 'data-state');
   kit.check(state === 'ready', `#${id} failed: ${await page.textContent(`#${id}`)}`);
 }
 
 /** GET a JSON route from inside the page (with its cookie); fails on a non-200 answer. */
-async function pageJson(kit, page, path, init) {
+export async function pageJson(kit, page, path, init) {
   const answer = await page.evaluate(
     async ([p, i]) => {
       const r = await fetch(p, i || undefined);
@@ -162,10 +162,14 @@ export const SURVEY_SUITES = {
       return shown;
     };
 
-    // The tab by keyboard: ← from 查询 Explore wraps round to the last tab, 边界 Surveyor.
+    // The tab by keyboard: ← from 查询 Explore wraps round to the last tab, 调整 Proposals, and
+    // two more ← (past 地名 Names) reach 边界 Surveyor.
     await page.focus('#tab-explore');
     await page.keyboard.press('ArrowLeft');
-    kit.check((await page.getAttribute('#tab-survey', 'aria-selected')) === 'true', '← from the first tab does not select 边界 Surveyor');
+    kit.check((await page.getAttribute('#tab-proposals', 'aria-selected')) === 'true', '← from the first tab does not select the last, 调整 Proposals');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    kit.check((await page.getAttribute('#tab-survey', 'aria-selected')) === 'true', '← ← from 调整 Proposals does not select 边界 Surveyor');
     kit.check(await page.evaluate(() => document.activeElement && document.activeElement.id === 'tab-survey'), 'the focus did not move to the 边界 Surveyor tab');
     kit.check(await page.isVisible('#view-survey') && !(await page.isVisible('#view-explore')) && !(await page.isVisible('#view-planner')), 'the surveyor tab does not show (only) its view');
     kit.check((await visibleOf(surveyorOnly)).length === 0, `an anonymous visitor sees ${await visibleOf(surveyorOnly)}`);
@@ -205,12 +209,7 @@ export const SURVEY_SUITES = {
     kit.check(validation.valid === true && validation.errors.length === 0, `the default city reports ${validation.errors.length} errors`);
 
     // Sign in as the surveyor through the header's form.
-    await page.click('#sign-in');
-    await page.fill('#sign-in-name', name);
-    await page.fill('#sign-in-password', password);
-    await page.click('#sign-in-submit');
-    await page.waitForFunction(() => document.getElementById('account').dataset.state === 'signed-in', null, { timeout: kit.TIMEOUT_MS });
-    const who = await page.evaluate(() => ({ ...document.getElementById('account-who').dataset }));
+    const who = await kit.signIn(page, name, password);
     report.signed_in = who;
     kit.check(who.name === name && who.role === 'surveyor', `the header says ${JSON.stringify(who)}`);
     kit.check((await visibleOf(surveyorOnly)).length === surveyorOnly.length, `a surveyor sees only ${await visibleOf(surveyorOnly)}`);

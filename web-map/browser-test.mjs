@@ -62,6 +62,8 @@ const EXPECTED_HTTP_ERRORS = {
   surveyor: { '/api/v1/me': [401] },
   'surveyor-damaged': { '/api/v1/me': [401] },
   'as-of': { '/api/v1/me': [401] },
+  names: { '/api/v1/me': [401] },
+  proposals: { '/api/v1/me': [401] },
 };
 
 /** Whether a console message is one of `expected`'s HTTP errors (see EXPECTED_HTTP_ERRORS). */
@@ -710,8 +712,21 @@ const SUITES = {
   },
 };
 
-/** What the surveyor suites (browser-test-survey.mjs) use of this file. */
-const KIT = { check, openMap, pixelsAt, waitForMapIdle, project, searchOptions, TIMEOUT_MS, EXPECTED_HTTP_ERRORS };
+/**
+ * Signs in through the header's form and waits until the header says who is signed in;
+ * returns what it says (`{name, role}`).
+ */
+async function signIn(page, name, password) {
+  await page.click('#sign-in');
+  await page.fill('#sign-in-name', name);
+  await page.fill('#sign-in-password', password);
+  await page.click('#sign-in-submit');
+  await page.waitForFunction(() => document.getElementById('account').dataset.state === 'signed-in', null, { timeout: TIMEOUT_MS });
+  return page.evaluate(() => ({ ...document.getElementById('account-who').dataset }));
+}
+
+/** What the surveyor and view suites (browser-test-survey.mjs, -views.mjs) use of this file. */
+const KIT = { check, openMap, pixelsAt, waitForMapIdle, project, searchOptions, signIn, TIMEOUT_MS, EXPECTED_HTTP_ERRORS };
 for (const [name, suite] of Object.entries({ ...SURVEY_SUITES, ...VIEW_SUITES })) SUITES[name] = (options) => suite(KIT, options);
 
 async function main() {

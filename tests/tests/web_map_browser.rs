@@ -8,7 +8,10 @@
 //! the server's own JSON), and signing out hides the planner's controls again and ends the
 //! session; the surveyor view shows the boundary lines' lengths, the validation list (none on
 //! the default city, every one on a damaged frame), markers in their status colours, a survey
-//! diff of one bent line and GIS exports. Screenshots go
+//! diff of one bent line and GIS exports; the place-name officer's view checks a grand name,
+//! lists duplicates and takes a rename from application to approval, after which the old name
+//! answers as a former name; the change-proposal view shows a transfer's moved population and
+//! its before and after units on the map. Screenshots go
 //! to `tests/artifacts/`. The browser-side checks live in `web-map/browser-test.mjs`; each
 //! suite prints one JSON line of measurements (load times), echoed here for the test log.
 
@@ -44,6 +47,8 @@ fn node(args: &[&str], envs: &[(&str, &str)]) -> Output {
 const PLANNER: &str = "planner-e2e";
 /// The surveyor account the surveyor suite signs in as.
 const SURVEYOR: &str = "surveyor-e2e";
+/// The admin account the names suite signs in as to start the notice and approve.
+const ADMIN: &str = "admin-e2e";
 
 /// Creates `name` with `role` and `password` in the running server's accounts, the way an
 /// operator does (`civmap user add --password-stdin` on its state directory); the server
@@ -82,9 +87,9 @@ fn run_suite(suite: &str) -> Value {
 }
 
 /// Runs one suite of `web-map/browser-test.mjs` against a fresh `civmap serve SERVE_ARGS…`
-/// with a planner and a surveyor account (whose names and passwords the suite gets in
-/// `CIVMAP_E2E_PLANNER`/`_PASSWORD` and `CIVMAP_E2E_SURVEYOR`/`_PASSWORD`) and returns its
-/// measurements.
+/// with a planner, a surveyor and an admin account (whose names and passwords the suite gets
+/// in `CIVMAP_E2E_PLANNER`/`_PASSWORD`, `CIVMAP_E2E_SURVEYOR`/`_PASSWORD` and
+/// `CIVMAP_E2E_ADMIN`/`_PASSWORD`) and returns its measurements.
 fn run_suite_on(suite: &str, serve_args: &[&str]) -> Value {
     let _one_browser = BROWSER
         .lock()
@@ -98,6 +103,7 @@ fn run_suite_on(suite: &str, serve_args: &[&str]) -> Value {
     let password = format!("e2e-{}-{nanos:09}", std::process::id());
     add_user(&server, PLANNER, "planner", &password);
     add_user(&server, SURVEYOR, "surveyor", &password);
+    add_user(&server, ADMIN, "admin", &password);
     let dir = artifacts();
     let out = node(
         &[
@@ -112,6 +118,8 @@ fn run_suite_on(suite: &str, serve_args: &[&str]) -> Value {
             ("CIVMAP_E2E_PLANNER_PASSWORD", &password),
             ("CIVMAP_E2E_SURVEYOR", SURVEYOR),
             ("CIVMAP_E2E_SURVEYOR_PASSWORD", &password),
+            ("CIVMAP_E2E_ADMIN", ADMIN),
+            ("CIVMAP_E2E_ADMIN_PASSWORD", &password),
         ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -230,6 +238,54 @@ fn a_surveyor_sees_line_lengths_no_errors_marker_colours_one_bent_line_and_expor
         "{report}"
     );
     assert_eq!(report["export"]["status"], 200, "{report}");
+}
+
+#[test]
+fn a_name_officer_checks_a_grand_name_lists_duplicates_and_runs_a_rename_to_approval() {
+    let report = run_suite("names");
+    assert!(
+        report["check"]["rules"]
+            .as_str()
+            .is_some_and(|rules| rules.split(',').any(|rule| rule == "grand")),
+        "{report}"
+    );
+    assert!(report["duplicate_groups"].as_u64() > Some(0), "{report}");
+    let application = &report["application"];
+    assert!(application["announcement"].as_str().is_some(), "{report}");
+    let former = &report["former_name"]["match"];
+    assert_eq!(former["kind"], "former_name", "{report}");
+    assert_eq!(
+        former["former"]["name"], application["old_name"],
+        "{report}"
+    );
+    assert_eq!(
+        former["former"]["current"], application["new_name"],
+        "{report}"
+    );
+}
+
+#[test]
+fn a_planner_opens_a_transfer_proposal_and_sees_the_moved_people_and_both_sides_on_the_map() {
+    let report = run_suite("proposals");
+    let moved = report["impact"]["moved"]["census_population"]
+        .as_u64()
+        .unwrap();
+    assert!(moved > 0, "{report}");
+    assert_eq!(
+        report["impact"]["shown"]["population"],
+        moved.to_string(),
+        "{report}"
+    );
+    assert!(
+        report["impact"]["before_features"].as_u64() > Some(0),
+        "{report}"
+    );
+    assert!(
+        report["impact"]["after_features"].as_u64() > Some(0),
+        "{report}"
+    );
+    assert!(report["rendered"]["before"].as_u64() > Some(0), "{report}");
+    assert!(report["rendered"]["after"].as_u64() > Some(0), "{report}");
 }
 
 #[test]

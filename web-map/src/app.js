@@ -441,7 +441,7 @@ map.on('load', async () => {
     setSurveyAccess = survey.setCanSurvey;
     setSurveyAccess(canSurvey(account.current()));
     if (debug) debug.survey = survey.state;
-    const names = wireNames({ setStatus });
+    const names = wireNames({ setStatus, unitClickListeners });
     const proposals = wireProposals({ map, onTab, onLeaveTab, setStatus });
     setViewsAccess = (who) => {
       names.setWho(who);

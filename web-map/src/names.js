@@ -63,11 +63,13 @@ function todayInChina() {
 }
 
 /**
- * Wires the names tab. Returns the switch the account calls with who is signed in.
- * @param {{ setStatus: (text: string, isError?: boolean) => void }} options
+ * Wires the names tab. Returns the switch the account calls with who is signed in. A unit
+ * clicked on the map while the tab is open fills in the application's place and the check's
+ * scope.
+ * @param {{ setStatus: (text: string, isError?: boolean) => void, unitClickListeners: ((props: Record<string, any>) => void)[] }} options
  * @returns {{ setWho: (who: Who | null) => void, state: { who: Who | null, open: number | null } }}
  */
-export function wireNames({ setStatus }) {
+export function wireNames({ setStatus, unitClickListeners }) {
   const checkBox = byId('names-check', HTMLElement);
   const dupBox = byId('names-duplicates', HTMLElement);
   const hint = byId('names-hint', HTMLElement);
@@ -77,6 +79,14 @@ export function wireNames({ setStatus }) {
   const applyError = byId('names-apply-error', HTMLElement);
   /** @type {{ who: Who | null, open: number | null }} */
   const state = { who: null, open: null };
+  const tab = byId('tab-names', HTMLButtonElement);
+
+  unitClickListeners.push((props) => {
+    if (tab.getAttribute('aria-selected') !== 'true' || !/^\d{12}$/.test(String(props.code))) return;
+    byId('names-apply-place', HTMLInputElement).value = `unit/${props.code}`;
+    byId('names-check-scope', HTMLInputElement).value = String(props.code);
+    setStatus(`地名 Names: ${props.name || ''} unit/${props.code}`);
+  });
 
   byId('names-check-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
