@@ -7,7 +7,8 @@
 // for communities within each district. Signed in as CIVMAP_E2E_SURVEYOR through the header's
 // form, an application to rename a community (submitted 40 days ago, so a 30-day notice from
 // that day is over) is made and reviewed with `support`; signed out and in again as
-// CIVMAP_E2E_ADMIN, the notice is started from the submission day and the application approved
+// CIVMAP_E2E_ADMIN, an approval before the notice is refused (409, said on the page in the
+// server's words), the notice is started from the submission day and the application approved
 // — each step through the page's buttons, each state checked against the API's own answer —
 // and then searching the old name in the page's search box answers the unit with a
 // `former_name` match.
@@ -60,14 +61,24 @@ async function runAction(kit, page, id, action, status) {
   kit.check(!error, `${action} of application ${id}: the page says ${error}`);
 }
 
+/**
+ * Opens the page, then the view's tab, and checks an anonymous visitor is told to sign in
+ * (`hint` shown) and does not see the signed-in part (`signedIn` hidden).
+ */
+async function openView(kit, { browser, url, problems }, suite, hint, signedIn) {
+  const opened = await kit.openMap(browser, url, { width: 1280, height: 860 }, problems, kit.EXPECTED_HTTP_ERRORS[suite]);
+  await opened.page.click(`#tab-${suite}`);
+  kit.check(await opened.page.isVisible(hint), `an anonymous visitor is not told to sign in for the ${suite} view`);
+  kit.check(!(await opened.page.isVisible(signedIn)), `an anonymous visitor sees ${signedIn}`);
+  return opened;
+}
+
 export const VIEW_SUITES = {
-  async names(kit, { browser, url, artifacts, problems, report }) {
+  async names(kit, options) {
+    const { artifacts, report } = options;
     const surveyor = credentials(kit, 'SURVEYOR');
     const admin = credentials(kit, 'ADMIN');
-    const { context, page, debug } = await kit.openMap(browser, url, { width: 1280, height: 860 }, problems, kit.EXPECTED_HTTP_ERRORS.names);
-    await page.click('#tab-names');
-    kit.check(await page.isVisible('#names-hint'), 'an anonymous visitor is not told to sign in for the workflow');
-    kit.check(!(await page.isVisible('#names-workflow')), 'an anonymous visitor sees the workflow');
+    const { context, page, debug } = await openView(kit, options, 'names', '#names-hint', '#names-workflow');
 
     // Check a grand name: the page shows what the API answers.
     await page.fill('#names-check-name', '宇宙大厦');
@@ -124,6 +135,16 @@ export const VIEW_SUITES = {
     await signIn(kit, page, admin.name, admin.password, 'admin');
     await waitForBox(kit, page, 'names-applications');
     await page.click(`#names-applications li[data-id="${id}"] button`);
+    // Approving before the public notice is refused by the server (409), and the page says so
+    // in the server's words; the application stays reviewed.
+    kit.EXPECTED_HTTP_ERRORS.names[`/api/v1/names/applications/${id}/approve`] = [409];
+    await page.fill('#names-application input[aria-label="批准文号 Approval ref"]', '杭民名〔2026〕E2E');
+    await page.click('#names-application [data-action="approve"]');
+    await page.waitForSelector('#names-application .error[role="alert"]', { timeout: kit.TIMEOUT_MS });
+    const refused = await page.textContent('#names-application .error[role="alert"]');
+    report.refused_before_notice = refused;
+    kit.check(refused.includes('HTTP 409'), `approving before the notice: the page says ${refused}`);
+    kit.check((await pageJson(kit, page, `/api/v1/names/applications/${id}`)).status === 'reviewed', 'a refused approval changed the application');
     await page.fill('#names-application input[aria-label="公示开始 Notice from"]', submitted);
     await runAction(kit, page, id, 'notice', 'notice');
     const noticed = await pageJson(kit, page, `/api/v1/names/applications/${id}`);
@@ -139,23 +160,22 @@ export const VIEW_SUITES = {
     await page.screenshot({ path: join(artifacts, 'names-approved.png') });
 
     // The old name now answers as a former name in the page's search.
-    const options = await kit.searchOptions(page, unit.name);
+    const listed = await kit.searchOptions(page, unit.name);
     const search = await pageJson(kit, page, `/api/v1/search?q=${encodeURIComponent(unit.name)}&limit=5`);
     const hit = search.features.find((f) => f.properties.code === unit.code);
     kit.check(hit, `searching ${unit.name} does not answer ${unit.code}`);
     kit.check(hit.properties.match.kind === 'former_name' && hit.properties.name === newName, `searching ${unit.name} answers ${hit.properties.name} with ${JSON.stringify(hit.properties.match)}`);
-    report.former_name = { match: hit.properties.match, options: options.slice(0, 3) };
-    kit.check(options.includes(newName), `the page's search lists ${options.slice(0, 3)} for ${unit.name}, not ${newName}`);
+    report.former_name = { match: hit.properties.match, options: listed.slice(0, 3) };
+    kit.check(listed.includes(newName), `the page's search lists ${listed.slice(0, 3)} for ${unit.name}, not ${newName}`);
     await debug.dispose();
     await context.close();
   },
 
-  async proposals(kit, { browser, url, artifacts, problems, report }) {
+  async proposals(kit, options) {
+    const { artifacts, report } = options;
     const surveyor = credentials(kit, 'SURVEYOR');
     const planner = credentials(kit, 'PLANNER');
-    const { context, page, debug } = await kit.openMap(browser, url, { width: 1280, height: 860 }, problems, kit.EXPECTED_HTTP_ERRORS.proposals);
-    await page.click('#tab-proposals');
-    kit.check(await page.isVisible('#proposals-hint'), 'an anonymous visitor is not told to sign in');
+    const { context, page, debug } = await openView(kit, options, 'proposals', '#proposals-hint', '#proposals-box');
 
     // A transfer proposal made through the API as the surveyor (bearer token: no session).
     const login = await pageJson(kit, page, '/api/v1/auth/token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(surveyor) });

@@ -250,6 +250,12 @@ fn a_name_officer_checks_a_grand_name_lists_duplicates_and_runs_a_rename_to_appr
         "{report}"
     );
     assert!(report["duplicate_groups"].as_u64() > Some(0), "{report}");
+    assert!(
+        report["refused_before_notice"]
+            .as_str()
+            .is_some_and(|said| said.contains("HTTP 409")),
+        "{report}"
+    );
     let application = &report["application"];
     assert!(application["announcement"].as_str().is_some(), "{report}");
     let former = &report["former_name"]["match"];

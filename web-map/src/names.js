@@ -126,6 +126,7 @@ export function wireNames({ setStatus, unitClickListeners }) {
    * @param {unknown} body
    */
   async function act(path, body) {
+    for (const old of card.querySelectorAll('.error[role="alert"]')) old.remove();
     try {
       const application = await postJson(path, body);
       showApplication(application);
