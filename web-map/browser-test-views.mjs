@@ -18,7 +18,8 @@
 // population and elderly of the API's impact report and a row per affected unit, and the
 // before and after layers hold features (before: every affected unit that exists now; after:
 // the pieces of every unit that exists after) which the map renders; the side toggle hides
-// one and shows the other.
+// one and shows the other. A merge of two townships, opened next, draws the survivor after the
+// change from every community of both townships.
 import { join } from 'node:path';
 import { pageJson, waitForBox } from './browser-test-survey.mjs';
 
@@ -222,6 +223,31 @@ export const VIEW_SUITES = {
     kit.check(beforeDrawn > 0 && (await rendered('proposal-after-fill')) === 0, `before: ${beforeDrawn} drawn, after still drawn`);
     report.rendered = { after: afterDrawn, before: beforeDrawn };
     await page.screenshot({ path: join(artifacts, 'proposal-before.png') });
+
+    // A merge of two townships: after the change the survivor is drawn from every community of
+    // both (its own and the re-coded ones of the township merged away), as the API lists them.
+    const [gone, survivor] = ['330102008000', '330102009000'];
+    const merge = await pageJson(kit, page, '/api/v1/proposals', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ kind: 'merge', units: [gone, survivor], survivor }),
+    });
+    await page.check('#proposal-side input[value="after"]');
+    await page.click('#proposals-reload');
+    await waitForBox(kit, page, 'proposals-list');
+    await page.click(`#proposals-list li[data-id="${merge.id}"] button`);
+    await page.waitForFunction((id) => document.getElementById('proposal-impact').dataset.id === String(id), merge.id, { timeout: kit.TIMEOUT_MS });
+    await waitForBox(kit, page, 'proposal-impact');
+    await kit.waitForMapIdle(page, debug);
+    const pieces = await page.evaluate(([{ map }, code]) => [...new Set(map.querySourceFeatures('proposal-after').filter((f) => f.properties.code === code).map((f) => f.properties.piece))].sort(), [debug, survivor]);
+    const communitiesOf = async (code) => (await pageJson(kit, page, `/api/v1/admin?level=community&parent=${code}`)).features.length;
+    const expectedPieces = (await communitiesOf(gone)) + (await communitiesOf(survivor));
+    const mergeAfter = merge.impact.units.filter((u) => u.after).map((u) => u.code).sort();
+    const mergeDrawn = await page.evaluate(({ map }) => [...new Set(map.queryRenderedFeatures({ layers: ['proposal-after-fill'] }).map((f) => f.properties.code))].sort(), debug);
+    report.merge = { id: merge.id, survivor_pieces: pieces.length, communities: expectedPieces, after_units: mergeAfter.length };
+    kit.check(pieces.length === expectedPieces, `the merged ${survivor} is drawn from ${pieces.length} communities, the two townships have ${expectedPieces}`);
+    kit.check(mergeDrawn.join() === mergeAfter.join(), `the merge's after layer draws ${mergeDrawn}, the API's after side has ${mergeAfter}`);
+    await page.screenshot({ path: join(artifacts, 'proposal-merge-after.png') });
     await debug.dispose();
     await context.close();
   },

@@ -292,6 +292,10 @@ fn a_planner_opens_a_transfer_proposal_and_sees_the_moved_people_and_both_sides_
     );
     assert!(report["rendered"]["before"].as_u64() > Some(0), "{report}");
     assert!(report["rendered"]["after"].as_u64() > Some(0), "{report}");
+    assert_eq!(
+        report["merge"]["survivor_pieces"], report["merge"]["communities"],
+        "{report}"
+    );
 }
 
 #[test]

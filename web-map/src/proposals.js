@@ -52,6 +52,9 @@ function change(before, after, show) {
   return el('td', { class: cls, text: `${show(before)} → ${show(after)}` });
 }
 
+/** @param {any} side a unit's side of the report, or null where it does not exist */
+const km2 = (side) => (side ? side.area_m2 / 1e6 : null);
+
 /** @param {any} side */
 const passed = (side) => (side ? `${side.indicators.filter((/** @type {any} */ i) => i.pass).length}/${side.indicators.length}` : '—');
 
@@ -68,7 +71,7 @@ function impactNodes(p) {
       el('td', { text: `${(u.after || u.before).name} ${u.code} (${u.level})` }),
       change(u.before?.population, u.after?.population, fmt),
       change(u.before?.elderly, u.after?.elderly, fmt),
-      change(u.before?.area_m2 / 1e6, u.after?.area_m2 / 1e6, (n) => (n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(2))),
+      change(km2(u.before), km2(u.after), (n) => (n === null || n === undefined ? '—' : n.toFixed(2))),
       change(u.before?.home_care_15min?.share_elderly, u.after?.home_care_15min?.share_elderly, pct),
       el('td', { text: `${passed(u.before)} → ${passed(u.after)}` }),
     ),
@@ -151,6 +154,13 @@ async function sidesOf(p) {
   return { before: { type: 'FeatureCollection', features: before }, after: { type: 'FeatureCollection', features: after } };
 }
 
+/** Padding for fitting the units, clear of the panel where it sits beside the map. */
+function fitPadding() {
+  const panel = document.getElementById('panel');
+  const beside = panel !== null && !matchMedia('(max-width: 640px)').matches;
+  return { top: 60, bottom: 60, right: 60, left: beside ? panel.offsetWidth + 40 : 60 };
+}
+
 /** @param {maplibregl.Map} map */
 function addLayers(map) {
   for (const id of Object.values(SOURCE)) map.addSource(id, { type: 'geojson', data: EMPTY });
@@ -221,7 +231,7 @@ export function wireProposals({ map, onTab, onLeaveTab, setStatus }) {
       const all = [...before.features, ...after.features];
       if (all.length) {
         const boxes = all.map((f) => bboxOf(/** @type {GeoJSON.Polygon} */ (f.geometry)));
-        map.fitBounds([[Math.min(...boxes.map((b) => b[0][0])), Math.min(...boxes.map((b) => b[0][1]))], [Math.max(...boxes.map((b) => b[1][0])), Math.max(...boxes.map((b) => b[1][1]))]], { padding: 60, maxZoom: 15, duration: 800 });
+        map.fitBounds([[Math.min(...boxes.map((b) => b[0][0])), Math.min(...boxes.map((b) => b[0][1]))], [Math.max(...boxes.map((b) => b[1][0])), Math.max(...boxes.map((b) => b[1][1]))]], { padding: fitPadding(), maxZoom: 15, duration: 800 });
       }
     } catch (error) {
       impact.replaceChildren(el('p', { class: 'error', text: `调整方案 Proposal ${id}: ${describeError(error)}` }));
