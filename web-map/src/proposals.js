@@ -95,6 +95,9 @@ function impactNodes(p) {
     el('p', { text: `界线 Lines: ${lineCounts}` }),
     el('p', { text: `界桩 Markers: ${i.markers_orphaned.length} 失效 orphaned · ${i.markers_relinked.length} 改挂 relinked` }),
     el('p', { text: `曾用名 Former names: ${i.former_names.map((/** @type {any} */ f) => `${f.name} (${f.former_code} → ${f.code})`).join('; ') || '—'}` }),
+    p.kind === 'split'
+      ? el('p', { class: 'hint', text: '分割后的形状不在报告中：地图以红线示分割线，调整后图层为分割前的单位 The report holds no shapes of a split: the red line is the cut, the after layer shows the unit before it' })
+      : null,
     i.findings.length ? el('p', { class: 'error', text: `校验问题 Findings: ${i.findings.map((/** @type {any} */ f) => f.rule).join(', ')}` }) : null,
   ].filter((n) => n !== null);
 }
@@ -152,6 +155,19 @@ async function sidesOf(p) {
     }
   }
   return { before: { type: 'FeatureCollection', features: before }, after: { type: 'FeatureCollection', features: after } };
+}
+
+/**
+ * A split's cut line as GeoJSON, from the request as the server keeps it: a GeoJSON
+ * LineString, `[[lon, lat], …]` or `[{x, y}, …]`; null when it is none of them.
+ * @param {any} line
+ * @returns {GeoJSON.LineString | null}
+ */
+function cutLine(line) {
+  if (line && line.type === 'LineString') return line;
+  if (!Array.isArray(line)) return null;
+  const coordinates = line.map((pt) => (Array.isArray(pt) ? [pt[0], pt[1]] : [pt.x, pt.y]));
+  return coordinates.every((c) => Number.isFinite(c[0]) && Number.isFinite(c[1])) ? { type: 'LineString', coordinates } : null;
 }
 
 /** Padding for fitting the units, clear of the panel where it sits beside the map. */
@@ -216,7 +232,7 @@ export function wireProposals({ map, onTab, onLeaveTab, setStatus }) {
       }
       /** @type {maplibregl.GeoJSONSource} */ (map.getSource(SOURCE.before)).setData(before);
       /** @type {maplibregl.GeoJSONSource} */ (map.getSource(SOURCE.after)).setData(after);
-      const cut = p.kind === 'split' && p.request.line ? (Array.isArray(p.request.line) ? { type: 'LineString', coordinates: p.request.line } : p.request.line) : null;
+      const cut = p.kind === 'split' ? cutLine(p.request.line) : null;
       /** @type {maplibregl.GeoJSONSource} */ (map.getSource(SOURCE.line)).setData(cut ? { type: 'Feature', geometry: cut, properties: {} } : EMPTY);
       sides.disabled = false;
       showSides();
