@@ -157,6 +157,13 @@ export const VIEW_SUITES = {
     const announced = await page.getAttribute('#names-application [data-announcement]', 'data-announcement');
     kit.check(announced === approved.announcement.number, `the page announces ${announced}, the API ${approved.announcement.number}`);
     await page.waitForSelector(`#names-applications li[data-id="${id}"][data-status="approved"]`, { timeout: kit.TIMEOUT_MS });
+    // The list filtered by status lists what the API lists for that status.
+    await page.selectOption('#names-apps-status', 'approved');
+    await page.waitForFunction(() => document.getElementById('names-applications').dataset.state !== 'loading', null, { timeout: kit.TIMEOUT_MS });
+    await waitForBox(kit, page, 'names-applications');
+    const approvedIds = await page.$$eval('#names-applications li[data-id]', (items) => items.map((li) => `${li.dataset.id}:${li.dataset.status}`));
+    const apiApproved = (await pageJson(kit, page, '/api/v1/names/applications?status=approved')).applications.map((a) => `${a.id}:${a.status}`);
+    kit.check(approvedIds.includes(`${id}:approved`) && approvedIds.join() === apiApproved.join(), `the approved filter lists ${approvedIds}, the API ${apiApproved}`);
     report.application = { id, old_name: unit.name, new_name: newName, announcement: announced, notice_until: noticed.notice_until };
     await page.screenshot({ path: join(artifacts, 'names-approved.png') });
 

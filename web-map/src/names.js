@@ -80,6 +80,7 @@ export function wireNames({ setStatus, unitClickListeners }) {
   /** @type {{ who: Who | null, open: number | null }} */
   const state = { who: null, open: null };
   const tab = byId('tab-names', HTMLButtonElement);
+  const statusFilter = byId('names-apps-status', HTMLSelectElement);
 
   unitClickListeners.push((props) => {
     if (tab.getAttribute('aria-selected') !== 'true' || !/^\d{12}$/.test(String(props.code))) return;
@@ -183,7 +184,7 @@ export function wireNames({ setStatus, unitClickListeners }) {
   async function loadApplications() {
     list.dataset.state = 'loading';
     try {
-      const answer = await getJson('/api/v1/names/applications');
+      const answer = await getJson(withQuery('/api/v1/names/applications', { status: statusFilter.value }));
       /** @type {Application[]} */
       const apps = answer.applications;
       list.replaceChildren(
@@ -219,6 +220,7 @@ export function wireNames({ setStatus, unitClickListeners }) {
     }
   });
   byId('names-apps-reload', HTMLButtonElement).addEventListener('click', () => loadApplications());
+  statusFilter.addEventListener('change', () => loadApplications());
   byId('names-apply-submitted', HTMLInputElement).max = todayInChina();
 
   /** @param {Who | null} who */
