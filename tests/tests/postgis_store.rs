@@ -354,8 +354,8 @@ async fn migrations_are_idempotent() {
     let before = client.query_one(objects, &[]).await.unwrap();
     let before: (i64, i64, i64) = (before.get(0), before.get(1), before.get(2));
     assert_eq!(
-        before.2, 11,
-        "4 row and 4 truncate change triggers, the audit log's 2 append-only triggers and the doorplate aliases' 1"
+        before.2, 16,
+        "4 row and 4 truncate change triggers, the audit log's 2 append-only triggers, the doorplate aliases' 1, the history's 2 constraint triggers, the name reviews' and announcements' 2 append-only triggers and the scenarios' 1"
     );
 
     // Applying the SQL itself again (as a migration tool without our bookkeeping would)

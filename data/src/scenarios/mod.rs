@@ -90,17 +90,27 @@ fn over_limits(theirs: usize, all: usize, owner: &str, limits: ScenarioLimits) -
     None
 }
 
-/// The audit row of a creation: its target and `after` name the new id.
-fn creation_audit(audit: AuditRecord, id: &str, body: &serde_json::Value) -> AuditRecord {
-    let mut after = body.clone();
-    if let Some(o) = after.as_object_mut() {
+/// A stored body with its id, as audit rows show it.
+fn body_with_id(id: &str, body: &serde_json::Value) -> serde_json::Value {
+    let mut v = body.clone();
+    if let Some(o) = v.as_object_mut() {
         o.insert("id".into(), id.into());
     }
+    v
+}
+
+/// A deleted row as its audit row's `before` shows it.
+fn with_id(row: &ScenarioRow) -> serde_json::Value {
+    body_with_id(&row.id, &row.body)
+}
+
+/// The audit row of a creation: its target and `after` name the new id.
+fn creation_audit(audit: AuditRecord, id: &str, body: &serde_json::Value) -> AuditRecord {
     AuditRecord {
         target: format!("scenario:{id}"),
         ..audit
     }
-    .after(after)
+    .after(body_with_id(id, body))
 }
 
 /// The scenario table of one accounts store.
@@ -215,6 +225,26 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(gone.map(|r| r.body), Some(body.clone()));
+        let q = crate::accounts::AuditQuery {
+            limit: 100,
+            ..Default::default()
+        };
+        let rows = accounts.audit_log(&q).await.unwrap();
+        let made = rows
+            .iter()
+            .find(|r| r.record.target == "scenario:s1" && r.record.action == "scenario.create");
+        assert_eq!(
+            made.and_then(|r| r.record.after.as_ref())
+                .map(|a| a["id"].clone()),
+            Some("s1".into())
+        );
+        let deleted = rows.iter().find(|r| r.record.action == "scenario.delete");
+        assert_eq!(
+            deleted
+                .and_then(|r| r.record.before.as_ref())
+                .map(|a| a["id"].clone()),
+            Some("s1".into())
+        );
         assert!(store.get("s1").await.unwrap().is_none());
         let d = store.insert("li", body, limits(), audit()).await.unwrap();
         assert_eq!((c.id.as_str(), d.id.as_str()), ("s3", "s4"));

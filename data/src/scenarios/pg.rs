@@ -116,7 +116,7 @@ pub(super) async fn delete(
     let Some(row) = row.as_ref().map(read) else {
         return Ok(None);
     };
-    insert_audit(&tx, t, &audit.before(row.body.clone())).await?;
+    insert_audit(&tx, t, &audit.before(super::with_id(&row))).await?;
     tx.commit().await.map_err(|e| store(t, at, e))?;
     Ok(Some(row))
 }

@@ -110,7 +110,8 @@ pub(super) async fn delete(
         };
         tx.execute("DELETE FROM scenarios WHERE seq = ?1", [seq])
             .map_err(|e| store(shown, "delete scenario", e))?;
-        insert_audit(tx, &audit.before(row.body.clone())).map_err(|e| store(shown, "audit", e))?;
+        insert_audit(tx, &audit.before(super::with_id(&row)))
+            .map_err(|e| store(shown, "audit", e))?;
         Ok(Some(row))
     })
     .await

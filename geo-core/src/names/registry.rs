@@ -557,11 +557,13 @@ pub struct HeritageCandidate {
 /// use civmap_geo_core::history::{Date, DivisionRow, Edition, History};
 /// use civmap_geo_core::names::heritage_candidates;
 /// use civmap_geo_core::{AdminCode, AdminLevel};
-/// let row = |code: &str, name: &str| DivisionRow { code: AdminCode::parse(code).unwrap(),
-///     level: AdminLevel::District, name: name.into(),
-///     parent: AdminCode::parse("330100000000").unwrap(), kind: String::new() };
+/// let row = |code: &str, level, name: &str, parent: &str| DivisionRow {
+///     code: AdminCode::parse(code).unwrap(), level, name: name.into(),
+///     parent: AdminCode::parse(parent).unwrap(), kind: String::new() };
 /// let ed = |id: &str, day: &str, name: &str| Edition { id: id.into(),
-///     date: Date::parse(day).unwrap(), rows: vec![row("330106000000", name)] };
+///     date: Date::parse(day).unwrap(), rows: vec![
+///         row("330100000000", AdminLevel::City, "杭州市", "330000000000"),
+///         row("330106000000", AdminLevel::District, name, "330100000000")] };
 /// let (h, _) = History::build(vec![ed("A", "2019-06-30", "西湖区"),
 ///     ed("B", "2023-06-30", "西湖区")]).unwrap();
 /// let c = heritage_candidates(&h, 3.0, Date::parse("2023-06-30").unwrap());

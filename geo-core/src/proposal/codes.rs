@@ -16,7 +16,7 @@ use crate::{AdminCode, AdminLevel};
 /// use civmap_geo_core::proposal::codes::next_child_code;
 /// use civmap_geo_core::AdminCode;
 /// let c = |s: &str| AdminCode::parse(s).unwrap();
-/// let taken = [c("330106001001"), c("330106001007")];
+/// let taken = [c("330106001000"), c("330106001001"), c("330106001007")];
 /// let next = next_child_code(&c("330106001000"), taken.iter(), "community").unwrap();
 /// assert_eq!(next.as_str(), "330106001008");
 /// let township = next_child_code(&c("330106000000"), taken.iter(), "unit").unwrap();

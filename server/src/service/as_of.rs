@@ -41,7 +41,7 @@ impl AsOf {
     /// first edition → 422, naming the parameter.
     ///
     /// ```
-    /// use civmap::service::as_of::AsOf;
+    /// use civmap_server::service::as_of::AsOf;
     /// assert_eq!(AsOf::parse("as_of", None).unwrap(), AsOf::Today);
     /// assert_eq!(AsOf::parse("as_of", Some("2999-01-01")).unwrap(), AsOf::Today);
     /// assert!(matches!(AsOf::parse("as_of", Some("2020-12-31")).unwrap(), AsOf::Past { .. }));
@@ -142,6 +142,9 @@ pub struct AsOfView {
     /// The admin layers' inputs for tiles, built on first use ([`AsOfView::tiles`]).
     tiles: OnceLock<Arc<AsOfTiles>>,
     by_code: HashMap<String, usize>,
+    /// For each character, the units whose name has it (ascending): a search looks only
+    /// at the units holding the query's rarest character.
+    by_char: HashMap<char, Vec<u32>>,
 }
 
 impl AsOfView {
@@ -194,6 +197,15 @@ impl AsOfView {
             .enumerate()
             .map(|(i, u)| (u.code.as_str().to_owned(), i))
             .collect();
+        let mut by_char: HashMap<char, Vec<u32>> = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let mut seen: Vec<char> = u.name.chars().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for ch in seen {
+                by_char.entry(ch).or_default().push(i as u32);
+            }
+        }
         let points = units
             .iter()
             .map(|u| {
@@ -211,7 +223,27 @@ impl AsOfView {
             units,
             sources,
             by_code,
+            by_char,
         })
+    }
+
+    /// The units whose name may contain `q`, or whose code is `q`, ascending: those holding
+    /// the query's rarest character (every unit for an empty query).
+    pub fn name_candidates(&self, q: &str) -> Vec<usize> {
+        let rarest = q
+            .chars()
+            .map(|ch| self.by_char.get(&ch).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|v| v.len());
+        let mut out: Vec<usize> = match rarest {
+            Some(v) => v.iter().map(|&i| i as usize).collect(),
+            None => (0..self.units.len()).collect(),
+        };
+        if let Some(i) = self.index_of(q) {
+            if let Err(at) = out.binary_search(&i) {
+                out.insert(at, i);
+            }
+        }
+        out
     }
 
     /// The position of the unit with `code` in `units`.

@@ -65,10 +65,9 @@ impl DataService {
         }
         let view = self.as_of_view(edition)?;
         let mut hits: Vec<(u8, usize)> = view
-            .units
-            .iter()
-            .enumerate()
-            .filter_map(|(i, u)| match_rank(u, q).map(|r| (r, i)))
+            .name_candidates(q)
+            .into_iter()
+            .filter_map(|i| match_rank(&view.units[i], q).map(|r| (r, i)))
             .collect();
         hits.sort_by(|a, b| {
             let (ua, ub) = (&view.units[a.1], &view.units[b.1]);

@@ -301,3 +301,43 @@ async fn tiles_as_of_2020_draw_xiacheng_with_their_own_etag() {
         "{tj}"
     );
 }
+
+/// The name index finds exactly the units a scan of every name finds: for every unit name
+/// of the 2020 edition, its first and last characters, two-character pieces and its code.
+#[test]
+fn the_name_index_finds_what_a_full_scan_finds() {
+    let st = state();
+    let crate::service::as_of::AsOf::Past { edition, .. } =
+        crate::service::as_of::AsOf::parse("as_of", Some("2020-12-31")).unwrap()
+    else {
+        panic!("2020-12-31 is a past day")
+    };
+    let view = st.data.as_of_view(edition).unwrap();
+    let mut queries: BTreeSet<String> = BTreeSet::new();
+    for u in &view.units {
+        let chars: Vec<char> = u.name.chars().collect();
+        queries.insert(u.name.clone());
+        queries.insert(u.code.as_str().to_owned());
+        queries.extend(chars.first().map(|c| c.to_string()));
+        queries.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    }
+    queries.insert("不存在的名字".into());
+    assert!(queries.len() > 5_000, "{} queries", queries.len());
+    for q in &queries {
+        let scan: Vec<usize> = (0..view.units.len())
+            .filter(|&i| {
+                let u = &view.units[i];
+                u.name.contains(q.as_str()) || u.code.as_str() == q
+            })
+            .collect();
+        let indexed: Vec<usize> = view
+            .name_candidates(q)
+            .into_iter()
+            .filter(|&i| {
+                let u = &view.units[i];
+                u.name.contains(q.as_str()) || u.code.as_str() == q
+            })
+            .collect();
+        assert_eq!(indexed, scan, "{q}");
+    }
+}
