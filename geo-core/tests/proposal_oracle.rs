@@ -12,7 +12,7 @@ use civmap_geo_core::coverage::{
     WalkProfile,
 };
 use civmap_geo_core::proposal::impact::UnitSide;
-use civmap_geo_core::proposal::{apply, impact, ImpactInputs, ProposalKind};
+use civmap_geo_core::proposal::{apply, impact, Impact, ImpactInputs, ProposalKind};
 use civmap_geo_core::survey::lines::{boundary_lines, BoundaryLine};
 use civmap_geo_core::{AdminCode, AdminLevel, Dataset, FacilityCategory};
 
@@ -42,6 +42,28 @@ fn home_care(engine: &CoverageEngine, ds: &Dataset) -> [CoverageResult; 2] {
             .coverage(&sources, m, &WalkProfile::standard(), CoverageMode::Walk)
             .expect("coverage runs")
     })
+}
+
+/// The impact report of a transfer on the city, with these coverage flags.
+fn transfer_report(
+    ds: &Dataset,
+    kind: &ProposalKind,
+    home_care_15: &[bool],
+    home_care_20: &[bool],
+) -> Impact {
+    let branch = apply(kind, &ds.admin, &ds.doorplates).expect("the transfer applies");
+    impact(
+        &branch,
+        &ImpactInputs {
+            admin: &ds.admin,
+            doorplates: &ds.doorplates,
+            facilities: &ds.facilities,
+            lines: lines(),
+            markers: &[],
+            home_care_15,
+            home_care_20,
+        },
+    )
 }
 
 /// A community on a border between two townships of one district, the township on the
@@ -156,19 +178,7 @@ fn a_transfer_impact_equals_an_independent_recomputation_on_a_copy() {
         community: community.clone(),
         to_township: to.clone(),
     };
-    let branch = apply(&kind, &ds.admin, &ds.doorplates).expect("the transfer applies");
-    let report = impact(
-        &branch,
-        &ImpactInputs {
-            admin: &ds.admin,
-            doorplates: &ds.doorplates,
-            facilities: &ds.facilities,
-            lines: lines(),
-            markers: &[],
-            home_care_15: &hc15.covered,
-            home_care_20: &hc20.covered,
-        },
-    );
+    let report = transfer_report(ds, &kind, &hc15.covered, &hc20.covered);
     assert!(report.valid, "{:?}", report.findings);
 
     // the copy: the community moved by hand, records re-coded, coverage rerun from scratch
@@ -247,4 +257,49 @@ fn a_transfer_impact_equals_an_independent_recomputation_on_a_copy() {
         t.before.as_ref().unwrap().home_care_15min.population,
         t.after.as_ref().unwrap().home_care_15min.population
     );
+}
+
+/// A community moved to a township of its district whose bounding box is more than 0.01°
+/// (about 1 km) from its own cannot touch it: the township would have an exclave, and the
+/// report says so (`disconnected`) and is not valid. A move across a border is (above).
+#[test]
+fn a_transfer_to_a_township_far_away_is_reported_as_an_exclave() {
+    use geo::BoundingRect;
+    let ds = city();
+    let (community, _, from) = border_community(ds);
+    let unit = |c: &AdminCode| ds.admin.iter().find(|u| &u.code == c).unwrap();
+    let district = unit(&from).parent.clone();
+    let bbox = |c: &AdminCode| unit(c).geometry.bounding_rect().unwrap();
+    let cb = bbox(&community);
+    let far = ds
+        .admin
+        .iter()
+        .filter(|u| u.level == AdminLevel::Township && u.parent == district && u.code != from)
+        .find(|u| {
+            let b = u.geometry.bounding_rect().unwrap();
+            b.min().x - cb.max().x > 0.01
+                || cb.min().x - b.max().x > 0.01
+                || b.min().y - cb.max().y > 0.01
+                || cb.min().y - b.max().y > 0.01
+        })
+        .expect("the district has a township far from the community")
+        .code
+        .clone();
+    let (hc15, hc20) = (
+        vec![false; ds.doorplates.len()],
+        vec![false; ds.doorplates.len()],
+    );
+    let kind = ProposalKind::Transfer {
+        community,
+        to_township: far.clone(),
+    };
+    let report = transfer_report(ds, &kind, &hc15, &hc20);
+    assert!(!report.valid);
+    let exclaves: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == civmap_geo_core::survey::Rule::Disconnected)
+        .map(|f| f.codes.clone())
+        .collect();
+    assert!(exclaves.contains(&vec![far]), "{exclaves:?}");
 }

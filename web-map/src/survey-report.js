@@ -31,6 +31,7 @@ export const RULE_NAMES = {
   children_do_not_cover_parent: '下级未覆盖上级 Children do not cover parent',
   marker_off_line: '界桩偏离界线 Marker off its line',
   marker_out_of_sequence: '界桩编号不连续 Markers out of sequence',
+  disconnected: '调整后形成飞地 Left in separate pieces',
 };
 
 /** People's names of the marker statuses. */

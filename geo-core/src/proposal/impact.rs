@@ -7,6 +7,7 @@ use geo::{BoundingRect, Rect};
 use serde::Serialize;
 
 use super::branch::{Branch, FormerName};
+use super::contiguity;
 use super::unit_coverage::{coverage_of, indicators_of, CoverageFigures, Hierarchy};
 use super::ProposalKind;
 use crate::coverage::Indicator;
@@ -376,7 +377,21 @@ pub fn impact(branch: &Branch, inputs: &ImpactInputs<'_>) -> Impact {
             })
         })
         .collect();
-    let findings = new_findings(branch, &before, &after, &changed_before, &changed_after);
+    let mut findings = new_findings(branch, &before, &after, &changed_before, &changed_after);
+    let predecessor: HashMap<&AdminCode, &AdminCode> = branch
+        .successors
+        .iter()
+        .map(|(old, new)| (new, old))
+        .collect();
+    findings.extend(contiguity::disconnected(
+        changed_after.iter().filter_map(|c| after.get(c)),
+        |c| {
+            before
+                .get(c)
+                .or_else(|| predecessor.get(c).and_then(|p| before.get(p)))
+                .map(|u| &u.geometry)
+        },
+    ));
     Impact {
         kind: branch.kind.as_str(),
         valid: findings.is_empty(),

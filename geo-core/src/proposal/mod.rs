@@ -11,6 +11,8 @@
 //! - [`impact`]: what the branch changes — residents moved, facilities and doorplates
 //!   re-parented, boundary lines created, ended and lengthened, markers orphaned, codes
 //!   created and retired, former names, new validation findings;
+//! - [`contiguity`]: whether a change leaves a unit in more separate pieces than before (an
+//!   exclave), a finding of its own;
 //! - [`unit_coverage`]: coverage and plan indicators of the affected units before and after,
 //!   aggregated from per-doorplate coverage flags (the walking network does not change, only
 //!   which unit a doorplate counts for).
@@ -19,6 +21,7 @@
 
 pub mod branch;
 pub mod codes;
+pub mod contiguity;
 pub mod impact;
 pub mod kind;
 pub mod shapes;

@@ -321,3 +321,70 @@ fn bad_proposals_name_the_field() {
         "name"
     );
 }
+
+#[test]
+fn a_transfer_to_a_township_that_does_not_border_the_community_makes_an_exclave() {
+    // 001001 (the west cell) to T2 (cells 2–4): T2 would be in two pieces
+    let i = run(ProposalKind::Transfer {
+        community: c("330106001001"),
+        to_township: c("330106002000"),
+    })
+    .unwrap();
+    assert!(!i.valid);
+    let d: Vec<_> = i
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::Disconnected)
+        .collect();
+    assert_eq!(d.len(), 1, "{:?}", i.findings);
+    assert_eq!(d[0].codes, [c("330106002000")]);
+    assert_eq!(d[0].level, Some(AdminLevel::Township));
+    // the detached piece is the moved cell: one cell of 0.01° (about 1.07 km²)
+    let cell_m2 = crate::survey::measure::geodesic_area_m2(&fixture::rect(0.0, 1.0));
+    assert!((d[0].area_m2.unwrap() - cell_m2).abs() < 1.0, "{:?}", d[0]);
+    assert!(d[0].detail.contains("2 separate pieces"), "{}", d[0].detail);
+    // the neighbouring community to the same township stays one piece
+    let ok = run(ProposalKind::Transfer {
+        community: c("330106001002"),
+        to_township: c("330106002000"),
+    })
+    .unwrap();
+    assert!(
+        !ok.findings.iter().any(|f| f.rule == Rule::Disconnected),
+        "{:?}",
+        ok.findings
+    );
+}
+
+#[test]
+fn a_unit_that_already_had_an_island_is_not_reported_for_keeping_it() {
+    use super::contiguity::disconnected;
+    use geo::MultiPolygon;
+    let mut t2 = fixture::admin()
+        .into_iter()
+        .find(|u| u.code.as_str() == "330106002000")
+        .unwrap();
+    let two = MultiPolygon(
+        fixture::rect(0.0, 1.0)
+            .0
+            .into_iter()
+            .chain(fixture::rect(2.0, 4.0).0)
+            .collect(),
+    );
+    t2.geometry = two.clone();
+    // before: two pieces too
+    assert!(disconnected([&t2], |_| Some(&two)).is_empty());
+    // before: one piece
+    let one = fixture::rect(2.0, 4.0);
+    assert_eq!(disconnected([&t2], |_| Some(&one)).len(), 1);
+    // a sliver apart (5 m a side) is not a piece
+    use geo::{coord, Rect};
+    let mut sliver = fixture::rect(2.0, 4.0);
+    let tiny = Rect::new(
+        coord! { x: 120.0, y: 30.0 },
+        coord! { x: 120.00005, y: 30.00005 },
+    );
+    sliver.0.push(tiny.to_polygon());
+    t2.geometry = sliver;
+    assert!(disconnected([&t2], |_| Some(&one)).is_empty());
+}

@@ -28,11 +28,15 @@ pub enum Rule {
     MarkerOffLine,
     /// Marker numbers along a line are not in sequence.
     MarkerOutOfSequence,
+    /// A unit left in more separate pieces by a change proposal than it had before (an
+    /// exclave made by a merge or a transfer). Reported by the proposal check only
+    /// ([`crate::proposal::contiguity`]): current units may have islands.
+    Disconnected,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Self::InvalidPolygon,
         Self::Overlap,
         Self::Gap,
@@ -41,6 +45,7 @@ impl Rule {
         Self::ChildrenDoNotCoverParent,
         Self::MarkerOffLine,
         Self::MarkerOutOfSequence,
+        Self::Disconnected,
     ];
 
     /// The API id, e.g. `children_do_not_cover_parent`.
@@ -54,6 +59,7 @@ impl Rule {
             Self::ChildrenDoNotCoverParent => "children_do_not_cover_parent",
             Self::MarkerOffLine => "marker_off_line",
             Self::MarkerOutOfSequence => "marker_out_of_sequence",
+            Self::Disconnected => "disconnected",
         }
     }
 
