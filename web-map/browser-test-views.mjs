@@ -212,7 +212,7 @@ export const VIEW_SUITES = {
     kit.check(shown.census[1] === moved.census_population.toLocaleString('zh-CN'), `the table's census row says ${shown.census}`);
     kit.check(shown.units.join(',') === proposal.impact.units.map((u) => u.code).join(','), `the table lists ${shown.units}, the API ${proposal.impact.units.map((u) => u.code)}`);
     const withBefore = proposal.impact.units.filter((u) => u.before).length;
-    kit.check(Number(shown.beforeFeatures) === withBefore, `${shown.beforeFeatures} before features for ${withBefore} units that exist now`);
+    kit.check(Number(shown.beforeFeatures) === withBefore, `${shown.beforeFeatures} before features for ${withBefore} units of the report that exist now`);
     kit.check(Number(shown.afterFeatures) > 0, 'no after features');
 
     // Rendered: after by default; the toggle swaps to before.
@@ -221,7 +221,8 @@ export const VIEW_SUITES = {
     const afterDrawn = await rendered('proposal-after-fill');
     kit.check(afterDrawn > 0, 'the after layer draws nothing');
     const afterCodes = await page.evaluate(({ map }) => [...new Set(map.queryRenderedFeatures({ layers: ['proposal-after-fill'] }).map((f) => f.properties.code))].sort(), debug);
-    const expectedAfter = proposal.impact.units.filter((u) => u.after).map((u) => u.code).sort();
+    const transferShapes = await pageJson(kit, page, `/api/v1/proposals/${proposal.id}/shapes`, { headers: { Authorization: `Bearer ${login.token}` } });
+    const expectedAfter = [...new Set(transferShapes.after.features.map((f) => f.properties.code))].sort();
     kit.check(afterCodes.join() === expectedAfter.join(), `the after layer draws units ${afterCodes}, the API's after side has ${expectedAfter}`);
     await page.screenshot({ path: join(artifacts, 'proposal-after.png') });
     await page.check('#proposal-side input[value="before"]');
@@ -231,8 +232,8 @@ export const VIEW_SUITES = {
     report.rendered = { after: afterDrawn, before: beforeDrawn };
     await page.screenshot({ path: join(artifacts, 'proposal-before.png') });
 
-    // A merge of two townships: after the change the survivor is drawn from every community of
-    // both (its own and the re-coded ones of the township merged away), as the API lists them.
+    // A merge of two townships: after the change the survivor is one unit whose area is the
+    // two townships' together (planar shoelace areas of the API's shapes, computed here).
     const [gone, survivor] = ['330102008000', '330102009000'];
     const merge = await pageJson(kit, page, '/api/v1/proposals', {
       method: 'POST',
@@ -246,14 +247,21 @@ export const VIEW_SUITES = {
     await page.waitForFunction((id) => document.getElementById('proposal-impact').dataset.id === String(id), merge.id, { timeout: kit.TIMEOUT_MS });
     await waitForBox(kit, page, 'proposal-impact');
     await kit.waitForMapIdle(page, debug);
-    const pieces = await page.evaluate(([{ map }, code]) => [...new Set(map.querySourceFeatures('proposal-after').filter((f) => f.properties.code === code).map((f) => f.properties.piece))].sort(), [debug, survivor]);
-    const communitiesOf = async (code) => (await pageJson(kit, page, `/api/v1/admin?level=community&parent=${code}`)).features.length;
-    const expectedPieces = (await communitiesOf(gone)) + (await communitiesOf(survivor));
-    const mergeAfter = merge.impact.units.filter((u) => u.after).map((u) => u.code).sort();
+    const shapes = await pageJson(kit, page, `/api/v1/proposals/${merge.id}/shapes`, { headers: { Authorization: `Bearer ${login.token}` } });
+    const ring = (r) => Math.abs(r.reduce((a, [x, y], i) => { const [x2, y2] = r[(i + 1) % r.length]; return a + x * y2 - x2 * y; }, 0)) / 2;
+    const polygons = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates);
+    const area = (g) => polygons(g).reduce((a, p) => a + ring(p[0]) - p.slice(1).reduce((h, r) => h + ring(r), 0), 0);
+    const areaOf = (fc, code) => fc.features.filter((f) => f.properties.code === code).reduce((a, f) => a + area(f.geometry), 0);
+    const merged = areaOf(shapes.after, survivor);
+    const parts = areaOf(shapes.before, gone) + areaOf(shapes.before, survivor);
+    const drawnPieces = await page.evaluate(([{ map }, code]) => map.querySourceFeatures('proposal-after').filter((f) => f.properties.code === code).length, [debug, survivor]);
+    const mergeAfter = shapes.after.features.map((f) => f.properties.code).sort();
     const mergeDrawn = await page.evaluate(({ map }) => [...new Set(map.queryRenderedFeatures({ layers: ['proposal-after-fill'] }).map((f) => f.properties.code))].sort(), debug);
-    report.merge = { id: merge.id, survivor_pieces: pieces.length, communities: expectedPieces, after_units: mergeAfter.length };
-    kit.check(pieces.length === expectedPieces, `the merged ${survivor} is drawn from ${pieces.length} communities, the two townships have ${expectedPieces}`);
-    kit.check(mergeDrawn.join() === mergeAfter.join(), `the merge's after layer draws ${mergeDrawn}, the API's after side has ${mergeAfter}`);
+    report.merge = { id: merge.id, survivor_area_deg2: merged, townships_area_deg2: parts, survivor_source_features: drawnPieces, after_units: mergeAfter.length };
+    kit.check(parts > 0 && Math.abs(merged - parts) <= 1e-6 * parts, `the merged ${survivor} covers ${merged} deg², the two townships ${parts}`);
+    kit.check(drawnPieces > 0, `the merged ${survivor} is not in the after layer`);
+    kit.check(!mergeAfter.includes(gone), `the township merged away (${gone}) is still drawn after`);
+    kit.check(mergeDrawn.every((c) => mergeAfter.includes(c)) && mergeDrawn.includes(survivor), `the merge's after layer draws ${mergeDrawn}, the API's after side has ${mergeAfter}`);
     await page.screenshot({ path: join(artifacts, 'proposal-merge-after.png') });
     await debug.dispose();
     await context.close();

@@ -5,27 +5,24 @@
 // 15-minute home-care coverage of the elderly, indicators passed), codes created and retired,
 // boundary lines, markers and former names — and a before/after map.
 //
-// The impact report carries no geometries, so the map is drawn from the live units
-// (GET /api/v1/admin, the data as it is before the change) and the report's own links:
-// "before" is each affected unit that exists now, with its current figures; "after" draws
-// each unit that exists after the change from the pieces that make it up — a community from
-// the community it continues (the report's `codes.successors`), a township or district from
-// its communities or townships after the change (its current children that stay, plus the
-// affected children whose `after.parent` is it). A split's new unit has no pieces to draw
-// from (its ground comes from the cut line, which the map shows instead).
+// The map draws GET /api/v1/proposals/{id}/shapes: "before" is today's polygon of every
+// unit the change touches, "after" every unit as the proposal's branch writes it (a split's
+// two parts, a merged unit's union, a transfer's two townships and the recoded community).
+// An approved proposal's change is live, so it has no branch to draw any more: its "after"
+// is then the affected units as they are now (GET /api/v1/admin/{code}) and "before" is
+// empty. A split also shows its cut line.
 //
 // What the view says about itself, for the browser tests: `#proposals-list` and
 // `#proposal-impact` have `data-state` `loading`, then `ready` or `error`; the impact card
 // carries `data-id`, `data-moved-population`, `data-moved-elderly`, `data-before-features`
 // and `data-after-features`; each unit row is a `tr[data-code]`.
-import { describeError, getJson, withQuery } from './api.js';
+import { describeError, getJson } from './api.js';
 import { byId, el } from './dom.js';
 import { bboxOf } from './planner-map.js';
 
 /** @type {GeoJSON.FeatureCollection} */
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const SOURCE = { before: 'proposal-before', after: 'proposal-after', line: 'proposal-line' };
-const CHILD_LEVEL = /** @type {Record<string, string>} */ ({ district: 'township', township: 'community' });
 
 /** @param {number | null | undefined} n */
 const fmt = (n) => (n === null || n === undefined ? '—' : Math.round(n).toLocaleString('zh-CN'));
@@ -95,11 +92,21 @@ function impactNodes(p) {
     el('p', { text: `界线 Lines: ${lineCounts}` }),
     el('p', { text: `界桩 Markers: ${i.markers_orphaned.length} 失效 orphaned · ${i.markers_relinked.length} 改挂 relinked` }),
     el('p', { text: `曾用名 Former names: ${i.former_names.map((/** @type {any} */ f) => `${f.name} (${f.former_code} → ${f.code})`).join('; ') || '—'}` }),
-    p.kind === 'split'
-      ? el('p', { class: 'hint', text: '分割后的形状不在报告中：地图以红线示分割线，调整后图层为分割前的单位 The report holds no shapes of a split: the red line is the cut, the after layer shows the unit before it' })
+    p.status === 'approved'
+      ? el('p', { class: 'hint', text: `已批准（${p.effective} 生效）：地图显示调整后的现状 Approved (effective ${p.effective}): the map shows the affected units as they are now` })
       : null,
     i.findings.length ? el('p', { class: 'error', text: `校验问题 Findings: ${i.findings.map((/** @type {any} */ f) => f.rule).join(', ')}` }) : null,
   ].filter((n) => n !== null);
+}
+
+/**
+ * A collection with `side` set on every feature.
+ * @param {GeoJSON.Feature[]} features
+ * @param {string} side
+ * @returns {GeoJSON.FeatureCollection}
+ */
+function sided(features, side) {
+  return { type: 'FeatureCollection', features: features.map((f) => ({ ...f, properties: { ...f.properties, side } })) };
 }
 
 /**
@@ -108,53 +115,13 @@ function impactNodes(p) {
  * @returns {Promise<{ before: GeoJSON.FeatureCollection, after: GeoJSON.FeatureCollection }>}
  */
 async function sidesOf(p) {
-  const units = p.impact.units;
-  /** @type {Map<string, GeoJSON.Feature>} live unit features by code */
-  const live = new Map();
-  /** @type {Map<string, string[]>} live children codes by parent code */
-  const children = new Map();
-  const asked = new Set();
-  /**
-   * @param {string} level
-   * @param {string} parent
-   */
-  const load = async (level, parent) => {
-    const key = `${level}/${parent}`;
-    if (asked.has(key)) return;
-    asked.add(key);
-    const fc = await getJson(withQuery('/api/v1/admin', { level, parent }));
-    children.set(key, fc.features.map((/** @type {any} */ f) => f.properties.code));
-    for (const f of fc.features) live.set(f.properties.code, f);
-  };
-  const withBefore = units.filter((/** @type {any} */ u) => u.before);
-  await Promise.all(withBefore.map((/** @type {any} */ u) => load(u.level, u.before.parent)));
-  await Promise.all(withBefore.filter((/** @type {any} */ u) => CHILD_LEVEL[u.level]).map((/** @type {any} */ u) => load(CHILD_LEVEL[u.level], u.code)));
-  /** @type {Map<string, string>} predecessor code by successor code */
-  const predecessor = new Map(p.impact.codes.successors.map((/** @type {any} */ s) => [s.to, s.from]));
-  const retired = new Set(p.impact.codes.retired);
-  /** @param {string} code */
-  const piece = (code) => live.get(code) || live.get(predecessor.get(code) || '');
-  const affected = new Map(units.map((/** @type {any} */ u) => [u.code, u]));
-
-  const before = withBefore.map((/** @type {any} */ u) => live.get(u.code)).filter(Boolean).map((/** @type {any} */ f) => ({ ...f, properties: { ...f.properties, side: 'before' } }));
-  /** @type {GeoJSON.Feature[]} */
-  const after = [];
-  for (const u of units.filter((/** @type {any} */ x) => x.after)) {
-    const childLevel = CHILD_LEVEL[u.level];
-    /** @type {string[]} */
-    let parts = [];
-    if (childLevel) {
-      const stay = (children.get(`${childLevel}/${u.code}`) || []).filter((c) => !retired.has(c) && !(affected.get(c)?.after && affected.get(c).after.parent !== u.code));
-      const joining = units.filter((/** @type {any} */ x) => x.level === childLevel && x.after && x.after.parent === u.code).map((/** @type {any} */ x) => x.code);
-      parts = [...new Set([...stay, ...joining])];
-    }
-    if (parts.length === 0) parts = [u.code];
-    for (const code of parts) {
-      const f = piece(code);
-      if (f) after.push({ type: 'Feature', geometry: f.geometry, properties: { code: u.code, name: u.after.name, level: u.level, piece: code, side: 'after' } });
-    }
+  if (p.status !== 'approved') {
+    const shapes = await getJson(`/api/v1/proposals/${p.id}/shapes`);
+    return { before: sided(shapes.before.features, 'before'), after: sided(shapes.after.features, 'after') };
   }
-  return { before: { type: 'FeatureCollection', features: before }, after: { type: 'FeatureCollection', features: after } };
+  const codes = p.impact.units.filter((/** @type {any} */ u) => u.after).map((/** @type {any} */ u) => u.code);
+  const now = await Promise.all(codes.map((/** @type {string} */ code) => getJson(`/api/v1/admin/${code}`)));
+  return { before: sided([], 'before'), after: sided(now, 'after') };
 }
 
 /**

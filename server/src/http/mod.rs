@@ -189,6 +189,7 @@ fn private_routes() -> OpenApiRouter<SharedState> {
         ))
         .routes(routes!(name_workflow::remove_heritage))
         .routes(routes!(proposals::get))
+        .routes(routes!(proposals::shapes))
         .routes(routes!(proposals::approve))
         .routes(routes!(proposals::reject))
 }

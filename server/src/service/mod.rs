@@ -37,6 +37,7 @@ pub mod identity;
 pub mod name_workflow;
 pub mod names;
 pub mod ogc;
+pub mod proposal_shapes;
 pub mod proposals;
 pub mod spatial;
 pub mod survey;

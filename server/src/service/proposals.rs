@@ -155,7 +155,7 @@ fn view(p: StoredProposal) -> ProposalView {
     }
 }
 
-fn store_error(e: ProposalStoreError) -> ServiceError {
+pub(crate) fn store_error(e: ProposalStoreError) -> ServiceError {
     match e {
         ProposalStoreError::NotFound(_) => ServiceError::NotFound(e.to_string()),
         ProposalStoreError::Decided { .. } => ServiceError::Conflict(e.to_string()),

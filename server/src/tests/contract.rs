@@ -396,9 +396,11 @@ fn crawl(facility: &str, district: &str, planner: &str, admin: &str) -> Vec<Call
         get("/api/v1/proposals"),
         get("/api/v1/proposals").by(planner),
         get("/api/v1/proposals/1").by(planner),
+        get("/api/v1/proposals/1/shapes").by(planner),
         get("/api/v1/proposals/999").by(planner),
         get("/api/v1/proposals/abc").by(planner),
         post("/api/v1/proposals/1/reject", json!({"note": "crawl"})).by(admin),
+        get("/api/v1/proposals/999/shapes").by(planner),
         post(
             "/api/v1/proposals/1/approve",
             json!({"effective": "2099-01-01"}),

@@ -398,3 +398,141 @@ async fn a_renamed_unit_is_found_by_its_former_name() {
         "{found}"
     );
 }
+
+/// `GET /api/v1/proposals/{id}/shapes` as `token`.
+async fn shapes_of(st: &SharedState, id: i64, token: Option<&str>) -> (StatusCode, Value) {
+    let uri = format!("/api/v1/proposals/{id}/shapes");
+    let (s, _, v) = call(st, Method::GET, &uri, token, None).await;
+    (s, v)
+}
+
+/// The area (square degrees) of every feature of a collection in a shapes answer, by code.
+fn areas(collection: &Value) -> std::collections::BTreeMap<String, f64> {
+    use geo::Area;
+    collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+            let g: geo::Geometry<f64> = g.try_into().unwrap();
+            (
+                f["properties"]["code"].as_str().unwrap().to_owned(),
+                g.unsigned_area(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn shapes_show_each_unit_before_and_after_and_a_decided_change_has_none() {
+    let st = fresh();
+    let surveyor = token_of(&st, "p-s9", Role::Surveyor).await;
+    let planner = token_of(&st, "p-p9", Role::Planner).await;
+    let admin = token_of(&st, "p-a9", Role::Admin).await;
+    let propose = |body: Value| {
+        call(
+            &st,
+            Method::POST,
+            "/api/v1/proposals",
+            Some(&surveyor),
+            Some(body),
+        )
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12);
+
+    // a transfer: the receiving township grows by exactly the community
+    let (s, _, v) = propose(transfer()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let transfer_id = v["id"].as_i64().unwrap();
+    assert_eq!(
+        shapes_of(&st, transfer_id, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, v) = shapes_of(&st, transfer_id, Some(&planner)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (before, after) = (areas(&v["before"]), areas(&v["after"]));
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        ["330102001000", "330102001002", "330102002000"],
+        "{v}"
+    );
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        ["330102001000", "330102002000", "330102002002"],
+        "{v}"
+    );
+    assert!(close(
+        after["330102002000"],
+        before["330102002000"] + before["330102001002"]
+    ));
+    assert!(close(
+        after["330102001000"],
+        before["330102001000"] - before["330102001002"]
+    ));
+    assert!(close(after["330102002002"], before["330102001002"]));
+    let moved = v["after"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == "330102002002")
+        .unwrap();
+    assert_eq!(moved["properties"]["parent"], "330102002000");
+
+    // a split along the middle of 东社区: two halves that add up to it
+    let east = st
+        .data
+        .read()
+        .data
+        .data()
+        .admin
+        .iter()
+        .find(|u| u.code.as_str() == "330102002001")
+        .unwrap()
+        .clone();
+    let r = geo::BoundingRect::bounding_rect(&east.geometry).unwrap();
+    let mid = (r.min().x + r.max().x) / 2.0;
+    let line = json!([[mid, r.min().y - 0.01], [mid, r.max().y + 0.01]]);
+    let (s, _, v) = propose(
+        json!({"kind": "split", "unit": "330102002001", "line": line, "new_name": "北社区"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = shapes_of(&st, v["id"].as_i64().unwrap(), Some(&surveyor)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (before, after) = (areas(&v["before"]), areas(&v["after"]));
+    let whole = before["330102002001"];
+    let parts: Vec<f64> = after
+        .iter()
+        .filter(|(c, _)| c.as_str() != "330102002000")
+        .map(|(_, a)| *a)
+        .collect();
+    assert_eq!(parts.len(), 2, "{after:?}");
+    assert!(close(parts[0] + parts[1], whole), "{parts:?} vs {whole}");
+    assert!(
+        parts.iter().all(|p| (p / whole - 0.5).abs() < 1e-4), // the cut is rounded to 1e-7°
+        "{parts:?}"
+    );
+
+    // approved, the transfer's change is live: it has no branch to draw any more
+    let uri = format!("/api/v1/proposals/{transfer_id}/approve");
+    let (s, _, v) = call(
+        &st,
+        Method::POST,
+        &uri,
+        Some(&admin),
+        Some(json!({"effective": "2099-01-01"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = shapes_of(&st, transfer_id, Some(&planner)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("approved"),
+        "{v}"
+    );
+    assert_eq!(
+        shapes_of(&st, 999, Some(&planner)).await.0,
+        StatusCode::NOT_FOUND
+    );
+}

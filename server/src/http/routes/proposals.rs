@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use crate::http::auth::Caller;
 use crate::http::error::{path_error, ApiError, AuthResponses, ErrorBody, ErrorResponses};
 use crate::http::render;
+use crate::service::proposal_shapes::{self, ProposalShapes};
 use crate::service::proposals::{self, Approval, ProposalList, ProposalView};
 use crate::service::SharedState;
 
@@ -186,6 +187,21 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     require_reader(&caller)?;
     render::json(&proposals::get(&s, id(path)?).await?)
+}
+
+/// The proposal's units before (today's polygons) and after (as its branch writes them),
+/// on today's data: the planner's before/after map. Surveyors and planners.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/shapes", security(("bearer" = [])), tag = "surveyors",
+    params(("id" = i64, Path, description = "proposal id")),
+    responses((status = 200, description = "The units before and after", body = ProposalShapes),
+        (status = 409, description = "The proposal does not apply to today's data (approved, or overtaken by other edits)", body = ErrorBody), AuthResponses, ErrorResponses))]
+pub async fn shapes(
+    State(s): State<SharedState>,
+    caller: Caller,
+    path: Result<Path<i64>, PathRejection>,
+) -> Result<Response, ApiError> {
+    require_reader(&caller)?;
+    render::json(&proposal_shapes::shapes(&s, id(path)?).await?)
 }
 
 /// Approves a pending proposal with its effective date: a new dated version of the
