@@ -8,8 +8,7 @@
 mod dataset;
 
 use civmap_geo_core::gazetteer::{
-    hangzhou_aliases, Alias, AliasTarget, Gazetteer, MatchKind, PlaceEdit, PlaceKind,
-    SearchOptions,
+    hangzhou_aliases, Alias, AliasTarget, Gazetteer, MatchKind, PlaceEdit, PlaceKind, SearchOptions,
 };
 use civmap_geo_core::names::NameType;
 use civmap_geo_core::Dataset;
@@ -95,7 +94,9 @@ fn a_renamed_road_is_found_and_addressed_by_its_new_name_and_its_old_one_answers
     // the plates on it: addressed under the new name, found by the old address too
     let plate_by = |q: &str| {
         let p = gz.parse_address(q).unwrap();
-        let i = p.doorplate.unwrap_or_else(|| panic!("{q}: no doorplate: {p:?}"));
+        let i = p
+            .doorplate
+            .unwrap_or_else(|| panic!("{q}: no doorplate: {p:?}"));
         &ds.doorplates[i as usize]
     };
     for q in [format!("{new}{number}号"), format!("{old}{number}号")] {
@@ -105,7 +106,11 @@ fn a_renamed_road_is_found_and_addressed_by_its_new_name_and_its_old_one_answers
     let h = &hits(&gz, &format!("{new}{number}号"))[0];
     assert_eq!(h.kind, PlaceKind::Doorplate, "{h:?}");
     assert_eq!(h.name, format!("{new}{number}号"));
-    assert!(h.label.ends_with(&format!("{new}{number}号")), "{}", h.label);
+    assert!(
+        h.label.ends_with(&format!("{new}{number}号")),
+        "{}",
+        h.label
+    );
     let h = &hits(&gz, &format!("{old}{number}号"))[0];
     assert_eq!(
         (h.kind, h.name.clone()),
@@ -113,11 +118,7 @@ fn a_renamed_road_is_found_and_addressed_by_its_new_name_and_its_old_one_answers
     );
 
     // a doorplate edit followed live on the renamed road stays on it
-    let i = ds
-        .doorplates
-        .iter()
-        .position(|d| d.road == old)
-        .unwrap();
+    let i = ds.doorplates.iter().position(|d| d.road == old).unwrap();
     let mut moved = ds.doorplates[i].clone();
     moved.number = 9_999;
     let mut gz = gz;
