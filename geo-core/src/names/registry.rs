@@ -465,17 +465,7 @@ impl NameRegistry {
         approval_ref: Option<&str>,
     ) -> Result<Renamed, NamesError> {
         NameChecker::validate_name(new_name)?;
-        let current: Vec<u32> = self
-            .by_place
-            .get(place)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&i| {
-                let n = &self.names[i as usize];
-                n.name_type == NameType::Standard && n.valid_to.is_none()
-            })
-            .collect();
+        let current = self.current_standards(place);
         let zh = LangTag::zh_hans();
         let mut former = None;
         for &i in &current {
@@ -507,6 +497,20 @@ impl NameRegistry {
         standard.approval_ref = approval_ref.map(str::to_owned);
         self.push(standard.clone());
         Ok(Renamed { former, standard })
+    }
+
+    /// The indexes of the place's current standard names (every language).
+    fn current_standards(&self, place: &PlaceKey) -> Vec<u32> {
+        self.by_place
+            .get(place)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let n = &self.names[i as usize];
+                n.name_type == NameType::Standard && n.valid_to.is_none()
+            })
+            .collect()
     }
 
     /// Replays what approvals stored for one place over the seeded names: `standard` is
@@ -546,17 +550,7 @@ impl NameRegistry {
     /// ```
     pub fn restore(&mut self, standard: &PlaceName, formers: &[PlaceName]) -> bool {
         let place = &standard.place;
-        let current: Vec<u32> = self
-            .by_place
-            .get(place)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&i| {
-                let n = &self.names[i as usize];
-                n.name_type == NameType::Standard && n.valid_to.is_none()
-            })
-            .collect();
+        let current = self.current_standards(place);
         let same = current.iter().copied().find(|&i| {
             let n = &self.names[i as usize];
             n.lang == standard.lang && n.name == standard.name

@@ -410,6 +410,21 @@ async fn heritage_candidates_come_from_the_history_by_years_of_use() {
     );
 }
 
+/// Makes application `body` as `applicant`, reviews it and runs a notice that is over;
+/// returns its path.
+async fn noticed(st: &SharedState, applicant: &str, admin: &str, body: Value) -> String {
+    let (s, a) = post(st, "/api/v1/names/applications", applicant, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let at = format!("/api/v1/names/applications/{}", a["id"]);
+    let r = json!({"verdict": "support", "comment": "fine"});
+    let (s, v) = post(st, &format!("{at}/reviews"), applicant, r).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let notice = json!({"from": day_from_today(-45), "days": 30});
+    let (s, v) = post(st, &format!("{at}/notice"), admin, notice).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    at
+}
+
 /// Takes an application for `place` → `new` through review and a notice that is over, and
 /// approves it; returns the approval's day.
 async fn approved_rename(
@@ -421,21 +436,9 @@ async fn approved_rename(
 ) -> String {
     let body = json!({"place": place, "proposed_name": new, "reason": "r",
         "submitted": day_from_today(-60)});
-    let (s, a) = post(st, "/api/v1/names/applications", surveyor, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{place}: {a}");
-    let at = |step: &str| format!("/api/v1/names/applications/{}/{step}", a["id"]);
-    let r = json!({"verdict": "support", "comment": "fine"});
-    assert_eq!(
-        post(st, &at("reviews"), surveyor, r).await.0,
-        StatusCode::OK
-    );
-    let notice = json!({"from": day_from_today(-45), "days": 30});
-    assert_eq!(
-        post(st, &at("notice"), admin, notice).await.0,
-        StatusCode::OK
-    );
+    let at = noticed(st, surveyor, admin, body).await;
     let approval = json!({"unit": "杭州市民政局", "approval_ref": "杭政函〔2026〕5号"});
-    let (s, v) = post(st, &at("approve"), admin, approval).await;
+    let (s, v) = post(st, &format!("{at}/approve"), admin, approval).await;
     assert_eq!(s, StatusCode::OK, "{place}: {v}");
     day_from_today(0)
 }
@@ -584,19 +587,8 @@ async fn a_name_listed_after_the_application_is_locked_at_approval_too() {
     let new = format!("{}新", current.trim_end_matches("街道")) + "街道";
     let body = json!({"place": place, "proposed_name": new, "reason": "r",
         "submitted": day_from_today(-60)});
-    let (s, a) = post(&st, "/api/v1/names/applications", &surveyor, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{a}");
-    let at = |step: &str| format!("/api/v1/names/applications/{}/{step}", a["id"]);
-    let r = json!({"verdict": "support", "comment": "fine"});
-    assert_eq!(
-        post(&st, &at("reviews"), &surveyor, r).await.0,
-        StatusCode::OK
-    );
-    let notice = json!({"from": day_from_today(-45), "days": 30});
-    assert_eq!(
-        post(&st, &at("notice"), &admin, notice).await.0,
-        StatusCode::OK
-    );
+    let app = noticed(&st, &surveyor, &admin, body).await;
+    let at = |step: &str| format!("{app}/{step}");
     // listed after the application was made
     let entry = json!({"name": current, "category": "历史地名"});
     let (s, v) = post(&st, "/api/v1/names/heritage", &admin, entry).await;
@@ -617,27 +609,16 @@ async fn a_name_listed_after_the_application_is_locked_at_approval_too() {
         v.to_string().contains(&current) && !v.to_string().contains(&new),
         "{v}"
     );
-    let uri = format!("/api/v1/names/applications/{}", a["id"]);
-    let (_, _, v) = call(&st, Method::GET, &uri, Some(&admin), None).await;
+    let (_, _, v) = call(&st, Method::GET, &app, Some(&admin), None).await;
     assert_eq!(v["status"], "notice", "{v}");
     assert!(v["announcement"].is_null(), "{v}");
     // an application an admin made with the audited override is approved
     let body = json!({"place": place, "proposed_name": format!("{}二街道", current.trim_end_matches("街道")),
         "reason": "r", "submitted": day_from_today(-60), "heritage_override": true});
-    let (s, b) = post(&st, "/api/v1/names/applications", &admin, body).await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
-    assert_eq!(b["heritage_override"], true);
-    let at = |step: &str| format!("/api/v1/names/applications/{}/{step}", b["id"]);
-    let r = json!({"verdict": "support", "comment": "fine"});
-    assert_eq!(
-        post(&st, &at("reviews"), &surveyor, r).await.0,
-        StatusCode::OK
-    );
-    let notice = json!({"from": day_from_today(-45), "days": 30});
-    assert_eq!(
-        post(&st, &at("notice"), &admin, notice).await.0,
-        StatusCode::OK
-    );
+    let app = noticed(&st, &admin, &admin, body).await;
+    let (_, _, v) = call(&st, Method::GET, &app, Some(&admin), None).await;
+    assert_eq!(v["heritage_override"], true, "{v}");
+    let at = |step: &str| format!("{app}/{step}");
     let (s, v) = post(&st, &at("approve"), &admin, approval).await;
     assert_eq!(
         (s, v["status"].as_str()),
