@@ -178,10 +178,7 @@ fn approved_renames_are_written_into_postgis_and_served_after_a_restart() {
             rt.block_on(one(&c, &q("admin_units", "code", UNIT))),
             new_unit
         );
-        assert_eq!(
-            rt.block_on(one(&c, &q("facilities", "id", &f.id))),
-            new_f
-        );
+        assert_eq!(rt.block_on(one(&c, &q("facilities", "id", &f.id))), new_f);
 
         // a failed approval: the data write is refused by a trigger → nothing written
         rt.block_on(c.batch_execute(&format!(
@@ -222,7 +219,10 @@ fn approved_renames_are_written_into_postgis_and_served_after_a_restart() {
         ))
         .unwrap();
         // a facility gone from the table since its application was made: 409, nothing written
-        let at = api.ready(&format!("facility/{}", second.id), &format!("{}新址", second.name));
+        let at = api.ready(
+            &format!("facility/{}", second.id),
+            &format!("{}新址", second.name),
+        );
         rt.block_on(c.batch_execute(&format!(
             "DELETE FROM civmap.facilities WHERE id = '{}'",
             second.id
