@@ -128,6 +128,7 @@ async fn exercise(store: &AccountStore) {
             reason: "test".into(),
             approval_ref: "杭政函〔2026〕1号".into(),
         },
+        served: None,
     };
     let mut s = step("notice", &next);
     s.approval = Some(approval);
@@ -182,6 +183,7 @@ async fn exercise(store: &AccountStore) {
         standard: name("长庆二街道", "standard", Some("2026-05-01"), None),
         former: Some(name("长庆新街道", "former", None, Some("2026-05-01"))),
         announcement: later,
+        served: None,
     });
     let filed = names
         .step(s, rec("names.application.approve"))

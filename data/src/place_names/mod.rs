@@ -142,6 +142,41 @@ pub struct HeritageEntry {
     pub listed_on: String,
 }
 
+/// The served data table a rename writes into (PostGIS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServedTable {
+    /// `civmap.admin_units`, by 12-digit code.
+    AdminUnits,
+    /// `civmap.facilities`, by id.
+    Facilities,
+    /// `civmap.landmarks`, by id.
+    Landmarks,
+}
+
+impl ServedTable {
+    /// The table's name in schema `civmap`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdminUnits => "admin_units",
+            Self::Facilities => "facilities",
+            Self::Landmarks => "landmarks",
+        }
+    }
+}
+
+/// The served record an approval renames in the data tables, in the approval's own
+/// transaction (so that a reload, a restart or another replica serves the new name; the
+/// row triggers tell the followers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedRename {
+    /// The table.
+    pub table: ServedTable,
+    /// The record's code or id.
+    pub id: String,
+    /// The new name.
+    pub name: String,
+}
+
 /// What an approval writes besides the application's new state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalWrite {
@@ -152,6 +187,10 @@ pub struct ApprovalWrite {
     pub former: Option<StoredName>,
     /// The announcement (its `number` is assigned by the store).
     pub announcement: Announcement,
+    /// The served record to rename in the PostGIS data tables (`None` when the data is not
+    /// served from the store's database; `accounts.sqlite` ignores it: its caller renames
+    /// the record in memory and replays the stored names at start).
+    pub served: Option<ServedRename>,
 }
 
 /// One workflow step: the application moves from `from_status` to `app`'s state.
@@ -192,6 +231,14 @@ pub enum NamesStoreError {
     /// The name is not on the heritage list.
     #[error("`{0}` is not on the heritage list")]
     NotListed(String),
+    /// The record an approval renames is not in the served data table (nothing written).
+    #[error("no record `{id}` in civmap.{table} to rename")]
+    NoServedRecord {
+        /// The table.
+        table: &'static str,
+        /// The code or id.
+        id: String,
+    },
 }
 
 /// The names tables of one accounts store.
@@ -218,7 +265,8 @@ impl PlaceNames {
 
     /// Applies one workflow step with its audit row (`after` = the application after the
     /// step) in one transaction; an approval also ends the place's stored standard name,
-    /// writes the new one and files the announcement. Returns the announcement filed.
+    /// writes the new one, files the announcement and (PostGIS, when asked) renames the
+    /// served record in its data table. Returns the announcement filed.
     pub async fn step(
         &self,
         step: Step,

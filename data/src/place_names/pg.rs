@@ -4,8 +4,8 @@
 use tokio_postgres::{GenericClient, Row};
 
 use super::{
-    announcement_number, app_json, Announcement, HeritageEntry, NamesStoreError, Step,
-    StoredApplication, StoredName, StoredReview,
+    announcement_number, app_json, Announcement, HeritageEntry, NamesStoreError, ServedRename,
+    ServedTable, Step, StoredApplication, StoredName, StoredReview,
 };
 use crate::accounts::pg::{db, insert_audit, PgAccounts};
 use crate::accounts::AuditRecord;
@@ -228,6 +228,9 @@ pub(super) async fn step(
             }
         }
         insert_name(&tx, t, &w.standard).await?;
+        if let Some(r) = &w.served {
+            rename_served(&tx, t, r).await?;
+        }
         // one numberer at a time
         tx.batch_execute("LOCK TABLE civmap.announcements IN SHARE ROW EXCLUSIVE MODE")
             .await
@@ -272,6 +275,29 @@ pub(super) async fn step(
     insert_audit(&tx, t, &audit.after(after)).await?;
     tx.commit().await.map_err(|e| store(t, at, e))?;
     Ok(filed)
+}
+
+/// Renames the served record in its data table (its row trigger notifies the followers).
+async fn rename_served(c: &impl GenericClient, t: &Target, r: &ServedRename) -> Res<()> {
+    let key = match r.table {
+        ServedTable::AdminUnits => "code",
+        ServedTable::Facilities | ServedTable::Landmarks => "id",
+    };
+    let table = r.table.as_str();
+    let n = c
+        .execute(
+            &format!("UPDATE civmap.{table} SET name = $2 WHERE {key} = $1"),
+            &[&r.id, &r.name],
+        )
+        .await
+        .map_err(|e| store(t, "rename the served record", e))?;
+    if n != 1 {
+        return Err(NamesStoreError::NoServedRecord {
+            table,
+            id: r.id.clone(),
+        });
+    }
+    Ok(())
 }
 
 async fn all<T>(s: &PgAccounts, at: &str, sql: &str, read: fn(&Row) -> T) -> Res<Vec<T>> {

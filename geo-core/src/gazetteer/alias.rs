@@ -4,15 +4,39 @@
 
 use crate::names::NameType;
 
-/// Another name for a current admin unit: an old name (with its old code), or an informal one.
+/// What an [`Alias`] leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AliasTarget {
+    /// The admin unit whose 12-digit code is the alias's `target_code`.
+    #[default]
+    Unit,
+    /// The road the data calls `target_code` (its doorplates and edges carry that name),
+    /// called `current` now: the gazetteer names the road and the addresses of its
+    /// doorplates `current`, and finds it by both names.
+    Road {
+        /// The road's name now.
+        current: String,
+    },
+    /// The facility whose id is `target_code`.
+    Facility,
+    /// The landmark whose id is `target_code`.
+    Landmark,
+}
+
+/// Another name for a current place: an old name of an admin unit (with its old code), an
+/// informal one, or a name of the name registry of any unit, road, facility or landmark.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alias {
     /// The other name, e.g. `下城区`.
     pub name: String,
     /// The code the name had, when it was an official unit, e.g. `330103000000`.
     pub old_code: Option<String>,
-    /// The 12-digit code of the current unit it leads to, e.g. `330105000000` (拱墅区).
+    /// The 12-digit code of the current unit it leads to, e.g. `330105000000` (拱墅区); for
+    /// other targets the road's name in the data or the facility's or landmark's id (see
+    /// [`AliasTarget`]).
     pub target_code: String,
+    /// What `target_code` names.
+    pub target: AliasTarget,
     /// Year of the change, when known.
     pub year: Option<u16>,
     /// How strongly the name means the target: 1.0 for a successor, lower for a unit
@@ -38,6 +62,7 @@ impl Alias {
             note: note.to_owned(),
             name_type: NameType::Former,
             date: None,
+            target: AliasTarget::Unit,
         }
     }
 
@@ -77,7 +102,24 @@ impl Alias {
             note,
             name_type,
             date: ended.map(str::to_owned),
+            target: AliasTarget::Unit,
         }
+    }
+
+    /// The same name leading to another kind of place (`target_code` is then the road's
+    /// name in the data, or the facility's or landmark's id).
+    ///
+    /// ```
+    /// use civmap_geo_core::gazetteer::{Alias, AliasTarget};
+    /// use civmap_geo_core::names::NameType;
+    /// let a = Alias::registry("湖滨老年食堂", "f12", NameType::Former, Some("2026-12-01"),
+    ///     "北山老年食堂", None).to(AliasTarget::Facility);
+    /// assert_eq!(a.target, AliasTarget::Facility);
+    /// assert_eq!(a.note, "renamed to 北山老年食堂 on 2026-12-01");
+    /// ```
+    pub fn to(mut self, target: AliasTarget) -> Self {
+        self.target = target;
+        self
     }
 
     fn partial(mut self, strength: f64) -> Self {

@@ -9,7 +9,8 @@ use super::phonetic::{english_stem, initials, join_syllables, syllable_variants}
 use super::search::head_of;
 use super::text::{fold, short_forms};
 use super::{
-    Alias, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, RoadInfo, NONE, NO_ALIAS,
+    Alias, AliasTarget, DoorplateRec, Entry, Gazetteer, Key, KeyKind, PlaceKind, RoadInfo, NONE,
+    NO_ALIAS,
 };
 use crate::{AdminLevel, AdminUnit, Dataset, Facility, Landmark};
 
@@ -158,6 +159,16 @@ impl Builder {
         self.key(f, entry, kind, strength);
     }
 
+    /// The Chinese keys of alias `a` on entry `e`: its name and short forms, with their
+    /// pinyin and initials (the caller marks them with the alias, see [`mark_alias`]).
+    fn alias_keys(&mut self, a: &Alias, e: u32) {
+        let s = a.strength as f32;
+        self.chinese_keys(&a.name, e, KeyKind::Alias, s);
+        for short in short_forms(&a.name) {
+            self.chinese_keys(&short, e, KeyKind::AliasShort, s);
+        }
+    }
+
     /// Name, short forms, their pinyin, and an English name.
     pub(super) fn name_keys(&mut self, name: &str, entry: u32, english: Option<String>) {
         self.chinese_keys(name, entry, KeyKind::Name, 1.0);
@@ -170,10 +181,21 @@ impl Builder {
     }
 }
 
+/// Marks `keys` as made from alias `a`, which joins the kept aliases.
+fn mark_alias(keys: &mut [Key], kept: &mut Vec<Alias>, a: &Alias) {
+    let id = kept.len().min(usize::from(NO_ALIAS - 1)) as u16;
+    for k in keys {
+        k.alias = id;
+    }
+    kept.push(a.clone());
+}
+
 impl Gazetteer {
     /// Indexes every admin unit, distinct road name, facility, doorplate and landmark of
     /// `dataset`, plus `aliases` (e.g. [`super::hangzhou_aliases`]). Aliases whose target
-    /// code is not in the dataset are skipped.
+    /// is not in the dataset are skipped. A road alias whose current name differs from the
+    /// data's name renames the road: it is indexed, labelled and addressed under the current
+    /// name, and its data name is found as the alias.
     pub fn build(dataset: &Dataset, aliases: &[Alias]) -> Gazetteer {
         let mut b = Builder::default();
 
@@ -248,18 +270,15 @@ impl Gazetteer {
             }
         }
         let mut kept_aliases: Vec<Alias> = Vec::new();
-        for a in aliases {
+        for a in aliases.iter().filter(|a| a.target == AliasTarget::Unit) {
             let Some(&t) = code_index.get(a.target_code.as_str()) else {
                 continue;
             };
             let first_key = b.keys.len();
-            let (e, s) = (t as u32, a.strength as f32);
-            b.chinese_keys(&a.name, e, KeyKind::Alias, s);
+            let e = t as u32;
+            b.alias_keys(a, e);
             if let Some(en) = alias_english(&a.name) {
-                b.key(fold(&en), e, KeyKind::English, s * 0.97);
-            }
-            for short in short_forms(&a.name) {
-                b.chinese_keys(&short, e, KeyKind::AliasShort, s);
+                b.key(fold(&en), e, KeyKind::English, a.strength as f32 * 0.97);
             }
             if let Some(old) = &a.old_code {
                 if a.strength >= 1.0 {
@@ -269,12 +288,18 @@ impl Gazetteer {
                     }
                 }
             }
-            let id = kept_aliases.len().min(usize::from(NO_ALIAS - 1)) as u16;
-            for k in &mut b.keys[first_key..] {
-                k.alias = id;
-            }
-            kept_aliases.push(a.clone());
+            mark_alias(&mut b.keys[first_key..], &mut kept_aliases, a);
         }
+        // roads renamed by the name registry: their doorplates and edges carry the old name
+        let road_renames: HashMap<&str, &str> = aliases
+            .iter()
+            .filter_map(|a| match &a.target {
+                AliasTarget::Road { current } if *current != a.target_code => {
+                    Some((a.target_code.as_str(), current.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
 
         // --- roads: one per (name, district), split by township where the name repeats far
         // apart inside a district; see `road_units`
@@ -282,7 +307,7 @@ impl Gazetteer {
             code.and_then(|c| code_index.get(c.as_str()))
                 .map_or(NONE, |&i| i as u32)
         };
-        let units = road_units(dataset, &b.entries, &community_entry);
+        let units = road_units(dataset, &b.entries, &community_entry, &road_renames);
         let mut doorplates = Vec::with_capacity(dataset.doorplates.len());
         let mut road_doorplates: Vec<Vec<(u32, u32)>> = vec![Vec::new(); units.info.len()];
         for (i, d) in dataset.doorplates.iter().enumerate() {
@@ -335,6 +360,55 @@ impl Gazetteer {
             b.chinese_keys(&l.name, e, KeyKind::Name, 1.0);
             landmark_entries.push(e);
         }
+        // the registry's names of roads, facilities and landmarks
+        let wants = |t: AliasTarget| aliases.iter().any(|a| a.target == t);
+        let facility_by_id: HashMap<&str, u32> = match wants(AliasTarget::Facility) {
+            true => dataset
+                .facilities
+                .iter()
+                .map(|f| f.id.as_str())
+                .zip(facility_entries.iter().copied())
+                .collect(),
+            false => HashMap::new(),
+        };
+        let landmark_by_id: HashMap<&str, u32> = match wants(AliasTarget::Landmark) {
+            true => dataset
+                .landmarks
+                .iter()
+                .map(|l| l.id.as_str())
+                .zip(landmark_entries.iter().copied())
+                .collect(),
+            false => HashMap::new(),
+        };
+        for a in aliases.iter().filter(|a| a.target != AliasTarget::Unit) {
+            let targets: Vec<u32> = match &a.target {
+                AliasTarget::Unit => continue,
+                AliasTarget::Road { current } => road_by_name
+                    .get(current.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(|&r| roads[r as usize])
+                    .collect(),
+                AliasTarget::Facility => facility_by_id
+                    .get(a.target_code.as_str())
+                    .copied()
+                    .into_iter()
+                    .collect(),
+                AliasTarget::Landmark => landmark_by_id
+                    .get(a.target_code.as_str())
+                    .copied()
+                    .into_iter()
+                    .collect(),
+            };
+            if targets.is_empty() {
+                continue;
+            }
+            let first_key = b.keys.len();
+            for e in targets {
+                b.alias_keys(a, e);
+            }
+            mark_alias(&mut b.keys[first_key..], &mut kept_aliases, a);
+        }
         let mut categories: Vec<(crate::FacilityCategory, Vec<u32>)> = Vec::new();
         for (i, f) in dataset.facilities.iter().enumerate() {
             let e = facility_entries[i];
@@ -358,6 +432,10 @@ impl Gazetteer {
         gz.road_info = units.info;
         gz.aliases = kept_aliases;
         gz.categories = categories;
+        gz.road_renames = road_renames
+            .into_iter()
+            .map(|(from, to)| (Box::from(from), Box::from(to)))
+            .collect();
         gz
     }
 
@@ -474,6 +552,7 @@ impl Gazetteer {
             facility_entries: Vec::new(),
             landmark_entries: Vec::new(),
             road_by_name: HashMap::new(),
+            road_renames: HashMap::new(),
             road_info: Vec::new(),
             aliases: Vec::new(),
             categories: Vec::new(),
@@ -690,7 +769,9 @@ fn road_units<'a>(
     dataset: &'a Dataset,
     entries: &[Entry],
     community_entry: &dyn Fn(Option<&crate::AdminCode>) -> u32,
+    renames: &HashMap<&str, &'a str>,
 ) -> RoadUnits<'a> {
+    let current = |name: &'a str| -> &'a str { renames.get(name).copied().unwrap_or(name) };
     // (name, district) → township → (doorplate count, extent)
     let mut groups: HashMap<(&str, u32), Vec<TownshipPart>> = HashMap::new();
     let mut order: Vec<(&str, u32)> = Vec::new();
@@ -703,7 +784,8 @@ fn road_units<'a>(
         let c = community_entry(d.community.as_ref());
         let township = ancestor(entries, c, AdminLevel::Township);
         let district = ancestor(entries, c, AdminLevel::District);
-        let key = (d.road.as_str(), district);
+        let road = current(d.road.as_str());
+        let key = (road, district);
         let g = groups.entry(key).or_insert_with(|| {
             order.push(key);
             Vec::new()
@@ -717,7 +799,7 @@ fn road_units<'a>(
         };
         g[slot].1 += 1;
         grow(&mut g[slot].2, d.location.x(), d.location.y());
-        dp_key.push(Some((d.road.as_str(), district, township)));
+        dp_key.push(Some((road, district, township)));
     }
     let mut out = RoadUnits {
         names: Vec::new(),
@@ -787,7 +869,7 @@ fn road_units<'a>(
     let net = &dataset.network;
     let mut orphans: Vec<u32> = Vec::new();
     for e in &net.edges {
-        let Some(name) = net.road_name(e).filter(|n| !n.is_empty()) else {
+        let Some(name) = net.road_name(e).filter(|n| !n.is_empty()).map(current) else {
             continue;
         };
         let (Some(a), Some(c)) = (net.nodes.get(e.from as usize), net.nodes.get(e.to as usize))

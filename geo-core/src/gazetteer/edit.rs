@@ -213,7 +213,8 @@ impl Gazetteer {
         let road = if d.road.is_empty() {
             NONE
         } else {
-            self.road_id(&d.road, community, at)
+            let name = self.road_renames.get(d.road.as_str()).cloned();
+            self.road_id(name.as_deref().unwrap_or(&d.road), community, at)
         };
         if (r as usize) < self.doorplates.len() {
             self.unlink_doorplate(r);

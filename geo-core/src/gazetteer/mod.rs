@@ -46,7 +46,7 @@ mod text;
 
 use crate::AdminLevel;
 
-pub use alias::{hangzhou_aliases, Alias};
+pub use alias::{hangzhou_aliases, Alias, AliasTarget};
 pub use edit::PlaceEdit;
 pub use error::GazetteerError;
 pub use romanize::{romanize_address, RomanizedAddress};
@@ -423,6 +423,8 @@ pub struct Gazetteer {
     landmark_entries: Vec<u32>,
     /// Road name → road ids (one per district / township cluster).
     road_by_name: HashMap<Box<str>, Vec<u32>>,
+    /// A road's name in the data → its name now (roads renamed by the name registry).
+    road_renames: HashMap<Box<str>, Box<str>>,
     /// Live edits applied since the build.
     edits: usize,
 }

@@ -465,17 +465,7 @@ impl NameRegistry {
         approval_ref: Option<&str>,
     ) -> Result<Renamed, NamesError> {
         NameChecker::validate_name(new_name)?;
-        let current: Vec<u32> = self
-            .by_place
-            .get(place)
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&i| {
-                let n = &self.names[i as usize];
-                n.name_type == NameType::Standard && n.valid_to.is_none()
-            })
-            .collect();
+        let current = self.current_standards(place);
         let zh = LangTag::zh_hans();
         let mut former = None;
         for &i in &current {
@@ -507,6 +497,95 @@ impl NameRegistry {
         standard.approval_ref = approval_ref.map(str::to_owned);
         self.push(standard.clone());
         Ok(Renamed { former, standard })
+    }
+
+    /// The indexes of the place's current standard names (every language).
+    fn current_standards(&self, place: &PlaceKey) -> Vec<u32> {
+        self.by_place
+            .get(place)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| {
+                let n = &self.names[i as usize];
+                n.name_type == NameType::Standard && n.valid_to.is_none()
+            })
+            .collect()
+    }
+
+    /// Replays what approvals stored for one place over the seeded names: `standard` is
+    /// its current standard name (simplified Chinese), `formers` the stored names it ended.
+    /// When the served record already carries `standard` (a store that renamed the data
+    /// with the approval, PostGIS), the seeded standard name only takes the stored day and
+    /// approval; otherwise it ends — on the day its stored former row gives, else the day
+    /// `standard` began — and `standard` follows it. Every stored former name the registry
+    /// lacks is added. Returns whether the served record must be renamed to `standard`.
+    ///
+    /// ```
+    /// use civmap_geo_core::history::Date;
+    /// use civmap_geo_core::names::{NameRegistry, NameType, PlaceKey, PlaceName};
+    /// let place = PlaceKey::parse("facility/f1").unwrap();
+    /// let mut reg = NameRegistry::default();
+    /// reg.insert(PlaceName::standard(place.clone(), "甲食堂")).unwrap();
+    /// let d = |s| Date::parse(s).unwrap();
+    /// let mut b = PlaceName::standard(place.clone(), "丙食堂");
+    /// b.valid_from = Some(d("2026-03-01"));
+    /// let mut a = PlaceName::standard(place.clone(), "甲食堂");
+    /// a.name_type = NameType::Former;
+    /// a.valid_to = Some(d("2026-01-01"));
+    /// let mut c = PlaceName::standard(place.clone(), "乙食堂");
+    /// (c.name_type, c.valid_from, c.valid_to) =
+    ///     (NameType::Former, Some(d("2026-01-01")), Some(d("2026-03-01")));
+    /// assert!(reg.restore(&b, &[a, c]));
+    /// let names: Vec<_> = reg.names_of(&place)
+    ///     .map(|n| (n.name.as_str(), n.name_type, n.valid_to.map(|t| t.to_string())))
+    ///     .collect();
+    /// assert_eq!(names, [
+    ///     ("甲食堂", NameType::Former, Some("2026-01-01".into())),
+    ///     ("丙食堂", NameType::Standard, None),
+    ///     ("乙食堂", NameType::Former, Some("2026-03-01".into())),
+    /// ]);
+    /// // replayed again over data that has the new name: nothing to rename
+    /// assert!(!reg.restore(&b, &[]));
+    /// ```
+    pub fn restore(&mut self, standard: &PlaceName, formers: &[PlaceName]) -> bool {
+        let place = &standard.place;
+        let current = self.current_standards(place);
+        let same = current.iter().copied().find(|&i| {
+            let n = &self.names[i as usize];
+            n.lang == standard.lang && n.name == standard.name
+        });
+        let rename = same.is_none();
+        if let Some(i) = same {
+            let n = &mut self.names[i as usize];
+            n.valid_from = standard.valid_from;
+            n.approval_ref.clone_from(&standard.approval_ref);
+            n.reading.clone_from(&standard.reading);
+        } else {
+            for i in current {
+                let n = &mut self.names[i as usize];
+                let stored = formers
+                    .iter()
+                    .find(|f| f.name == n.name && f.lang == n.lang);
+                n.valid_to = stored.and_then(|f| f.valid_to).or(standard.valid_from);
+                if n.lang == standard.lang {
+                    n.name_type = NameType::Former;
+                    if n.valid_from.is_none() {
+                        n.valid_from = stored.and_then(|f| f.valid_from);
+                    }
+                }
+            }
+            self.push(standard.clone());
+        }
+        for f in formers {
+            let known = self.names_of(place).any(|n| {
+                n.name == f.name && n.name_type == NameType::Former && n.valid_to == f.valid_to
+            });
+            if !known {
+                self.push(f.clone());
+            }
+        }
+        rename
     }
 }
 

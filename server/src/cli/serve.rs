@@ -118,6 +118,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let state = state(&a, &rt)?;
     state.tiles.set_cache_bytes(a.tile_cache_mb << 20);
     state.doorplates.set_public_url(a.public_url.clone());
+    // the names approvals stored: served records renamed, old names searchable at once
+    if let Err(e) = rt.block_on(state.names.warm()) {
+        tracing::warn!("name registry: {e} (built on first use instead)");
+    }
     let counts = state.data.read().data.data().counts();
     // the surveyors' products (measures, lines, validation) in the background, so the
     // first surveyor request and marker check find them built

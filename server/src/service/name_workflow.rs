@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use civmap_data::accounts::{AccountsError, AuditRecord, Role};
 use civmap_data::place_names::{
-    Announcement, ApprovalWrite, HeritageEntry, NamesStoreError, PlaceNames, Step,
-    StoredApplication, StoredName, StoredReview,
+    Announcement, ApprovalWrite, HeritageEntry, NamesStoreError, PlaceNames, ServedRename,
+    ServedTable, Step, StoredApplication, StoredName, StoredReview,
 };
-use civmap_geo_core::gazetteer::Alias;
+use civmap_geo_core::gazetteer::{Alias, AliasTarget};
 use civmap_geo_core::history::Date;
 use civmap_geo_core::names::{
     heritage_candidates, Application, ApplicationStatus, Finding, LangTag, NameKind, NameRegistry,
@@ -30,7 +30,7 @@ use civmap_geo_core::{AdminCode, AdminLevel};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::service::data::{rebuild_gazetteer_now, DataService};
+use crate::service::data::{rebuild_gazetteer_now, DataService, StoreKind};
 use crate::service::identity::Principal;
 use crate::service::names::{checker, CheckRequest};
 use crate::service::ServiceError;
@@ -44,9 +44,9 @@ fn store_error(e: NamesStoreError) -> ServiceError {
         NamesStoreError::NoApplication(_) | NamesStoreError::NotListed(_) => {
             ServiceError::NotFound(e.to_string())
         }
-        NamesStoreError::Conflict { .. } | NamesStoreError::AlreadyListed(_) => {
-            ServiceError::Conflict(e.to_string())
-        }
+        NamesStoreError::Conflict { .. }
+        | NamesStoreError::AlreadyListed(_)
+        | NamesStoreError::NoServedRecord { .. } => ServiceError::Conflict(e.to_string()),
         NamesStoreError::Accounts(other) => ServiceError::StoreUnavailable(other.to_string()),
     }
 }
@@ -370,6 +370,13 @@ impl NameWorkflowService {
         }
     }
 
+    /// Builds the registry now, if not yet built: call at start-up so that the names
+    /// approvals stored before are served (records renamed, old names searchable) from the
+    /// first request on, not from the first use of the names routes.
+    pub async fn warm(&self) -> Result<(), ServiceError> {
+        self.registry().await.map(drop)
+    }
+
     /// The registry, seeded and replayed on first use (which also renames the served
     /// records and rebuilds the gazetteer when approvals were stored before).
     async fn registry(
@@ -383,39 +390,33 @@ impl NameWorkflowService {
                 let live = self.data.read();
                 NameRegistry::seed(live.data.data(), history, checker()?)
             };
-            let mut renamed = false;
-            for n in stored.iter().filter(|n| n.name_type == "standard") {
-                let (Ok(place), Some(from)) = (PlaceKey::parse(&n.place), &n.valid_from) else {
-                    continue;
-                };
-                let from = day("valid_from", from)?;
-                if reg
-                    .rename(&place, &n.name, from, n.approval_ref.as_deref())
-                    .is_ok()
-                {
-                    self.rename_served(&place, &n.name);
-                    renamed = true;
+            for (standard, formers) in stored_places(&stored)? {
+                if reg.restore(&standard, &formers) {
+                    add_pinyin(&mut reg, &standard)?;
                 }
+                // PostGIS serves the new name already; other stores are renamed here
+                self.rename_served(&standard.place, &standard.name);
             }
             *g = Some(reg);
-            if renamed {
+            if !stored.is_empty() {
                 self.publish(g.as_ref().expect("set above")).await;
             }
         }
         Ok(g)
     }
 
-    /// Renames the served record of a place (unit or facility; roads and landmarks keep
-    /// their served names: a road's name is on every doorplate).
+    /// Renames the served record of a place in memory (unit, facility or landmark; a road
+    /// keeps its name in the data — it is on every doorplate — and the gazetteer serves it
+    /// under its new one, see [`Self::publish`]). Nothing happens when it has that name.
     fn rename_served(&self, place: &PlaceKey, name: &str) {
         let mut live = self.data.write();
+        let d = live.data.data();
         match place.class {
             PlaceClass::Unit => {
-                let d = live.data.data();
                 if let Some(mut u) = d
                     .admin
                     .iter()
-                    .find(|u| u.code.as_str() == place.id)
+                    .find(|u| u.code.as_str() == place.id && u.name != name)
                     .cloned()
                 {
                     u.name = name.to_owned();
@@ -423,36 +424,83 @@ impl NameWorkflowService {
                 }
             }
             PlaceClass::Facility => {
-                let d = live.data.data();
-                if let Some(mut f) = d.facilities.iter().find(|f| f.id == place.id).cloned() {
+                if let Some(mut f) = d
+                    .facilities
+                    .iter()
+                    .find(|f| f.id == place.id && f.name != name)
+                    .cloned()
+                {
                     f.name = name.to_owned();
                     live.upsert_facility(f);
                 }
             }
-            _ => {}
+            PlaceClass::Landmark => {
+                if let Some(mut l) = d
+                    .landmarks
+                    .iter()
+                    .find(|l| l.id == place.id && l.name != name)
+                    .cloned()
+                {
+                    l.name = name.to_owned();
+                    live.upsert_landmark(l);
+                }
+            }
+            PlaceClass::Road | PlaceClass::Residential => {}
         }
     }
 
-    /// Hands the registry's other names of units to the gazetteer and rebuilds it.
+    /// The served table an approval renames in PostGIS (when the data is served from it).
+    fn served_rename(&self, place: &PlaceKey, name: &str) -> Option<ServedRename> {
+        if self.data.store != StoreKind::Postgis {
+            return None;
+        }
+        let table = match place.class {
+            PlaceClass::Unit => ServedTable::AdminUnits,
+            PlaceClass::Facility => ServedTable::Facilities,
+            PlaceClass::Landmark => ServedTable::Landmarks,
+            PlaceClass::Road | PlaceClass::Residential => return None,
+        };
+        Some(ServedRename {
+            table,
+            id: place.id.clone(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Hands the registry's other names (former, alias, colloquial) of units, roads,
+    /// facilities and landmarks to the gazetteer and rebuilds it: a former name answers
+    /// "renamed to X on D", and a renamed road is indexed and addressed under its new name.
     async fn publish(&self, reg: &NameRegistry) {
         let aliases: Vec<Alias> = reg
             .all()
             .iter()
-            .filter(|n| n.place.class == PlaceClass::Unit && n.lang == LangTag::zh_hans())
+            .filter(|n| n.lang == LangTag::zh_hans())
             .filter(|n| n.name_type != NameType::Standard && n.name_type != NameType::Short)
             .filter_map(|n| {
                 let now = reg.current_standard(&n.place, &n.lang)?;
+                let target = match n.place.class {
+                    PlaceClass::Unit => AliasTarget::Unit,
+                    PlaceClass::Road => AliasTarget::Road {
+                        current: now.name.clone(),
+                    },
+                    PlaceClass::Facility => AliasTarget::Facility,
+                    PlaceClass::Landmark => AliasTarget::Landmark,
+                    PlaceClass::Residential => return None,
+                };
                 let ended = n.valid_to.map(|d| d.to_string());
                 // the history's former names are the gazetteer's own already
                 let approval = now.approval_ref.as_deref().or(n.approval_ref.as_deref());
-                Some(Alias::registry(
-                    &n.name,
-                    &n.place.id,
-                    n.name_type,
-                    ended.as_deref(),
-                    &now.name,
-                    approval,
-                ))
+                Some(
+                    Alias::registry(
+                        &n.name,
+                        &n.place.id,
+                        n.name_type,
+                        ended.as_deref(),
+                        &now.name,
+                        approval,
+                    )
+                    .to(target),
+                )
             })
             .collect();
         self.data.set_name_aliases(aliases);
@@ -779,6 +827,8 @@ impl NameWorkflowService {
         let place = app.place.clone();
         let reg = g.as_mut().expect("loaded");
         let old = reg.current_standard(&place, &LangTag::zh_hans()).cloned();
+        self.check_heritage_lock(&stored, old.as_ref().map(|o| o.name.as_str()))
+            .await?;
         let name_row =
             |name: &str, t: NameType, from: Option<Date>, to: Option<Date>, r: Option<&str>| {
                 StoredName {
@@ -830,25 +880,43 @@ impl NameWorkflowService {
                 standard,
                 former,
                 announcement,
+                served: self.served_rename(&place, &app.proposed_name),
             }),
         };
         let filed = self.store.step(step, audit).await.map_err(store_error)?;
         // the store has it: now the registry, the served record and the gazetteer
-        if reg
-            .rename(&place, &app.proposed_name, now, Some(&req.approval_ref))
-            .is_ok()
-        {
-            if let Ok(r) = checker()?.romanizer().romanize(&app.proposed_name) {
-                let mut py = PlaceName::standard(place.clone(), r.map_form);
-                py.lang = LangTag::pinyin();
-                py.valid_from = Some(now);
-                let _ = reg.insert(py);
-            }
+        if let Ok(r) = reg.rename(&place, &app.proposed_name, now, Some(&req.approval_ref)) {
+            add_pinyin(reg, &r.standard)?;
         }
         self.rename_served(&place, &app.proposed_name);
         self.publish(reg).await;
         let (a, _) = self.stored(id).await?;
         Ok(body(a, filed))
+    }
+
+    /// The heritage lock, checked again at approval: a name listed after the application
+    /// was made is refused (409) unless the application carried an admin's audited
+    /// override.
+    async fn check_heritage_lock(
+        &self,
+        app: &StoredApplication,
+        current: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        if app.heritage_override {
+            return Ok(());
+        }
+        let heritage = self.store.heritage().await.map_err(store_error)?;
+        let listed = heritage.iter().find(|h| {
+            Some(h.name.as_str()) == current || h.place.as_deref() == Some(app.place.as_str())
+        });
+        match listed {
+            Some(h) => Err(ServiceError::Conflict(format!(
+                "`{}` was put on the heritage list ({}) on {}, after application {} was made: \
+                 renaming it needs a new application with an admin's heritage_override",
+                h.name, h.category, h.listed_on, app.id
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Every announcement.
@@ -960,6 +1028,66 @@ impl NameWorkflowService {
             candidates,
         })
     }
+}
+
+/// Adds the GB/T 16159 pinyin standard name of a new standard name, from its first day.
+fn add_pinyin(reg: &mut NameRegistry, standard: &PlaceName) -> Result<(), ServiceError> {
+    if let Ok(r) = checker()?.romanizer().romanize(&standard.name) {
+        let mut py = PlaceName::standard(standard.place.clone(), r.map_form);
+        py.lang = LangTag::pinyin();
+        py.valid_from = standard.valid_from;
+        // a pinyin name the place has already is kept as it is
+        let _ = reg.insert(py);
+    }
+    Ok(())
+}
+
+/// A stored name record in simplified Chinese as the registry's (`None`: another language,
+/// or a place or type this version does not know).
+fn stored_name(n: &StoredName) -> Result<Option<PlaceName>, ServiceError> {
+    let zh = LangTag::zh_hans();
+    let (true, Ok(place), Ok(name_type)) = (
+        n.lang == zh.as_str(),
+        PlaceKey::parse(&n.place),
+        NameType::parse(&n.name_type),
+    ) else {
+        return Ok(None);
+    };
+    let opt = |f: &'static str, d: &Option<String>| d.as_deref().map(|d| day(f, d)).transpose();
+    Ok(Some(PlaceName {
+        place,
+        name: n.name.clone(),
+        name_type,
+        lang: zh,
+        valid_from: opt("valid_from", &n.valid_from)?,
+        valid_to: opt("valid_to", &n.valid_to)?,
+        approval_ref: n.approval_ref.clone(),
+        reading: n.reading.clone(),
+    }))
+}
+
+/// The stored names per place, as the registry replays them: each place's current standard
+/// name with the former names approvals stored, in the order written.
+fn stored_places(stored: &[StoredName]) -> Result<Vec<(PlaceName, Vec<PlaceName>)>, ServiceError> {
+    let mut names = Vec::new();
+    for n in stored {
+        names.extend(stored_name(n)?);
+    }
+    let (standards, formers): (Vec<PlaceName>, Vec<PlaceName>) = names
+        .into_iter()
+        .filter(|n| n.name_type == NameType::Former || n.valid_to.is_none())
+        .partition(|n| n.name_type == NameType::Standard);
+    Ok(standards
+        .into_iter()
+        .map(|s| {
+            let f = formers
+                .iter()
+                .filter(|f| f.place == s.place)
+                .cloned()
+                .collect();
+            (s, f)
+        })
+        .collect())
 }
 
 fn body(a: StoredApplication, ann: Option<Announcement>) -> ApplicationBody {

@@ -433,6 +433,7 @@ fn keep_former_names(state: &AppState, branch: &Branch, effective: &str) {
         note: format!("{effective}: {} ({})", branch.kind.as_str(), f.code),
         name_type: civmap_geo_core::names::NameType::Former,
         date: Some(effective.to_owned()),
+        target: civmap_geo_core::gazetteer::AliasTarget::Unit,
     }));
 }
 

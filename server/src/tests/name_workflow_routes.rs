@@ -409,3 +409,220 @@ async fn heritage_candidates_come_from_the_history_by_years_of_use() {
         "{v}"
     );
 }
+
+/// Makes application `body` as `applicant`, reviews it and runs a notice that is over;
+/// returns its path.
+async fn noticed(st: &SharedState, applicant: &str, admin: &str, body: Value) -> String {
+    let (s, a) = post(st, "/api/v1/names/applications", applicant, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let at = format!("/api/v1/names/applications/{}", a["id"]);
+    let r = json!({"verdict": "support", "comment": "fine"});
+    let (s, v) = post(st, &format!("{at}/reviews"), applicant, r).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let notice = json!({"from": day_from_today(-45), "days": 30});
+    let (s, v) = post(st, &format!("{at}/notice"), admin, notice).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    at
+}
+
+/// Takes an application for `place` → `new` through review and a notice that is over, and
+/// approves it; returns the approval's day.
+async fn approved_rename(
+    st: &SharedState,
+    surveyor: &str,
+    admin: &str,
+    place: &str,
+    new: &str,
+) -> String {
+    let body = json!({"place": place, "proposed_name": new, "reason": "r",
+        "submitted": day_from_today(-60)});
+    let at = noticed(st, surveyor, admin, body).await;
+    let approval = json!({"unit": "杭州市民政局", "approval_ref": "杭政函〔2026〕5号"});
+    let (s, v) = post(st, &format!("{at}/approve"), admin, approval).await;
+    assert_eq!(s, StatusCode::OK, "{place}: {v}");
+    day_from_today(0)
+}
+
+/// The first search hit of kind `kind` for `q`.
+async fn first_of(st: &SharedState, q: &str, kind: &str) -> Value {
+    let (s, v) = get(st, &format!("/api/v1/search?q={}&limit=20", enc(q))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"].clone())
+        .find(|h| h["kind"] == kind)
+        .unwrap_or_else(|| panic!("{q}: no {kind} hit in {v}"))
+}
+
+/// Asserts that `old` finds the `kind` now called `new` as its former name, renamed on `day`.
+async fn answers_former(st: &SharedState, old: &str, new: &str, kind: &str, day: &str) {
+    let h = first_of(st, old, kind).await;
+    assert_eq!(h["name"], new, "{old}: {h}");
+    assert_eq!(h["match"]["kind"], "former_name", "{old}: {h}");
+    assert_eq!(h["match"]["former"]["date"], day, "{h}");
+    let event = h["match"]["former"]["event"].as_str().unwrap();
+    assert!(
+        event.starts_with(&format!("renamed to {new} on {day}")),
+        "{event}"
+    );
+}
+
+#[tokio::test]
+async fn renamed_roads_facilities_and_landmarks_reach_search_and_stay_after_a_restart() {
+    static DATA: OnceLock<civmap_geo_core::Dataset> = OnceLock::new();
+    let ds = DATA.get_or_init(|| {
+        let mut ds = generate(&GeneratorConfig::default(), &mut |_| {}).unwrap();
+        // the generated city has no landmarks: one imported from OSM
+        ds.landmarks.push(civmap_geo_core::Landmark {
+            id: "osm:node/1".into(),
+            name: "钱王祠".into(),
+            kind: "historic=memorial".into(),
+            location: geo::Point::new(120.1575, 30.2466),
+            synthetic: false,
+        });
+        ds
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = || {
+        let store = civmap_data::accounts::AccountStore::open_dir(dir.path()).unwrap();
+        let identity =
+            crate::service::IdentityService::new(store, std::time::Duration::from_secs(3600));
+        Arc::new(AppState::with_identity(
+            ds.clone(),
+            StoreKind::DataDir,
+            identity,
+        ))
+    };
+    let st = state();
+    let surveyor = token_of(&st, "wf-surveyor", Role::Surveyor).await;
+    let admin = token_of(&st, "wf-admin", Role::Admin).await;
+    // a road with doorplates, a facility and a landmark of the served data
+    let plate = ds
+        .doorplates
+        .iter()
+        .find(|d| d.road.ends_with('路') && d.road.chars().count() >= 3)
+        .unwrap();
+    let (road, number) = (plate.road.clone(), plate.number);
+    let new_road = format!("新{road}");
+    let f = &ds.facilities[0];
+    let new_f = format!("{}新址", f.name);
+    let l = &ds.landmarks[0];
+    let new_l = format!("新{}", l.name);
+    for new in [&new_road, &new_f, &new_l] {
+        let (_, v) = get(&st, &format!("/api/v1/search?q={}", enc(new))).await;
+        assert!(
+            v["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|h| h["properties"]["name"] != new.as_str()),
+            "{new} is new: {v}"
+        );
+    }
+    let day = approved_rename(&st, &surveyor, &admin, &format!("road/{road}"), &new_road).await;
+    approved_rename(
+        &st,
+        &surveyor,
+        &admin,
+        &format!("facility/{}", f.id),
+        &new_f,
+    )
+    .await;
+    approved_rename(
+        &st,
+        &surveyor,
+        &admin,
+        &format!("landmark/{}", l.id),
+        &new_l,
+    )
+    .await;
+
+    for st in [st, state()] {
+        // the restarted state replays the stored names before it serves
+        st.names.warm().await.unwrap();
+        let h = first_of(&st, &new_road, "road").await;
+        assert_eq!(
+            (h["name"].as_str(), h["match"]["kind"].as_str()),
+            (Some(new_road.as_str()), Some("exact"))
+        );
+        answers_former(&st, &road, &new_road, "road", &day).await;
+        // the plate's standard address has the new road name; the old address finds it too
+        let address = format!("{new_road}{number}号");
+        for q in [address.clone(), format!("{road}{number}号")] {
+            let h = first_of(&st, &q, "doorplate").await;
+            assert_eq!(h["name"], address.as_str(), "{q}: {h}");
+        }
+        let h = first_of(&st, &new_f, "facility").await;
+        assert_eq!(h["match"]["kind"], "exact", "{h}");
+        answers_former(&st, &f.name, &new_f, "facility", &day).await;
+        let h = first_of(&st, &new_l, "landmark").await;
+        assert_eq!(h["match"]["kind"], "exact", "{h}");
+        answers_former(&st, &l.name, &new_l, "landmark", &day).await;
+        // the served records: the facility renamed, the road's plates keep the data's name
+        let live = st.data.read();
+        let d = live.data.data();
+        assert!(d.facilities.iter().any(|x| x.id == f.id && x.name == new_f));
+        assert!(d.landmarks.iter().any(|x| x.id == l.id && x.name == new_l));
+    }
+}
+
+#[tokio::test]
+async fn a_name_listed_after_the_application_is_locked_at_approval_too() {
+    let st = own_state();
+    let surveyor = token_of(&st, "wf-surveyor", Role::Surveyor).await;
+    let admin = token_of(&st, "wf-admin", Role::Admin).await;
+    let place = "unit/330105001000";
+    let current = {
+        let live = st.data.read();
+        let d = live.data.data();
+        d.admin
+            .iter()
+            .find(|u| u.code.as_str() == "330105001000")
+            .unwrap()
+            .name
+            .clone()
+    };
+    let new = format!("{}新", current.trim_end_matches("街道")) + "街道";
+    let body = json!({"place": place, "proposed_name": new, "reason": "r",
+        "submitted": day_from_today(-60)});
+    let app = noticed(&st, &surveyor, &admin, body).await;
+    let at = |step: &str| format!("{app}/{step}");
+    // listed after the application was made
+    let entry = json!({"name": current, "category": "历史地名"});
+    let (s, v) = post(&st, "/api/v1/names/heritage", &admin, entry).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let approval = json!({"unit": "杭州市民政局", "approval_ref": "x"});
+    let (s, v) = post(&st, &at("approve"), &admin, approval.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("heritage list"),
+        "{v}"
+    );
+    // nothing changed: still on notice, the served unit keeps its name, no announcement
+    let (_, v) = get(&st, "/api/v1/admin/330105001000").await;
+    assert!(
+        v.to_string().contains(&current) && !v.to_string().contains(&new),
+        "{v}"
+    );
+    let (_, _, v) = call(&st, Method::GET, &app, Some(&admin), None).await;
+    assert_eq!(v["status"], "notice", "{v}");
+    assert!(v["announcement"].is_null(), "{v}");
+    // an application an admin made with the audited override is approved
+    let body = json!({"place": place, "proposed_name": format!("{}二街道", current.trim_end_matches("街道")),
+        "reason": "r", "submitted": day_from_today(-60), "heritage_override": true});
+    let app = noticed(&st, &admin, &admin, body).await;
+    let (_, _, v) = call(&st, Method::GET, &app, Some(&admin), None).await;
+    assert_eq!(v["heritage_override"], true, "{v}");
+    let at = |step: &str| format!("{app}/{step}");
+    let (s, v) = post(&st, &at("approve"), &admin, approval).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{v}"
+    );
+}
