@@ -92,6 +92,27 @@ impl AdminRollup {
             .unwrap_or(u32::MAX)
     }
 
+    /// The group of doorplate `i`: `groups[u]` of its community or of the nearest ancestor
+    /// whose group is not `u32::MAX`; `u32::MAX` when none is.
+    pub fn group_of(&self, i: usize, groups: &[u32]) -> u32 {
+        let Some(&own) = self.doorplate_unit.get(i) else {
+            return u32::MAX;
+        };
+        if own == u32::MAX {
+            return u32::MAX;
+        }
+        self.chains[own as usize]
+            .iter()
+            .map(|&u| groups.get(u as usize).copied().unwrap_or(u32::MAX))
+            .find(|&g| g != u32::MAX)
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The number of admin units.
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
     /// Whether doorplate `i` lies in one of the units flagged in `in_area` (indexed like
     /// the dataset's admin units), through its community or any ancestor.
     pub fn doorplate_in(&self, i: usize, in_area: &[bool]) -> bool {
