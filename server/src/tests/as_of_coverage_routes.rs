@@ -21,6 +21,12 @@ async fn get_as(uri: &str, token: Option<&str>) -> (StatusCode, Value) {
     (s, v)
 }
 
+/// Waits for the coverage engine of the shared state.
+async fn engine_ready() {
+    let engine = state().coverage.engine().await;
+    engine.expect("the coverage engine");
+}
+
 async fn planner() -> String {
     token_of(&state(), "planner-as-of-coverage", Role::Planner).await
 }
@@ -78,11 +84,7 @@ fn set(codes: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn gaps_as_of_2020_hold_exactly_the_uncovered_of_xiachengs_todays_townships() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     let token = planner().await;
     let t = Some(token.as_str());
     let q = "/api/v1/coverage/gaps?category=home_care_centre&minutes=10&limit=10000&cell_m=500";
@@ -186,11 +188,7 @@ fn elderly_of(v: &Value, code: &str) -> u64 {
 
 #[tokio::test]
 async fn indicators_as_of_2020_sum_xiachengs_todays_townships() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     let from = made_from(XIACHENG).await;
     let (s, townships) = get_as("/api/v1/indicators?level=township", None).await;
     assert_eq!(s, StatusCode::OK, "{townships}");
@@ -246,11 +244,7 @@ const AREA: &str = "/api/v1/coverage/area?category=elder_canteen&minutes=5&cell_
 
 #[tokio::test]
 async fn service_areas_as_of_2020_are_todays_polygons_and_say_so() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     let (s, today) = get_as(AREA, None).await;
     assert_eq!(s, StatusCode::OK, "{today}");
     let (s, mut past) = get_as(&format!("{AREA}&{PAST}"), None).await;
@@ -268,11 +262,7 @@ async fn service_areas_as_of_2020_are_todays_polygons_and_say_so() {
 
 #[tokio::test]
 async fn today_and_a_future_day_answer_byte_for_byte_as_before() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     for q in [
         "/api/v1/coverage/gaps?category=elder_canteen&minutes=5&limit=20",
         "/api/v1/indicators?level=district",
@@ -321,11 +311,7 @@ async fn post_siting(uri: &str, body: Value, token: Option<&str>) -> (StatusCode
 
 #[tokio::test]
 async fn siting_in_xiacheng_as_of_2020_stays_in_its_rebuilt_shape_and_sums_its_parts() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     let token = planner().await;
     let t = Some(token.as_str());
     let body = serde_json::json!({"category": "home_care_centre", "minutes": 10, "k": 2,
@@ -427,11 +413,7 @@ async fn a_bad_as_of_is_named_on_siting_in_the_body_and_the_query() {
 
 #[tokio::test]
 async fn a_past_csv_export_names_that_editions_chain() {
-    state()
-        .coverage
-        .engine()
-        .await
-        .expect("the coverage engine");
+    engine_ready().await;
     let token = planner().await;
     let uri = format!(
         "/api/v1/coverage/gaps?category=home_care_centre&minutes=3&level=township&limit=10000&format=csv&{PAST}"

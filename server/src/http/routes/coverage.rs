@@ -155,6 +155,17 @@ pub async fn area(
     ))
 }
 
+/// The parameters part of a gaps export's file name, e.g. `elder_canteen_3min_walk_township`.
+fn gaps_file_stem(q: &CoverageQuery, level: civmap_geo_core::AdminLevel) -> String {
+    let mode = crate::service::coverage::mode_name(q.mode);
+    format!(
+        "{}_{}min_{mode}_{}",
+        q.category.id(),
+        q.minutes,
+        level.as_str()
+    )
+}
+
 /// Uncovered areas within units, most uncovered elderly first.
 #[utoipa::path(get, path = "/api/v1/coverage/gaps", tag = "coverage",
     params(
@@ -183,26 +194,19 @@ pub async fn gaps(
     ])?;
     let q = coverage_query(&s, &p, &caller).await?;
     let level = p.level_or_township()?;
-    let offset = p.int("offset", 0, 0, u32::MAX as u64)? as usize;
-    let limit = p.int("limit", 100, 1, 10_000)? as usize;
+    let page = (
+        p.int("offset", 0, 0, u32::MAX as u64)? as usize,
+        p.int("limit", 100, 1, 10_000)? as usize,
+    );
     let cell_m = p.int("cell_m", 200, 50, 2_000)? as f64;
     let (format, as_of) = (p.format()?, p.as_of()?);
-    let page = (offset, limit);
-    let mut answer = s
-        .coverage
-        .gaps_as_of(&q, level, page, cell_m, as_of)
-        .await?;
+    let gaps = s.coverage.gaps_as_of(&q, level, page, cell_m, as_of);
+    let mut answer = gaps.await?;
     if !sees_people(&caller) {
         answer = answer.without_people();
     }
     let request = format!("/api/v1/coverage/gaps?{}", raw.unwrap_or_default());
-    let name = format!(
-        "{}_{}min_{}_{}",
-        q.category.id(),
-        q.minutes,
-        crate::service::coverage::mode_name(q.mode),
-        level.as_str()
-    );
+    let name = gaps_file_stem(&q, level);
     render_as(
         &s,
         (&caller, &request, as_of),

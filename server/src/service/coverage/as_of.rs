@@ -20,11 +20,11 @@ use crate::service::ServiceError;
 /// made from (`geometry_from`), and how many units are left out: those of unknown shape
 /// and those made from a unit `today` does not know. Every as-of coverage answer (coverage,
 /// gaps, indicators, siting areas) sums over these parts.
-pub(super) fn made_from<'v, T>(
-    view: &'v AsOfView,
+pub(super) fn made_from<T>(
+    view: &AsOfView,
     level: AdminLevel,
     today: impl Fn(&str) -> Option<T>,
-) -> (Vec<(&'v AdminUnit, Vec<T>)>, usize) {
+) -> (Vec<(&AdminUnit, Vec<T>)>, usize) {
     let mut unknown = 0;
     let units = view
         .units
