@@ -485,6 +485,33 @@ mod coverage {
                     .intersects(&dataset.doorplates[i as usize].location));
             }
         }
+        // groups of units (a past edition's units made of today's): each township its own
+        // group is gaps_by_unit at township level; both townships one group (a unit made of
+        // both) is the gaps that cross their border, all in that group
+        let never = civmap_geo_core::coverage::Cancel::never();
+        let own: Vec<u32> = (0..dataset.admin.len() as u32)
+            .map(|u| match dataset.admin[u as usize].level {
+                AdminLevel::Township => u,
+                _ => u32::MAX,
+            })
+            .collect();
+        assert_eq!(engine.admin_unit_count(), dataset.admin.len());
+        let by_own = engine
+            .gaps_by_group_cancellable(&result, 200.0, &own, &never)
+            .unwrap();
+        assert_eq!(by_own, within);
+        let one: Vec<u32> = own
+            .iter()
+            .map(|&g| if g == u32::MAX { u32::MAX } else { 7 })
+            .collect();
+        let merged = engine
+            .gaps_by_group_cancellable(&result, 200.0, &one, &never)
+            .unwrap();
+        assert_eq!(merged.len(), across.len());
+        for (m, a) in merged.iter().zip(&across) {
+            assert_eq!(m.unit, Some(7));
+            assert_eq!((&m.doorplates, m.cells), (&a.doorplates, a.cells));
+        }
     }
 
     #[test]

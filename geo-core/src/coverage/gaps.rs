@@ -132,6 +132,60 @@ impl CoverageEngine {
         level: Option<AdminLevel>,
         cancel: &Cancel,
     ) -> Result<Vec<Gap>, CoverageError> {
+        self.gaps_keyed(
+            result,
+            cell_m,
+            |i| level.map_or(u32::MAX, |l| self.rollup.unit_at(i, l)),
+            cancel,
+        )
+    }
+
+    /// Like [`Self::gaps_by_unit`] for units that are not the dataset's — those of a past
+    /// edition, each made of some of today's units: `group_of_unit[u]` (indexed like the
+    /// dataset's admin units) is the group unit `u` belongs to, `u32::MAX` for none. A
+    /// doorplate belongs to the group of its community or of its nearest ancestor in one,
+    /// an area never spans two groups, and [`Gap::unit`] is the group (`None`: doorplates
+    /// in no group, grouped among themselves).
+    ///
+    /// ```
+    /// # use civmap_geo_core::coverage::CoverageEngine;
+    /// # fn f(engine: &CoverageEngine, r: &civmap_geo_core::coverage::CoverageResult)
+    /// # -> Result<(), civmap_geo_core::coverage::CoverageError> {
+    /// use civmap_geo_core::coverage::Cancel;
+    /// // every unit in group 0: the gaps of one unit covering the city
+    /// let groups = vec![0; engine.admin_unit_count()];
+    /// let gaps = engine.gaps_by_group_cancellable(r, 200.0, &groups, &Cancel::never())?;
+    /// assert!(gaps.iter().all(|g| g.unit == Some(0)));
+    /// # Ok(()) }
+    /// ```
+    pub fn gaps_by_group_cancellable(
+        &self,
+        result: &CoverageResult,
+        cell_m: f64,
+        group_of_unit: &[u32],
+        cancel: &Cancel,
+    ) -> Result<Vec<Gap>, CoverageError> {
+        self.gaps_keyed(
+            result,
+            cell_m,
+            |i| self.rollup.group_of(i, group_of_unit),
+            cancel,
+        )
+    }
+
+    /// The admin units the engine was built over (the length of a `group_of_unit`).
+    pub fn admin_unit_count(&self) -> usize {
+        self.rollup.unit_count()
+    }
+
+    /// Gaps whose doorplates share a key (`key(doorplate)`, `u32::MAX`: no unit).
+    fn gaps_keyed(
+        &self,
+        result: &CoverageResult,
+        cell_m: f64,
+        key: impl Fn(usize) -> u32,
+        cancel: &Cancel,
+    ) -> Result<Vec<Gap>, CoverageError> {
         let grid = self.grid(cell_m)?;
         let mut check = cancel.checker();
         type Key = (u32, i64, i64);
@@ -141,7 +195,7 @@ impl CoverageEngine {
             if !c {
                 let [lon, lat] = self.lon_lat[i];
                 if lon.is_finite() && lat.is_finite() {
-                    let unit = level.map_or(u32::MAX, |l| self.rollup.unit_at(i, l));
+                    let unit = key(i);
                     let (x, y) = grid.cell(lon, lat);
                     cells.entry((unit, x, y)).or_default().push(i as u32);
                 }

@@ -76,16 +76,18 @@ pub(crate) struct AdminRollup {
 }
 
 impl AdminRollup {
+    /// Doorplate `i`'s community and its ancestors (empty when its community is unknown).
+    fn chain_of(&self, i: usize) -> &[u32] {
+        match self.doorplate_unit.get(i) {
+            Some(&own) if own != u32::MAX => &self.chains[own as usize],
+            _ => &[],
+        }
+    }
+
     /// The unit of `level` that doorplate `i` lies in (its community or an ancestor),
     /// `u32::MAX` when unknown.
     pub fn unit_at(&self, i: usize, level: AdminLevel) -> u32 {
-        let Some(&own) = self.doorplate_unit.get(i) else {
-            return u32::MAX;
-        };
-        if own == u32::MAX {
-            return u32::MAX;
-        }
-        self.chains[own as usize]
+        self.chain_of(i)
             .iter()
             .copied()
             .find(|&u| self.units[u as usize].2 == level)
@@ -95,13 +97,24 @@ impl AdminRollup {
     /// Whether doorplate `i` lies in one of the units flagged in `in_area` (indexed like
     /// the dataset's admin units), through its community or any ancestor.
     pub fn doorplate_in(&self, i: usize, in_area: &[bool]) -> bool {
-        let Some(&own) = self.doorplate_unit.get(i) else {
-            return false;
-        };
-        own != u32::MAX
-            && self.chains[own as usize]
-                .iter()
-                .any(|&u| in_area.get(u as usize).copied().unwrap_or(false))
+        self.chain_of(i)
+            .iter()
+            .any(|&u| in_area.get(u as usize).copied().unwrap_or(false))
+    }
+
+    /// The group of doorplate `i`: `groups[u]` of its community or of the nearest ancestor
+    /// whose group is not `u32::MAX`; `u32::MAX` when none is.
+    pub fn group_of(&self, i: usize, groups: &[u32]) -> u32 {
+        self.chain_of(i)
+            .iter()
+            .map(|&u| groups.get(u as usize).copied().unwrap_or(u32::MAX))
+            .find(|&g| g != u32::MAX)
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The number of admin units.
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
     }
 
     pub fn build(dataset: &Dataset) -> Self {

@@ -1,5 +1,6 @@
 //! Route tests on the real default city, through the whole router (no server socket).
 
+mod as_of_coverage_routes;
 mod as_of_routes;
 mod auth_helpers;
 mod contract;

@@ -10,6 +10,7 @@ use crate::http::error::{ApiError, AuthResponses, ErrorResponses};
 use crate::http::params::{check_minutes, format_named, profile_named, Format, Params};
 use crate::http::render;
 use crate::http::schema::{AsOfDay, CategoryId, FormatName, LevelName, ModeName, ProfileName};
+use crate::service::as_of::AsOf;
 use crate::service::coverage::export::{self, Chains, CsvFile};
 use crate::service::coverage::{
     AreaCollection, CoverageAnswer, CoverageQuery, GapCollection, IndicatorsAnswer, SitingAnswer,
@@ -56,10 +57,11 @@ fn sees_people(caller: &Caller) -> bool {
 }
 
 /// Renders an answer as JSON (`json`: plain or GeoJSON) or as its CSV export. An export
-/// is for planners and is audited (`export.csv`, the request as target) before it is sent.
+/// is for planners and is audited (`export.csv`, the request as target) before it is sent;
+/// its unit chain columns are those of the edition the answer is `as_of`.
 async fn render_as<T: serde::Serialize>(
     s: &AppState,
-    (caller, request): (&Caller, &str),
+    (caller, request, as_of): (&Caller, &str, AsOf),
     format: Format,
     answer: &T,
     geojson: bool,
@@ -68,7 +70,12 @@ async fn render_as<T: serde::Serialize>(
     match format {
         Format::Csv => {
             caller.require(Role::Planner)?;
-            let file = CsvFile::of(answer, &s.data.read().data.data().admin, to_csv)?;
+            let file = match as_of {
+                AsOf::Past { edition, .. } => {
+                    CsvFile::of(answer, &s.data.as_of_view(edition)?.units, to_csv)?
+                }
+                AsOf::Today => CsvFile::of(answer, &s.data.read().data.data().admin, to_csv)?,
+            };
             let after = serde_json::json!({"file": file.filename, "bytes": file.bytes.len()});
             let record = caller.record("export.csv", format!("export:{request}"));
             s.identity.audit(record.after(after)).await?;
@@ -109,7 +116,7 @@ pub async fn coverage(
     let request = format!("/api/v1/coverage?{}", raw.unwrap_or_default());
     render_as(
         &s,
-        (&caller, &request),
+        (&caller, &request, as_of),
         format,
         &answer,
         false,
@@ -127,6 +134,7 @@ pub async fn coverage(
         ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
         ("cell_m" = Option<u64>, Query, minimum = 10, maximum = 500, description = "grid cell, 10..=500 m, default 50"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: checked and named in the answer's as_of; service areas do not depend on the division, so the polygons are today's"),
     ),
     responses((status = 200, description = "Service areas", body = AreaCollection, content_type = "application/geo+json"), AuthResponses, ErrorResponses))]
 pub async fn area(
@@ -136,14 +144,26 @@ pub async fn area(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
-        "category", "minutes", "profile", "scenario", "cell_m", "mode",
+        "category", "minutes", "profile", "scenario", "cell_m", "mode", "as_of",
     ])?;
     let q = coverage_query(&s, &p, &caller).await?;
     let cell_m = p.int("cell_m", 50, 10, 500)? as f64;
+    let as_of = p.as_of()?;
     Ok(render::bytes(
         render::GEOJSON,
-        s.coverage.area(&q, cell_m).await?,
+        s.coverage.area_as_of(&q, cell_m, as_of).await?,
     ))
+}
+
+/// The parameters part of a gaps export's file name, e.g. `elder_canteen_3min_walk_township`.
+fn gaps_file_stem(q: &CoverageQuery, level: civmap_geo_core::AdminLevel) -> String {
+    let mode = crate::service::coverage::mode_name(q.mode);
+    format!(
+        "{}_{}min_{mode}_{}",
+        q.category.id(),
+        q.minutes,
+        level.as_str()
+    )
 }
 
 /// Uncovered areas within units, most uncovered elderly first.
@@ -159,6 +179,7 @@ pub async fn area(
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 10000, description = "1..=10000, default 100"),
         ("cell_m" = Option<u64>, Query, minimum = 50, maximum = 2000, description = "grid cell, 50..=2000 m, default 200"),
         ("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv (one row per gap of the page, centroid instead of outline)"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: gaps kept within the units of the edition in force that day (today's facilities and doorplates; each unit made of today's units, geometry_from)"),
     ),
     responses((status = 200, description = "Gaps (elderly and population counts for planners only)", content((GapCollection = "application/geo+json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn gaps(
@@ -169,29 +190,31 @@ pub async fn gaps(
     let p = Params::parse(raw.as_deref())?;
     p.only(&[
         "category", "minutes", "mode", "level", "profile", "scenario", "offset", "limit", "cell_m",
-        "format",
+        "format", "as_of",
     ])?;
     let q = coverage_query(&s, &p, &caller).await?;
     let level = p.level_or_township()?;
-    let offset = p.int("offset", 0, 0, u32::MAX as u64)? as usize;
-    let limit = p.int("limit", 100, 1, 10_000)? as usize;
+    let page = (
+        p.int("offset", 0, 0, u32::MAX as u64)? as usize,
+        p.int("limit", 100, 1, 10_000)? as usize,
+    );
     let cell_m = p.int("cell_m", 200, 50, 2_000)? as f64;
-    let format = p.format()?;
-    let mut answer = s.coverage.gaps(&q, level, offset, limit, cell_m).await?;
+    let (format, as_of) = (p.format()?, p.as_of()?);
+    let gaps = s.coverage.gaps_as_of(&q, level, page, cell_m, as_of);
+    let mut answer = gaps.await?;
     if !sees_people(&caller) {
         answer = answer.without_people();
     }
     let request = format!("/api/v1/coverage/gaps?{}", raw.unwrap_or_default());
-    let name = format!(
-        "{}_{}min_{}_{}",
-        q.category.id(),
-        q.minutes,
-        crate::service::coverage::mode_name(q.mode),
-        level.as_str()
-    );
-    render_as(&s, (&caller, &request), format, &answer, true, |a, c| {
-        export::gaps_csv(a, &name, c)
-    })
+    let name = gaps_file_stem(&q, level);
+    render_as(
+        &s,
+        (&caller, &request, as_of),
+        format,
+        &answer,
+        true,
+        |a, c| export::gaps_csv(a, &name, c),
+    )
     .await
 }
 
@@ -202,6 +225,7 @@ pub async fn gaps(
         ("scenario" = Option<String>, Query, description = "a what-if scenario id"),
         ("profile" = Option<ProfileName>, Query, description = "standard or elderly"),
         ("format" = Option<FormatName>, Query, description = "json (default) or csv (one row per unit and indicator)"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: the units of the edition in force that day (today's facilities and doorplates, summed over the units of today each was made from)"),
     ),
     responses((status = 200, description = "Indicators per unit", content((IndicatorsAnswer = "application/json"), (String = "text/csv"))), AuthResponses, ErrorResponses))]
 pub async fn indicators(
@@ -210,15 +234,17 @@ pub async fn indicators(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref())?;
-    p.only(&["level", "scenario", "profile", "format"])?;
+    p.only(&["level", "scenario", "profile", "format", "as_of"])?;
     let level = p.level_or_township()?;
     let scenario = scenario_of(&s, p.get("scenario"), &caller).await?;
-    let (profile, format) = (p.profile()?, p.format()?);
-    let answer = s.coverage.indicators(level, scenario, profile).await?;
+    let (profile, format, as_of) = (p.profile()?, p.format()?, p.as_of()?);
+    let answer = (s.coverage)
+        .indicators_as_of(level, scenario, profile, as_of)
+        .await?;
     let request = format!("/api/v1/indicators?{}", raw.unwrap_or_default());
     render_as(
         &s,
-        (&caller, &request),
+        (&caller, &request, as_of),
         format,
         &answer,
         false,
@@ -230,7 +256,8 @@ pub async fn indicators(
 /// `k` suggested sites that newly cover the most elderly (greedy maximal covering; planners).
 #[utoipa::path(post, path = "/api/v1/siting", security(("bearer" = [])), tag = "coverage",
     request_body = SitingRequest,
-    params(("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv; the body's format does the same")),
+    params(("format" = Option<FormatName>, Query, description = "json (default, GeoJSON) or csv; the body's format does the same"),
+        ("as_of" = Option<AsOfDay>, Query, description = "YYYY-MM-DD: `area` is a unit of the edition in force that day (shape rebuilt from today's units), the sites' units that edition's; the body's as_of does the same")),
     responses((status = 200, description = "Sites in the order chosen", content((SitingAnswer = "application/geo+json"), (String = "text/csv"))),
         (status = 413, description = "Body over 1 MiB", body = crate::http::error::ErrorBody), AuthResponses, ErrorResponses))]
 pub async fn siting(
@@ -241,12 +268,13 @@ pub async fn siting(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Planner)?;
     let p = Params::parse(raw.as_deref())?;
-    p.only(&["format"])?;
+    p.only(&["format", "as_of"])?;
     let b: SitingRequest = render::json_body(body).await?;
     let format = match b.format.as_deref() {
         Some(f) => format_named(Some(f), "format")?,
         None => p.format()?,
     };
+    let as_of = AsOf::parse("as_of", b.as_of.as_deref().or(p.get("as_of")))?;
     let q = CoverageQuery {
         category: b.category,
         minutes: check_minutes(b.minutes)?,
@@ -255,11 +283,13 @@ pub async fn siting(
         scenario: scenario_of(&s, b.scenario.as_deref(), &caller).await?,
     };
     let k = usize::try_from(b.k).unwrap_or(usize::MAX);
-    let answer = s.coverage.siting(&q, k, b.area.as_deref()).await?;
+    let answer = (s.coverage)
+        .siting_as_of(&q, k, b.area.as_deref(), as_of)
+        .await?;
     let request = format!("/api/v1/siting {}", q.category.id());
     render_as(
         &s,
-        (&caller, &request),
+        (&caller, &request, as_of),
         format,
         &answer,
         true,

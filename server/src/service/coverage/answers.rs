@@ -6,15 +6,15 @@ use std::sync::Arc;
 
 use civmap_geo_core::coverage::{
     plan_indicators, suggest_sites_cancellable, suggest_sites_in_area_cancellable, Cancel,
-    CoverageMode, CoverageReport, CoverageResult, SitingArea, WalkProfile,
+    CoverageMode, CoverageReport, CoverageResult, Gap, SitingArea, UnitIndicators, WalkProfile,
 };
-use civmap_geo_core::{AdminCode, AdminLevel, FacilityCategory};
+use civmap_geo_core::{AdminCode, AdminLevel, Facility, FacilityCategory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::query::{base_sources, mode_name, profile_name};
 use super::{CoverageQuery, CoverageService, EngineSnapshot, WalkState};
-use crate::service::as_of::AsOfBody;
+use crate::service::as_of::{AsOfBody, AsOfView};
 use crate::service::data::LiveData;
 use crate::service::geojson::{CollectionTag, FeatureTag, Geometry};
 use crate::service::spatial::ChainLink;
@@ -221,6 +221,10 @@ pub struct AreaCollection {
     tag: CollectionTag,
     /// The polygons.
     pub features: Vec<AreaFeature>,
+    /// Answers `as_of` a past day only: the edition in force that day (service areas do
+    /// not depend on the division, so the polygons are today's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 /// Properties of a gap.
@@ -283,9 +287,64 @@ pub struct GapCollection {
     pub number_returned: usize,
     /// Scenario applied.
     pub scenario: Option<String>,
+    /// Answers `as_of` a past day only: the edition whose units the gaps are kept within.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
+}
+
+impl GapFeature {
+    /// The feature of gap `g`, ranked `rank`, in the unit `admin`.
+    pub(super) fn new(
+        rank: usize,
+        g: &Gap,
+        admin: Option<ChainLink>,
+        q: &CoverageQuery,
+        synthetic: bool,
+    ) -> Self {
+        use geo::Centroid;
+        let c = g.outline.centroid().map(|p| (p.x(), p.y()));
+        let (centroid_lon, centroid_lat) = c.unwrap_or((f64::NAN, f64::NAN));
+        GapFeature {
+            tag: FeatureTag::Feature,
+            geometry: Geometry(geojson::Geometry::from(&g.outline)),
+            properties: GapProperties {
+                rank,
+                elderly: Some(g.elderly),
+                population: Some(g.residents),
+                doorplates: g.doorplates.len(),
+                cells: g.cells,
+                admin,
+                centroid_lon,
+                centroid_lat,
+                category: q.category.id().to_owned(),
+                minutes: q.minutes,
+                mode: mode_name(q.mode).to_owned(),
+                synthetic,
+            },
+        }
+    }
 }
 
 impl GapCollection {
+    /// The page of at most `limit` gaps after `offset` of the whole list `all`.
+    pub(super) fn page(
+        all: &[GapFeature],
+        offset: usize,
+        limit: usize,
+        scenario: Option<String>,
+    ) -> Self {
+        let features: Vec<GapFeature> = all.iter().skip(offset).take(limit).cloned().collect();
+        GapCollection {
+            tag: CollectionTag::FeatureCollection,
+            number_matched: all.len(),
+            number_returned: features.len(),
+            offset,
+            features,
+            scenario,
+            as_of: None,
+        }
+    }
+
     /// Drops the person counts of every gap (the public answer: population figures are
     /// shown for units, community and above, never for areas this small).
     pub fn without_people(mut self) -> Self {
@@ -349,6 +408,59 @@ pub struct IndicatorsAnswer {
     pub units: Vec<UnitIndicatorsBody>,
     /// Where the indicators are defined.
     pub docs: String,
+    /// Answers `as_of` a past day only: the edition whose units `units` are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
+}
+
+impl IndicatorsAnswer {
+    /// The answer of the indicator rows of `level`.
+    pub fn new(
+        rows: &[UnitIndicators],
+        level: AdminLevel,
+        scenario: Option<Arc<super::StoredScenario>>,
+        profile: &WalkProfile,
+    ) -> Self {
+        Self {
+            level: level.as_str().to_owned(),
+            scenario: scenario.as_ref().map(|s| s.id.clone()),
+            profile: profile_name(profile).to_owned(),
+            units: rows
+                .iter()
+                .map(|u| UnitIndicatorsBody {
+                    code: u.code.as_str().to_owned(),
+                    name: u.name.clone(),
+                    level: u.level.as_str().to_owned(),
+                    elderly: u.elderly,
+                    indicators: u
+                        .indicators
+                        .iter()
+                        .map(|i| IndicatorBody {
+                            id: i.id.as_str().to_owned(),
+                            name_zh: i.name_zh.to_owned(),
+                            unit: i.unit.to_owned(),
+                            value: i.value,
+                            numerator: i.numerator,
+                            denominator: i.denominator,
+                            target_2022: i.target_2022,
+                            target_2025: i.target_2025,
+                            pass: i.pass,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            docs: "docs/indicators.md".to_owned(),
+            as_of: None,
+        }
+    }
+}
+
+/// What the plan indicators are computed from (see `CoverageService::indicator_inputs`).
+pub(super) struct IndicatorInputs {
+    /// Home-care centres at 15 and 20 minutes, every level.
+    pub reports: [CoverageReport; 2],
+    /// The facilities in force, each with the code of the unit it stands in.
+    pub facilities: Vec<Facility>,
 }
 
 /// `POST /api/v1/siting`.
@@ -372,6 +484,10 @@ pub struct SitingRequest {
     pub area: Option<String>,
     /// `json` (default, GeoJSON) or `csv`; the query parameter `format` does the same.
     pub format: Option<String>,
+    /// `YYYY-MM-DD`: `area` is a code of the edition in force that day (its shape rebuilt
+    /// from today's units), and the sites' units are that edition's; the query parameter
+    /// `as_of` does the same.
+    pub as_of: Option<String>,
 }
 
 fn fifteen() -> f64 {
@@ -447,6 +563,9 @@ pub struct SitingAnswer {
     pub total_newly_covered_elderly: u64,
     /// Elderly covered with the sites.
     pub covered_elderly_after: u64,
+    /// Answers `as_of` a past day only: the edition of `area` and of the sites' units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<AsOfBody>,
 }
 
 impl CoverageService {
@@ -645,6 +764,7 @@ impl CoverageService {
                     properties: properties.clone(),
                 })
                 .collect(),
+            as_of: None,
         };
         let body =
             axum::body::Bytes::from(serde_json::to_vec(&fc).map_err(ServiceError::internal)?);
@@ -689,15 +809,7 @@ impl CoverageService {
                 all
             }
         };
-        let features: Vec<GapFeature> = all.iter().skip(offset).take(limit).cloned().collect();
-        Ok(GapCollection {
-            tag: CollectionTag::FeatureCollection,
-            number_matched: all.len(),
-            number_returned: features.len(),
-            offset,
-            features,
-            scenario: q.scenario_id(),
-        })
+        Ok(GapCollection::page(&all, offset, limit, q.scenario_id()))
     }
 
     async fn gap_features(
@@ -708,7 +820,6 @@ impl CoverageService {
         cell_m: f64,
         cancel: &Cancel,
     ) -> Result<Vec<GapFeature>, ServiceError> {
-        use geo::Centroid;
         let r = self.result_cancellable(snap, q, cancel).await?;
         let engine = snap.engine.clone();
         let all = self
@@ -723,29 +834,8 @@ impl CoverageService {
             .iter()
             .enumerate()
             .map(|(rank, g)| {
-                let c = g.outline.centroid().map(|p| (p.x(), p.y()));
-                let (centroid_lon, centroid_lat) = c.unwrap_or((f64::NAN, f64::NAN));
-                GapFeature {
-                    tag: FeatureTag::Feature,
-                    geometry: Geometry(geojson::Geometry::from(&g.outline)),
-                    properties: GapProperties {
-                        rank: rank + 1,
-                        elderly: Some(g.elderly),
-                        population: Some(g.residents),
-                        doorplates: g.doorplates.len(),
-                        cells: g.cells,
-                        admin: g
-                            .unit
-                            .and_then(|u| admin.get(u as usize))
-                            .map(ChainLink::of),
-                        centroid_lon,
-                        centroid_lat,
-                        category: q.category.id().to_owned(),
-                        minutes: q.minutes,
-                        mode: mode_name(q.mode).to_owned(),
-                        synthetic,
-                    },
-                }
+                let unit = g.unit.and_then(|u| admin.get(u as usize));
+                GapFeature::new(rank + 1, g, unit.map(ChainLink::of), q, synthetic)
             })
             .collect())
     }
@@ -773,6 +863,24 @@ impl CoverageService {
         profile: WalkProfile,
         cancel: &Cancel,
     ) -> Result<IndicatorsAnswer, ServiceError> {
+        let inputs = self
+            .indicator_inputs(scenario.clone(), profile.clone(), cancel)
+            .await?;
+        let live = self.data().read();
+        let [r15, r20] = &inputs.reports;
+        let rows = plan_indicators(&live.data.data().admin, &inputs.facilities, r15, r20, level);
+        Ok(IndicatorsAnswer::new(&rows, level, scenario, &profile))
+    }
+
+    /// What the plan indicators are computed from: the walking reports of home-care
+    /// centres at 15 and 20 minutes over every level, and the facilities in force (a
+    /// scenario's applied, a moved or added one in the unit it now stands in).
+    pub(super) async fn indicator_inputs(
+        self: &Arc<Self>,
+        scenario: Option<Arc<super::StoredScenario>>,
+        profile: WalkProfile,
+        cancel: &Cancel,
+    ) -> Result<IndicatorInputs, ServiceError> {
         let snap = self.engine().await?;
         let mut reports = Vec::new();
         for minutes in [15.0, 20.0] {
@@ -807,36 +915,12 @@ impl CoverageService {
                 })
                 .collect(),
         };
-        let rows = plan_indicators(&d.admin, &facilities, &reports[0], &reports[1], level);
-        Ok(IndicatorsAnswer {
-            level: level.as_str().to_owned(),
-            scenario: scenario.as_ref().map(|s| s.id.clone()),
-            profile: profile_name(&profile).to_owned(),
-            units: rows
-                .iter()
-                .map(|u| UnitIndicatorsBody {
-                    code: u.code.as_str().to_owned(),
-                    name: u.name.clone(),
-                    level: u.level.as_str().to_owned(),
-                    elderly: u.elderly,
-                    indicators: u
-                        .indicators
-                        .iter()
-                        .map(|i| IndicatorBody {
-                            id: i.id.as_str().to_owned(),
-                            name_zh: i.name_zh.to_owned(),
-                            unit: i.unit.to_owned(),
-                            value: i.value,
-                            numerator: i.numerator,
-                            denominator: i.denominator,
-                            target_2022: i.target_2022,
-                            target_2025: i.target_2025,
-                            pass: i.pass,
-                        })
-                        .collect(),
-                })
-                .collect(),
-            docs: "docs/indicators.md".to_owned(),
+        let reports: [CoverageReport; 2] = reports
+            .try_into()
+            .map_err(|_| ServiceError::internal("two reports"))?;
+        Ok(IndicatorInputs {
+            reports,
+            facilities,
         })
     }
 
@@ -849,63 +933,59 @@ impl CoverageService {
         k: usize,
         area: Option<&str>,
     ) -> Result<SitingAnswer, ServiceError> {
+        check_siting_k(k)?;
+        let area = parse_area(area)?.map(|code| SitingScope {
+            codes: vec![code.clone()],
+            label: code,
+        });
+        self.siting_in(q, k, area, None).await
+    }
+
+    /// Siting within `area` (none: the whole city), the sites placed in the units of
+    /// `view` (none: today's); within the siting budget.
+    pub(super) async fn siting_in(
+        self: &Arc<Self>,
+        q: &CoverageQuery,
+        k: usize,
+        area: Option<SitingScope>,
+        view: Option<Arc<AsOfView>>,
+    ) -> Result<SitingAnswer, ServiceError> {
         let budget = self.budgets().siting;
         let cancel = Self::token(budget);
-        self.within(&cancel, budget, self.siting_now(q, k, area, &cancel))
-            .await
+        let work = self.siting_now(q, k, area, view, &cancel);
+        self.within(&cancel, budget, work).await
     }
 
     async fn siting_now(
         self: &Arc<Self>,
         q: &CoverageQuery,
         k: usize,
-        area: Option<&str>,
+        scope: Option<SitingScope>,
+        view: Option<Arc<AsOfView>>,
         cancel: &Cancel,
     ) -> Result<SitingAnswer, ServiceError> {
-        if !(1..=MAX_SITING_K).contains(&k) {
-            return Err(ServiceError::out_of_range(
-                "k",
-                format!("must be between 1 and {MAX_SITING_K}, got {k}"),
-            ));
-        }
-        let area_code = area
-            .map(|a| {
-                AdminCode::parse(a.trim()).map_err(|e| ServiceError::invalid("area", e.to_string()))
-            })
-            .transpose()?;
         let snap = self.engine().await?;
         let base = self.result_cancellable(&snap, q, cancel).await?;
         let (sources, area) = {
             let live = self.data().read();
-            let area = area_code
+            let area = scope
                 .as_ref()
-                .map(|c| SitingArea::new(&live.data.data().admin, std::slice::from_ref(c)))
+                .map(|a| SitingArea::new(&live.data.data().admin, &a.codes))
                 .transpose()?;
             (q.sources(&live)?, area)
         };
-        let (covered_before, elderly) = match &area_code {
+        let (covered_before, elderly) = match &scope {
             None => {
                 let t = snap.engine.report(&base, None).total;
                 (t.covered_elderly, t.elderly)
             }
-            Some(c) => {
-                let level = self
-                    .data()
-                    .read()
-                    .data
-                    .data()
-                    .admin
-                    .iter()
-                    .find(|u| &u.code == c)
-                    .map(|u| u.level);
-                let report = snap.engine.report(&base, level);
-                report
-                    .units
-                    .iter()
-                    .find(|u| &u.code == c)
-                    .map(|u| (u.covered_elderly, u.elderly))
-                    .unwrap_or((0, 0))
-            }
+            Some(a) => snap
+                .engine
+                .report(&base, None)
+                .units
+                .iter()
+                .filter(|u| a.codes.contains(&u.code))
+                .fold((0, 0), |(c, e), u| (c + u.covered_elderly, e + u.elderly)),
         };
         let engine = snap.engine.clone();
         let (minutes, profile) = (q.minutes, q.profile.clone());
@@ -929,7 +1009,11 @@ impl CoverageService {
             .enumerate()
             .map(|(i, site)| {
                 cumulative += site.newly_covered_elderly;
-                let (district, township, community) = units_at(&live, site.lon, site.lat);
+                let chain = match &view {
+                    None => chain_at(&live, site.lon, site.lat),
+                    Some(v) => ChainLink::chain_as_of(v, site.lon, site.lat).unwrap_or_default(),
+                };
+                let (district, township, community) = by_level(&chain);
                 let nearest = nearest_doorplate(&live, site.lon, site.lat);
                 SiteFeature {
                     tag: FeatureTag::Feature,
@@ -960,35 +1044,64 @@ impl CoverageService {
             k: k as u64,
             profile: profile_name(&q.profile).to_owned(),
             scenario: q.scenario_id(),
-            area: area_code.map(|c| c.as_str().to_owned()),
+            area: scope.map(|a| a.label.as_str().to_owned()),
             covered_elderly_before: covered_before,
             elderly,
             total_newly_covered_elderly: cumulative,
             covered_elderly_after: covered_before + cumulative,
+            as_of: None,
         })
     }
 }
 
-/// The district, township and community holding a point (by their polygons).
-fn units_at(
-    live: &LiveData,
-    lon: f64,
-    lat: f64,
-) -> (Option<ChainLink>, Option<ChainLink>, Option<ChainLink>) {
+/// The chain of today's units holding a point (by their polygons), city first.
+fn chain_at(live: &LiveData, lon: f64, lat: f64) -> Vec<ChainLink> {
     let admin = &live.data.data().admin;
     let chain = live.data.index().admin_chain(lon, lat).unwrap_or_default();
-    let at = |level: AdminLevel| {
-        chain
-            .iter()
-            .filter_map(|&u| admin.get(u as usize))
-            .find(|u| u.level == level)
-            .map(ChainLink::of)
-    };
+    chain
+        .iter()
+        .filter_map(|&u| admin.get(u as usize))
+        .map(ChainLink::of)
+        .collect()
+}
+
+/// The district, township and community of a chain.
+fn by_level(chain: &[ChainLink]) -> (Option<ChainLink>, Option<ChainLink>, Option<ChainLink>) {
+    let at = |level: AdminLevel| chain.iter().find(|c| c.level == level.as_str()).cloned();
     (
         at(AdminLevel::District),
         at(AdminLevel::Township),
         at(AdminLevel::Community),
     )
+}
+
+/// The area siting is limited to: the code the answer names and today's units making it.
+#[derive(Debug, Clone)]
+pub(super) struct SitingScope {
+    /// The code asked for (today's, or a past edition's).
+    pub label: AdminCode,
+    /// Today's units it is made of.
+    pub codes: Vec<AdminCode>,
+}
+
+/// Refuses a `k` out of 1..=[`MAX_SITING_K`] (422 naming `k`).
+pub(super) fn check_siting_k(k: usize) -> Result<(), ServiceError> {
+    if (1..=MAX_SITING_K).contains(&k) {
+        Ok(())
+    } else {
+        Err(ServiceError::out_of_range(
+            "k",
+            format!("must be between 1 and {MAX_SITING_K}, got {k}"),
+        ))
+    }
+}
+
+/// The 12-digit code of an `area` (400 naming `area` when it is not one).
+pub(super) fn parse_area(area: Option<&str>) -> Result<Option<AdminCode>, ServiceError> {
+    area.map(|a| {
+        AdminCode::parse(a.trim()).map_err(|e| ServiceError::invalid("area", e.to_string()))
+    })
+    .transpose()
 }
 
 /// The address of the doorplate nearest a point and its distance, metres.

@@ -7,13 +7,48 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use civmap_geo_core::AdminLevel;
+use civmap_geo_core::{AdminLevel, AdminUnit};
 
 use super::answers::share;
 use super::{CoverageAnswer, CoverageQuery, CoverageService, UnitCoverageBody};
-use crate::service::as_of::AsOf;
+use crate::service::as_of::{AsOf, AsOfView};
 use crate::service::error::blocking;
 use crate::service::ServiceError;
+
+/// The units of `level` of a past edition (`view`) that can be summed from today's, in the
+/// edition's order, each with what `today` gives for each of today's units its shape was
+/// made from (`geometry_from`), and how many units are left out: those of unknown shape
+/// and those made from a unit `today` does not know. Every as-of coverage answer (coverage,
+/// gaps, indicators, siting areas) sums over these parts.
+pub(super) fn made_from<T>(
+    view: &AsOfView,
+    level: AdminLevel,
+    today: impl Fn(&str) -> Option<T>,
+) -> (Vec<(&AdminUnit, Vec<T>)>, usize) {
+    let mut unknown = 0;
+    let units = view
+        .units
+        .iter()
+        .zip(&view.sources)
+        .filter(|(u, _)| u.level == level)
+        .filter_map(|(u, src)| {
+            let parts: Option<Vec<T>> = src.from_codes.iter().map(|c| today(c.as_str())).collect();
+            match parts.filter(|p| !p.is_empty()) {
+                Some(parts) => Some((u, parts)),
+                None => {
+                    unknown += 1;
+                    None
+                }
+            }
+        })
+        .collect();
+    (units, unknown)
+}
+
+/// The note of an as-of answer that left out `unknown` units.
+pub(super) fn left_out(unknown: usize) -> String {
+    format!("{unknown} units of unknown shape are left out")
+}
 
 /// What a past coverage report is made of.
 const NOTE: &str = "facilities, doorplates and the walking network are today's; each unit of that edition sums today's units its shape was made from (geometry_from)";
@@ -57,23 +92,11 @@ impl CoverageService {
             answer = Some(a);
         }
         let mut answer = answer.ok_or_else(|| ServiceError::internal("no level"))?;
-        let mut unknown = 0;
-        answer.units = view
-            .units
-            .iter()
-            .zip(&view.sources)
-            .filter(|(u, _)| u.level == level)
-            .filter_map(|(u, src)| {
-                let parts: Option<Vec<&Sums>> = src
-                    .from_codes
-                    .iter()
-                    .map(|c| today.get(c.as_str()))
-                    .collect();
-                let parts = parts.filter(|p| !p.is_empty());
-                let Some(parts) = parts else {
-                    unknown += 1;
-                    return None;
-                };
+        let with_scenario = q.scenario_id().is_some();
+        let (units, unknown) = made_from(&view, level, |c| today.get(c));
+        answer.units = units
+            .into_iter()
+            .map(|(u, parts)| {
                 let add = |a: Option<i64>, b: Option<i64>| a.zip(b).map(|(x, y)| x + y);
                 let s = parts.iter().fold((0, 0, 0, 0, Some(0), Some(0)), |s, p| {
                     (
@@ -85,8 +108,7 @@ impl CoverageService {
                         add(s.5, p.5),
                     )
                 });
-                let with_scenario = q.scenario_id().is_some();
-                Some(UnitCoverageBody {
+                UnitCoverageBody {
                     code: u.code.as_str().to_owned(),
                     name: u.name.clone(),
                     level: u.level.as_str().to_owned(),
@@ -98,12 +120,11 @@ impl CoverageService {
                     share_population: share(s.1, s.0),
                     covered_population_delta: s.4.filter(|_| with_scenario),
                     covered_elderly_delta: s.5.filter(|_| with_scenario),
-                })
+                }
             })
             .collect();
         answer.level = level.as_str().to_owned();
-        let left_out = format!("{unknown} units of unknown shape are left out");
-        answer.as_of = Some(view.body(day, &[NOTE, &left_out]));
+        answer.as_of = Some(view.body(day, &[NOTE, &left_out(unknown)]));
         Ok(answer)
     }
 }

@@ -42,6 +42,10 @@ use crate::service::ServiceError;
 
 mod answers;
 mod as_of;
+mod as_of_area;
+mod as_of_gaps;
+mod as_of_indicators;
+mod as_of_siting;
 pub mod budget;
 pub mod export;
 mod query;
