@@ -176,12 +176,15 @@ pub(super) fn refuse_new_problems(
             });
         }
     }
-    let (case, choice) = last.expect("a history differs from the plain one only by a choice");
-    Err(HistoryError::DecisionBreaksIntegrity {
-        case: case.clone(),
-        choice: choice.clone(),
-        problem: first_new,
-    })
+    // all decisions together fail where no prefix did: blame the last choice made
+    match last {
+        Some((case, choice)) => Err(HistoryError::DecisionBreaksIntegrity {
+            case: case.clone(),
+            choice: choice.clone(),
+            problem: first_new,
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
