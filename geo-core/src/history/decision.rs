@@ -145,7 +145,7 @@ fn problems_with(
 }
 
 /// Refuses `decisions` when `history` (built with them) fails an integrity check that the
-/// history without them passes, naming the first decision (in case order) that does.
+/// history without them passes, naming the first decision (oldest edition first) that does.
 pub(super) fn refuse_new_problems(
     history: &History,
     editions: &[Edition],
@@ -159,9 +159,12 @@ pub(super) fn refuse_new_problems(
     let Some(first_new) = problems.into_iter().find(|p| !base.contains(p)) else {
         return Ok(());
     };
+    // oldest edition first: a decision's case may depend on the decisions before it
+    let mut ordered: Vec<(&CaseKey, &Choice)> = decisions.iter().collect();
+    ordered.sort_by_key(|(case, _)| editions.iter().position(|e| e.id == case.edition));
     let mut prefix = Decisions::default();
     let mut last = None;
-    for (case, choice) in decisions.iter() {
+    for (case, choice) in ordered {
         prefix.insert(case.clone(), choice.clone());
         if *choice == Choice::AsRecorded {
             continue;
