@@ -175,7 +175,7 @@ pub(super) fn refuse_new_problems(
             return Err(HistoryError::DecisionBreaksIntegrity {
                 case: case.clone(),
                 choice: choice.clone(),
-                problem,
+                problem: Box::new(problem),
             });
         }
     }
@@ -184,7 +184,7 @@ pub(super) fn refuse_new_problems(
         Some((case, choice)) => Err(HistoryError::DecisionBreaksIntegrity {
             case: case.clone(),
             choice: choice.clone(),
-            problem: first_new,
+            problem: Box::new(first_new),
         }),
         None => Ok(()),
     }

@@ -104,7 +104,7 @@ pub enum HistoryError {
         /// The choice made.
         choice: Choice,
         /// The other case that chose it first.
-        other: CaseKey,
+        other: Box<CaseKey>,
     },
     /// A decision whose history fails an integrity check the history without it passes.
     #[error("decision on {case} ({choice}) would break the history: {problem}")]
@@ -114,6 +114,6 @@ pub enum HistoryError {
         /// The choice made.
         choice: Choice,
         /// The first failure it causes.
-        problem: IntegrityError,
+        problem: Box<IntegrityError>,
     },
 }

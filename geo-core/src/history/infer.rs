@@ -447,7 +447,7 @@ impl<'e> Transition<'e> {
                 return Err(HistoryError::DecisionConflict {
                     case,
                     choice: Choice::Candidate(code),
-                    other: other.clone(),
+                    other: Box::new(other.clone()),
                 });
             }
             claimed.insert(r, case);
