@@ -7,6 +7,9 @@
 //!   current child of an ended parent written directly; an import whose history cannot be
 //!   built, a bad file (named with its line) and an edition not after the last are refused
 //!   with nothing written;
+//! - decisions: `civmap history confirm` rebuilds the stored history with the decision
+//!   applied (a merger into the chosen unit), and one that cannot be applied is refused
+//!   naming the ambiguity, with nothing written;
 //! - the server reads the stored history at start (`source` says so) and serves
 //!   `/api/v1/changes` as JSON, CSV (one row per change) and a GeoJSON change layer.
 
@@ -18,7 +21,9 @@ use std::path::{Path, PathBuf};
 
 use civmap_data::accounts::AccountStore;
 use civmap_data::history::store::{successions_of, TableCounts};
-use civmap_geo_core::history::History;
+use civmap_geo_core::history::{
+    AmbiguityKind, CaseKey, Choice, Decisions, EventKind, History, UnitId,
+};
 use common::{civmap, db_push, root, Server};
 use pg::TestDb;
 
@@ -416,4 +421,121 @@ async fn serve_db_reads_the_history_stored_there_else_says_it_serves_the_bundled
             .starts_with("stored editions"),
         "{stored}"
     );
+}
+
+/// `civmap history confirm ID --choice CHOICE --db URL`: (success, stderr).
+fn confirm(id: i64, choice: &str, url: &str) -> (bool, String) {
+    let id = id.to_string();
+    let o = civmap(&["history", "confirm", &id, "--choice", choice, "--db", url]);
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn confirmed_decisions_rebuild_the_postgis_history_and_one_that_cannot_apply_changes_nothing()
+{
+    let db = TestDb::create().await;
+    for (id, day, file) in editions() {
+        import_ok(&file, id, day, &["--db", &db.url]);
+    }
+    let store = AccountStore::connect_pg(&db.url).await.unwrap();
+    let h = store.history();
+    let open = h.ambiguities(true).await.unwrap();
+    let (plain, _) = bundled();
+
+    // a unit that ended without successor merged into the unit created beside it
+    let ended = open
+        .iter()
+        .find(|a| {
+            a.ambiguity.kind == AmbiguityKind::EndedWithoutSuccessor
+                && !a.ambiguity.candidates.is_empty()
+        })
+        .expect("a real ended case with a candidate");
+    let chosen = ended.ambiguity.candidates[0].as_str();
+    let (ok, err) = confirm(ended.id, chosen, &db.url);
+    assert!(ok && err.contains("rebuilt"), "{err}");
+    assert_eq!(h.ambiguities(true).await.unwrap().len(), open.len() - 1);
+    let decisions: Decisions = [(
+        CaseKey::of(&ended.ambiguity),
+        Choice::Candidate(ended.ambiguity.candidates[0].clone()),
+    )]
+    .into_iter()
+    .collect();
+    let (expected, _) =
+        History::build_with_decisions(civmap_data::hangzhou::editions().unwrap(), &decisions)
+            .unwrap();
+    assert_eq!(h.units().await.unwrap(), expected.units());
+    let links = h.successions().await.unwrap();
+    assert_eq!(links, successions_of(&expected));
+    assert_eq!(links.len(), successions_of(&plain).len() + 1);
+    let day = expected.edition(&ended.ambiguity.edition).unwrap().date();
+    let merged = links
+        .iter()
+        .find(|s| {
+            s.date == day
+                && expected
+                    .unit(UnitId(s.to_unit))
+                    .unwrap()
+                    .version_on(day)
+                    .unwrap()
+                    .code
+                    .as_str()
+                    == chosen
+        })
+        .expect("the link to the chosen unit");
+    assert_eq!(merged.event, EventKind::Merged);
+
+    // continuing a vanished unit whose end was confirmed as recorded is refused
+    let moved = open
+        .iter()
+        .find(|a| {
+            a.ambiguity.kind == AmbiguityKind::SameNameElsewhere
+                && open.iter().any(|b| {
+                    b.ambiguity.kind == AmbiguityKind::EndedWithoutSuccessor
+                        && b.ambiguity.edition == a.ambiguity.edition
+                        && b.ambiguity.code == a.ambiguity.candidates[0]
+                })
+        })
+        .expect("a real case of the same name elsewhere whose namesake ended");
+    let namesake = open
+        .iter()
+        .find(|b| {
+            b.ambiguity.kind == AmbiguityKind::EndedWithoutSuccessor
+                && b.ambiguity.edition == moved.ambiguity.edition
+                && b.ambiguity.code == moved.ambiguity.candidates[0]
+        })
+        .unwrap();
+    let (ok, err) = confirm(namesake.id, "as-recorded", &db.url);
+    assert!(ok, "{err}");
+    let before = (
+        h.units().await.unwrap(),
+        h.successions().await.unwrap(),
+        h.ambiguities(false).await.unwrap(),
+        counts(&db.url).await,
+    );
+    let (ok, err) = confirm(moved.id, moved.ambiguity.candidates[0].as_str(), &db.url);
+    assert!(!ok, "accepted: {err}");
+    assert!(
+        err.contains(&format!("ambiguity {}", namesake.id)) && err.contains("no longer lists"),
+        "{err}"
+    );
+    let after = (
+        h.units().await.unwrap(),
+        h.successions().await.unwrap(),
+        h.ambiguities(false).await.unwrap(),
+        counts(&db.url).await,
+    );
+    assert_eq!(after, before);
+    let audit = db
+        .client()
+        .await
+        .query(
+            "SELECT count(*) FROM civmap.audit WHERE action = 'history.confirm'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit[0].get::<_, i64>(0), 2, "only the accepted decisions");
 }

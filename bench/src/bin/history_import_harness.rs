@@ -1,11 +1,16 @@
 //! The division history from the five real NBS editions (2019–2023, 17,263 rows):
 //!
 //! - `build`: [`History::build`] over the five editions at once (the "< 2 s");
+//! - `build with decisions`: [`History::build_with_decisions`] with every real case decided
+//!   (each ended unit with a candidate merged into its first candidate, the rest
+//!   `as-recorded`), the integrity check of the decided history included;
 //! - `rebuild each import`: what five imports in order compute — a build over the first
 //!   1, 2, … 5 editions, each checked with [`History::check`];
 //! - `sqlite import ×5`: the five `HistoryStore::import`s into a fresh in-memory
 //!   `accounts.sqlite` (read stored editions, build, check, write, audit; one transaction
 //!   each);
+//! - `sqlite confirm`: one `HistoryStore::confirm` of a merger into a store holding the five
+//!   editions (record, rebuild with the decisions, rewrite, audit; one transaction);
 //! - `postgis import ×5`: the same into PostGIS (a throwaway cluster from
 //!   `scripts/pg-cluster.sh`, the tables emptied between runs), the deferred constraint
 //!   triggers running at each commit.
@@ -20,7 +25,9 @@ use anyhow::Context;
 use civmap_bench::{median, Cluster};
 use civmap_data::accounts::{AccountStore, AuditRecord};
 use civmap_data::history::store::EditionFile;
-use civmap_geo_core::history::{Edition, History};
+use civmap_geo_core::history::{
+    Ambiguity, AmbiguityKind, CaseKey, Choice, Decisions, Edition, History,
+};
 
 fn files(editions: &[Edition]) -> Vec<EditionFile> {
     editions
@@ -43,6 +50,23 @@ async fn import_all(store: &AccountStore, files: &[EditionFile]) -> anyhow::Resu
         store.history().import(f.clone(), audit).await?;
     }
     Ok(())
+}
+
+/// Every case decided: an ended unit with a candidate merged into its first one, the rest
+/// as recorded (a merger changes no other case, so the set stays valid).
+fn every_case_decided(cases: &[Ambiguity]) -> Decisions {
+    cases
+        .iter()
+        .map(|a| {
+            let choice = match a.candidates.first() {
+                Some(c) if a.kind == AmbiguityKind::EndedWithoutSuccessor => {
+                    Choice::Candidate(c.clone())
+                }
+                _ => Choice::AsRecorded,
+            };
+            (CaseKey::of(a), choice)
+        })
+        .collect()
 }
 
 fn report(what: &str, ms: &mut [f64]) {
@@ -76,6 +100,25 @@ fn main() -> anyhow::Result<()> {
     }
     report("build", &mut ms);
 
+    let (_, cases) = History::build(editions.clone())?;
+    let decisions = every_case_decided(&cases);
+    let merged = decisions
+        .iter()
+        .filter(|(_, c)| **c != Choice::AsRecorded)
+        .count();
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (h, amb) = History::build_with_decisions(editions.clone(), &decisions)?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(h.check().is_empty(), "the decided history fails its checks");
+        std::hint::black_box((h, amb));
+    }
+    report(
+        &format!("build with {} decisions ({merged} merged)", decisions.len()),
+        &mut ms,
+    );
+
     let mut ms = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
@@ -97,6 +140,28 @@ fn main() -> anyhow::Result<()> {
         ms.push(t.elapsed().as_secs_f64() * 1e3);
     }
     report("sqlite import x5", &mut ms);
+
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        let store = AccountStore::in_memory()?;
+        rt.block_on(import_all(&store, &files))?;
+        let open = rt.block_on(store.history().ambiguities(true))?;
+        let case = open
+            .iter()
+            .filter(|a| a.ambiguity.kind == AmbiguityKind::EndedWithoutSuccessor)
+            .find_map(|a| {
+                a.ambiguity
+                    .candidates
+                    .first()
+                    .map(|c| (a.id, c.to_string()))
+            })
+            .context("an ended case with a candidate")?;
+        let audit = AuditRecord::new("bench", "history.confirm", format!("ambiguity:{}", case.0));
+        let t = Instant::now();
+        rt.block_on(store.history().confirm(case.0, &case.1, None, audit))?;
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    report("sqlite confirm", &mut ms);
 
     let cluster = Cluster::start()?;
     let store = rt.block_on(AccountStore::connect_pg(&cluster.url))?;

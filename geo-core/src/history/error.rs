@@ -1,6 +1,6 @@
 //! What can go wrong when building or asking the history.
 
-use super::Date;
+use super::{CaseKey, Choice, Date, IntegrityError};
 
 /// An error of the division history: bad editions, or a question it cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,5 +74,46 @@ pub enum HistoryError {
         input: String,
         /// The known edition ids, comma-separated.
         known: String,
+    },
+    /// A decision whose case the build no longer finds (the editions changed, or an earlier
+    /// decision changed what happens here): refused, never dropped silently.
+    #[error("decision on {case} ({choice}): the build no longer lists that case; decide again")]
+    StaleDecision {
+        /// The case decided.
+        case: CaseKey,
+        /// The choice made.
+        choice: Choice,
+    },
+    /// A decision choosing a code that is not one of its case's candidates.
+    #[error("decision on {case}: {choice} is not one of its candidates ({candidates})")]
+    ChoiceNotCandidate {
+        /// The case decided.
+        case: CaseKey,
+        /// The choice made.
+        choice: Choice,
+        /// The case's candidates, comma-separated.
+        candidates: String,
+    },
+    /// Two decisions give the same vanished unit to two new codes.
+    #[error(
+        "decision on {case} ({choice}): that unit is already chosen by the decision on {other}"
+    )]
+    DecisionConflict {
+        /// The case decided.
+        case: CaseKey,
+        /// The choice made.
+        choice: Choice,
+        /// The other case that chose it first.
+        other: Box<CaseKey>,
+    },
+    /// A decision whose history fails an integrity check the history without it passes.
+    #[error("decision on {case} ({choice}) would break the history: {problem}")]
+    DecisionBreaksIntegrity {
+        /// The case decided.
+        case: CaseKey,
+        /// The choice made.
+        choice: Choice,
+        /// The first failure it causes.
+        problem: Box<IntegrityError>,
     },
 }

@@ -28,20 +28,63 @@
 //!    the units created beside it as candidates.
 //!
 //! Events are dated by the edition that first shows them (see [`Event`]).
+//!
+//! A person's [`Decisions`] are applied where their case shows: a chosen candidate of
+//! [`AmbiguityKind::SeveralCandidates`] or [`AmbiguityKind::SameNameElsewhere`] is matched
+//! like a rule-2 pair (so the versions say `recoded`, `moved` or `renamed`); a chosen
+//! candidate of [`AmbiguityKind::EndedWithoutSuccessor`] is the unit it `merged` into. The
+//! cases are listed as before, decided or not, so that a decision never changes which
+//! other cases of its edition are listed; later editions see its consequences.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    Ambiguity, AmbiguityKind, Date, DivisionRow, Edition, Event, EventKind, EventSide,
-    HistoryError, Unit, UnitId, UnitVersion,
+    Ambiguity, AmbiguityKind, CaseKey, Choice, Date, Decisions, DivisionRow, Edition, Event,
+    EventKind, EventSide, HistoryError, Unit, UnitId, UnitVersion,
 };
-use crate::AdminLevel;
+use crate::{AdminCode, AdminLevel};
 
 /// The result of folding in the editions.
 pub(super) struct Inferred {
     pub units: Vec<Unit>,
     pub events: Vec<Event>,
     pub ambiguities: Vec<Ambiguity>,
+    /// The cases of `ambiguities` a decision answered.
+    pub decided: BTreeSet<CaseKey>,
+}
+
+/// The cases found so far, and the decisions to apply to them.
+struct Cases<'d> {
+    decisions: &'d Decisions,
+    found: Vec<Ambiguity>,
+    decided: BTreeSet<CaseKey>,
+}
+
+impl Cases<'_> {
+    /// Lists `a`; returns the candidate a person chose for it, if any.
+    fn list(&mut self, a: Ambiguity) -> Result<Option<AdminCode>, HistoryError> {
+        let case = CaseKey::of(&a);
+        let choice = self.decisions.get(&case).cloned();
+        let candidates = a.candidates.clone();
+        self.found.push(a);
+        let Some(choice) = choice else {
+            return Ok(None);
+        };
+        self.decided.insert(case.clone());
+        match choice {
+            Choice::AsRecorded => Ok(None),
+            Choice::Candidate(code) if candidates.contains(&code) => Ok(Some(code)),
+            choice => Err(HistoryError::ChoiceNotCandidate {
+                case,
+                choice,
+                candidates: candidates
+                    .iter()
+                    .map(AdminCode::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
 }
 
 /// How a vanished row and a new row of the same name relate through their parents.
@@ -114,12 +157,17 @@ fn version_of(row: &DivisionRow, parent: Option<UnitId>, from: Date) -> UnitVers
     }
 }
 
-/// Folds the editions, oldest first, into units, events and the cases left to a person.
-pub(super) fn infer(editions: &[Edition]) -> Result<Inferred, HistoryError> {
+/// Folds the editions, oldest first, into units, events and the cases left to a person,
+/// applying `decisions` where their cases show (decisions on no case are left unused).
+pub(super) fn infer(editions: &[Edition], decisions: &Decisions) -> Result<Inferred, HistoryError> {
     validate(editions)?;
     let mut units: Vec<Unit> = Vec::new();
     let mut events = Vec::new();
-    let mut ambiguities = Vec::new();
+    let mut cases = Cases {
+        decisions,
+        found: Vec::new(),
+        decided: BTreeSet::new(),
+    };
 
     // the first edition: every row a unit
     let first = &editions[0];
@@ -142,12 +190,13 @@ pub(super) fn infer(editions: &[Edition]) -> Result<Inferred, HistoryError> {
 
     for pair in editions.windows(2) {
         let step = Transition::new(&pair[0], &pair[1], assign);
-        assign = step.fold(&mut units, &mut events, &mut ambiguities);
+        assign = step.fold(&mut units, &mut events, &mut cases)?;
     }
     Ok(Inferred {
         units,
         events,
-        ambiguities,
+        ambiguities: cases.found,
+        decided: cases.decided,
     })
 }
 
@@ -177,8 +226,8 @@ impl<'e> Transition<'e> {
         self,
         units: &mut Vec<Unit>,
         events: &mut Vec<Event>,
-        ambiguities: &mut Vec<Ambiguity>,
-    ) -> HashMap<&'e str, UnitId> {
+        cases: &mut Cases<'_>,
+    ) -> Result<HashMap<&'e str, UnitId>, HistoryError> {
         let next_codes: HashSet<&str> = self.next_rows.iter().map(|r| r.code.as_str()).collect();
         let mut assign: HashMap<&'e str, UnitId> = HashMap::with_capacity(self.next_rows.len());
         let mut continued: HashSet<UnitId> = HashSet::new();
@@ -228,7 +277,7 @@ impl<'e> Transition<'e> {
                     .iter()
                     .map(|a| rems.iter().map(|r| position(r, a)).collect())
                     .collect();
-                for (ai, ri) in self.match_group(adds, rems, &matrix, ambiguities) {
+                for (ai, ri) in self.match_group(adds, rems, &matrix, cases)? {
                     let u = self.prev_unit[rems[ri].code.as_str()];
                     assign.insert(adds[ai].code.as_str(), u);
                     continued.insert(u);
@@ -311,7 +360,7 @@ impl<'e> Transition<'e> {
         // ended units: merged, split or abolished
         let prev_children = children_by_parent(&self.prev_rows);
         for (u, old) in &ended {
-            let successors: BTreeSet<UnitId> = prev_children
+            let mut successors: BTreeSet<UnitId> = prev_children
                 .get(old.code.as_str())
                 .into_iter()
                 .flatten()
@@ -320,6 +369,25 @@ impl<'e> Transition<'e> {
                 .filter_map(|c| units[c.0 as usize].latest().parent)
                 .filter(|p| p != u)
                 .collect();
+            if successors.is_empty() {
+                let beside: Vec<_> = created
+                    .iter()
+                    .map(|c| units[c.0 as usize].latest())
+                    .filter(|v| v.level == old.level && v.parent == prev_parent[u])
+                    .map(|v| v.code.clone())
+                    .collect();
+                let chosen = cases.list(Ambiguity {
+                    kind: AmbiguityKind::EndedWithoutSuccessor,
+                    edition: self.next.id.clone(),
+                    code: old.code.clone(),
+                    name: old.name.clone(),
+                    level: old.level,
+                    candidates: beside,
+                    recorded: "abolished, no successor".into(),
+                })?;
+                // a person named the unit created beside it that took it over
+                successors.extend(chosen.map(|code| assign[code.as_str()]));
+            }
             let kind = match successors.len() {
                 0 => EventKind::Abolished,
                 1 => EventKind::Merged,
@@ -328,23 +396,6 @@ impl<'e> Transition<'e> {
             for s in &successors {
                 units[u.0 as usize].superseded_by.push(*s);
                 units[s.0 as usize].supersedes.push(*u);
-            }
-            if kind == EventKind::Abolished {
-                let beside: Vec<_> = created
-                    .iter()
-                    .map(|c| units[c.0 as usize].latest())
-                    .filter(|v| v.level == old.level && v.parent == prev_parent[u])
-                    .map(|v| v.code.clone())
-                    .collect();
-                ambiguities.push(Ambiguity {
-                    kind: AmbiguityKind::EndedWithoutSuccessor,
-                    edition: self.next.id.clone(),
-                    code: old.code.clone(),
-                    name: old.name.clone(),
-                    level: old.level,
-                    candidates: beside,
-                    recorded: "abolished, no successor".into(),
-                });
             }
             let related = successors.into_iter().collect();
             events.push(self.event(units, kind, *u, Some(old), None, related));
@@ -365,21 +416,43 @@ impl<'e> Transition<'e> {
             let related = carved_from.into_iter().collect();
             events.push(self.event(units, EventKind::Created, *u, None, Some(&new), related));
         }
-        assign
+        Ok(assign)
     }
 
     /// Pairs vanished and new rows of one name: closest position first, only mutual sole
-    /// candidates; everything else is listed, not guessed.
+    /// candidates; everything else is listed, not guessed, and paired only as a person
+    /// decided.
     fn match_group(
         &self,
         adds: &[&DivisionRow],
         rems: &[&DivisionRow],
         matrix: &[Vec<Position>],
-        ambiguities: &mut Vec<Ambiguity>,
-    ) -> Vec<(usize, usize)> {
+        cases: &mut Cases<'_>,
+    ) -> Result<Vec<(usize, usize)>, HistoryError> {
         let mut free_a = vec![true; adds.len()];
         let mut free_r = vec![true; rems.len()];
         let mut pairs = Vec::new();
+        // vanished rows a decision gave to a new one, with that decision's case
+        let mut claimed: HashMap<usize, CaseKey> = HashMap::new();
+        let mut decide = |a: usize, listed: Ambiguity, cases: &mut Cases<'_>| {
+            let case = CaseKey::of(&listed);
+            let Some(code) = cases.list(listed)? else {
+                return Ok(None);
+            };
+            let r = rems
+                .iter()
+                .position(|r| r.code == code)
+                .expect("a listed candidate is a vanished row of the group");
+            if let Some(other) = claimed.get(&r) {
+                return Err(HistoryError::DecisionConflict {
+                    case,
+                    choice: Choice::Candidate(code),
+                    other: Box::new(other.clone()),
+                });
+            }
+            claimed.insert(r, case);
+            Ok(Some((a, r)))
+        };
         for tier in [Position::SameParent, Position::RestructuredParent] {
             let cand_a: Vec<Vec<usize>> = (0..adds.len())
                 .map(|a| {
@@ -402,12 +475,13 @@ impl<'e> Transition<'e> {
             }
             for a in 0..adds.len() {
                 if free_a[a] && !cand_a[a].is_empty() {
-                    ambiguities.push(self.ambiguity(
+                    let listed = self.ambiguity(
                         AmbiguityKind::SeveralCandidates,
                         adds[a],
                         cand_a[a].iter().map(|&r| rems[r]),
                         "created; the vanished candidates abolished",
-                    ));
+                    );
+                    pairs.extend(decide(a, listed, cases)?);
                     free_a[a] = false;
                     for &r in &cand_a[a] {
                         free_r[r] = false;
@@ -421,15 +495,16 @@ impl<'e> Transition<'e> {
                 .map(|r| rems[r])
                 .collect();
             if !elsewhere.is_empty() {
-                ambiguities.push(self.ambiguity(
+                let listed = self.ambiguity(
                     AmbiguityKind::SameNameElsewhere,
                     adds[a],
                     elsewhere.into_iter(),
                     "created; the vanished unit of the same name abolished",
-                ));
+                );
+                pairs.extend(decide(a, listed, cases)?);
             }
         }
-        pairs
+        Ok(pairs)
     }
 
     fn ambiguity<'r>(

@@ -6,7 +6,8 @@
 //! in 2021" is one unit with two codes, and "下城区 today" resolves to 拱墅区 with the event
 //! and its date. [`History::build`] folds the editions in order with the rules documented in
 //! the `infer` module (same code; same name under a related parent; created; merged, split or
-//! abolished) and returns the cases it would not decide as [`Ambiguity`]s for a person.
+//! abolished) and returns the cases it would not decide as [`Ambiguity`]s for a person;
+//! [`History::build_with_decisions`] applies a person's [`Decisions`] on them.
 //!
 //! - [`History::as_of`]: the divisions on a day ([`Snapshot`]);
 //! - [`History::changes`]: added, removed, renamed, moved and recoded units, with counts by level;
@@ -51,6 +52,7 @@
 mod ambiguity;
 mod changes;
 mod date;
+mod decision;
 mod edition;
 mod error;
 mod event;
@@ -64,6 +66,7 @@ mod unit;
 pub use ambiguity::{Ambiguity, AmbiguityKind};
 pub use changes::{ChangeCounts, Changes, MovedUnit, RenamedUnit};
 pub use date::Date;
+pub use decision::{CaseKey, Choice, Decisions};
 pub use edition::{DivisionRow, Edition, EditionInfo};
 pub use error::HistoryError;
 pub use event::{Event, EventKind, EventSide};
@@ -88,9 +91,68 @@ impl History {
     /// decide alone. Errors on no editions, repeated ids, dates not increasing, a code twice
     /// in one edition or a parent missing from its edition.
     pub fn build(editions: Vec<Edition>) -> Result<(History, Vec<Ambiguity>), HistoryError> {
-        let inferred = infer::infer(&editions)?;
-        let infos = editions.iter().map(Edition::info).collect();
+        Self::build_with_decisions(editions, &Decisions::default())
+    }
+
+    /// [`History::build`] with a person's `decisions` applied (see [`Decisions`] for what
+    /// each choice does). Returns every case found, the decided ones included
+    /// ([`Decisions::decides`] tells them apart).
+    ///
+    /// Refuses, naming the case and the choice: a decision whose case the build no longer
+    /// lists ([`HistoryError::StaleDecision`]), a choice that is not one of the case's
+    /// candidates, two decisions choosing the same vanished unit, and a decision whose
+    /// history fails an integrity check ([`History::check`]) that the history without the
+    /// decisions passes ([`HistoryError::DecisionBreaksIntegrity`]).
+    ///
+    /// ```
+    /// use civmap_geo_core::history::{
+    ///     AmbiguityKind, CaseKey, Choice, Date, Decisions, DivisionRow, Edition, EventKind, History,
+    /// };
+    /// use civmap_geo_core::{AdminCode, AdminLevel};
+    /// let row = |code: &str, level, name: &str, parent: &str| DivisionRow {
+    ///     code: AdminCode::parse(code).unwrap(), level, name: name.into(),
+    ///     parent: AdminCode::parse(parent).unwrap(), kind: String::new(),
+    /// };
+    /// let city = row("330100000000", AdminLevel::City, "杭州市", "330000000000");
+    /// let d1 = row("330102000000", AdminLevel::District, "上城区", "330100000000");
+    /// let d2 = row("330106000000", AdminLevel::District, "西湖区", "330100000000");
+    /// let before = Edition { id: "A".into(), date: Date::parse("2020-06-30")?, rows: vec![
+    ///     city.clone(), d1.clone(), d2.clone(),
+    ///     row("330102001000", AdminLevel::Township, "湖滨街道", "330102000000"),
+    /// ]};
+    /// let after = Edition { id: "B".into(), date: Date::parse("2021-10-31")?, rows: vec![
+    ///     city, d1, d2,
+    ///     row("330106020000", AdminLevel::Township, "湖滨街道", "330106000000"),
+    /// ]};
+    /// let (_, cases) = History::build(vec![before.clone(), after.clone()])?;
+    /// assert_eq!(cases[0].kind, AmbiguityKind::SameNameElsewhere);
+    /// let decisions: Decisions =
+    ///     [(CaseKey::of(&cases[0]), Choice::Candidate(cases[0].candidates[0].clone()))].into_iter().collect();
+    /// let (h, cases) = History::build_with_decisions(vec![before, after], &decisions)?;
+    /// assert!(cases.iter().all(|c| decisions.decides(c)));
+    /// let moved = h.events().iter().find(|e| e.kind == EventKind::Moved).unwrap();
+    /// assert_eq!(moved.to.as_ref().unwrap().code.as_str(), "330106020000");
+    /// # Ok::<(), civmap_geo_core::history::HistoryError>(())
+    /// ```
+    pub fn build_with_decisions(
+        editions: Vec<Edition>,
+        decisions: &Decisions,
+    ) -> Result<(History, Vec<Ambiguity>), HistoryError> {
+        let inferred = infer::infer(&editions, decisions)?;
+        if let Some((case, choice)) = decisions
+            .iter()
+            .find(|(k, _)| !inferred.decided.contains(*k))
+        {
+            return Err(HistoryError::StaleDecision {
+                case: case.clone(),
+                choice: choice.clone(),
+            });
+        }
+        let infos: Vec<EditionInfo> = editions.iter().map(Edition::info).collect();
         let history = Self::from_parts(infos, inferred.units, inferred.events);
+        if decisions.iter().any(|(_, c)| *c != Choice::AsRecorded) {
+            decision::refuse_new_problems(&history, &editions, decisions)?;
+        }
         Ok((history, inferred.ambiguities))
     }
 

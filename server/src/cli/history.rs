@@ -1,7 +1,8 @@
 //! `civmap history …`: the stored division history of a data directory, of PostGIS, or of
 //! the embedded default's state directory — import one edition, list the editions and the
-//! cases left to a person, record a person's decision. Every change is audited as
-//! `cli:<OS user>` in the same transaction.
+//! cases left to a person, record a person's decision (the stored history is rebuilt with
+//! every decision applied). Every change is audited as `cli:<OS user>` in the same
+//! transaction.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,7 +23,8 @@ pub enum HistoryCommand {
     Editions(ListArgs),
     /// List the cases the build would not decide (open ones; `--all` with decisions).
     Ambiguities(AmbiguitiesArgs),
-    /// Record a person's decision on one case (audited).
+    /// Record a person's decision on one case and rebuild the stored history with it
+    /// (audited, all or nothing).
     Confirm(ConfirmArgs),
 }
 
@@ -152,8 +154,9 @@ pub fn run(cmd: HistoryCommand) -> anyhow::Result<()> {
                     .history()
                     .confirm(a.id, &a.choice, a.note, audit)
                     .await?;
+                let open = store.history().ambiguities(true).await?.len();
                 eprintln!(
-                    "ambiguity {} ({} {}) confirmed: {} (recorded and audited; the build does not apply decisions yet)",
+                    "ambiguity {} ({} {}) confirmed: {}; the stored history was rebuilt with it (audited); {open} case(s) left open; a running server serves it from its next start",
                     s.id,
                     s.ambiguity.code,
                     s.ambiguity.name,

@@ -4,7 +4,10 @@
 //!
 //! The history is the one stored with `civmap history import` in the server's store (the
 //! PostGIS tables of migration 0006, or `accounts.sqlite` of a data or state directory),
-//! read once at start ([`load_stored`]); with none stored it is the five NBS editions
+//! read once at start ([`load_stored`]) and built with the decisions confirmed there
+//! (`civmap history confirm`; a decision made while the server runs is served from its next
+//! start: the served history is shared as `&'static` by every answer, so it is not swapped
+//! live); with none stored it is the five NBS editions
 //! shipped with civmap (2019–2023, `data/hangzhou/divisions/`). `GET /api/v1/editions`
 //! says which in `source`. It is the statistical division list, not the served polygons.
 

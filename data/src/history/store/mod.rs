@@ -5,15 +5,20 @@
 //! (`history.sqlite.sql`) or PostGIS (migration `0006_history.sql`) — so that an import or
 //! a confirmation commits **in one transaction with its audit row**. An import
 //! ([`HistoryStore::import`]) appends one edition, rebuilds the history over every stored
-//! edition with [`History::build`] (unit ids are stable: the build folds the editions in
-//! order, so the units of earlier editions keep their ids), refuses to commit a history
+//! edition with the stored decisions applied ([`History::build_with_decisions`]; unit ids
+//! are stable: the build folds the editions in order, so the units of earlier editions keep
+//! their ids), refuses to commit a history
 //! that fails [`History::check`] (and, in PostGIS, the database's own constraint
 //! triggers), and rewrites units, versions, successions and ambiguities. Nothing is
 //! half-written on any failure.
 //!
-//! A person's decision on an ambiguity ([`HistoryStore::confirm`]) is recorded and audited;
-//! the build does not apply it yet (the inference decides the same way on every build, and
-//! the decision stays attached to the case it answers).
+//! A person's decision on an ambiguity ([`HistoryStore::confirm`]) is recorded, the history
+//! rebuilt with every confirmed decision applied and rewritten, and the audit row added, in
+//! one transaction: a decision that cannot be applied (its case no longer listed, two
+//! decisions choosing one unit, a history failing its checks) is refused with nothing
+//! written. Decided cases stay listed with their decision; [`HistoryStore::ambiguities`]
+//! with `open_only` lists the others. Cases that a decision resolves by consequence (the
+//! chosen vanished unit's own "ended without successor") are no longer listed.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), civmap_data::history::store::HistoryStoreError> {
@@ -41,8 +46,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use civmap_geo_core::history::{
-    Ambiguity, AmbiguityKind, Date, Edition, EventKind, History, HistoryError, IntegrityError, Unit,
+    Ambiguity, AmbiguityKind, CaseKey, Choice, Date, Decisions, Edition, EventKind, History,
+    HistoryError, IntegrityError, Unit,
 };
+use civmap_geo_core::AdminCode;
 use serde::Serialize;
 
 use crate::accounts::{AccountsError, AuditRecord};
@@ -84,6 +91,16 @@ pub enum HistoryStoreError {
     /// The stored editions and the new one do not build into a history.
     #[error("the history cannot be built: {0}")]
     Build(#[from] HistoryError),
+    /// A stored or new decision cannot be applied (its case is no longer listed, another
+    /// decision chose the same unit, or the history would fail its checks); nothing was
+    /// written.
+    #[error("refused: ambiguity {id}: {error}")]
+    Decision {
+        /// The stored ambiguity the refused decision answers.
+        id: i64,
+        /// Why, naming the case and the choice.
+        error: HistoryError,
+    },
     /// The built history fails its integrity checks; nothing was written.
     #[error("refused: the history would fail {} integrity check(s), first: {}", .problems.len(), .problems.first().map(ToString::to_string).unwrap_or_default())]
     Integrity {
@@ -324,8 +341,13 @@ pub(crate) struct Rebuilt {
     pub successions: Vec<Succession>,
 }
 
-/// Appends `new` to the stored editions (oldest first), builds and checks the history.
-pub(crate) fn rebuild(stored: Vec<Edition>, new: &Edition) -> Res<Rebuilt> {
+/// Appends `new` to the stored editions (oldest first), builds the history with the
+/// `confirmed` decisions and checks it.
+pub(crate) fn rebuild(
+    stored: Vec<Edition>,
+    new: &Edition,
+    confirmed: &[StoredAmbiguity],
+) -> Res<Rebuilt> {
     if stored.iter().any(|e| e.id == new.id) {
         return Err(HistoryStoreError::EditionExists(new.id.clone()));
     }
@@ -339,7 +361,52 @@ pub(crate) fn rebuild(stored: Vec<Edition>, new: &Edition) -> Res<Rebuilt> {
     }
     let mut all = stored;
     all.push(new.clone());
-    let (history, ambiguities) = History::build(all)?;
+    rebuild_all(all, confirmed)
+}
+
+/// The decisions of the `confirmed` ambiguities, by case.
+fn decisions_of(confirmed: &[StoredAmbiguity]) -> Res<Decisions> {
+    confirmed
+        .iter()
+        .filter_map(|s| s.choice.as_deref().map(|c| (s, c)))
+        .map(|(s, c)| {
+            let choice = match c {
+                AS_RECORDED => Choice::AsRecorded,
+                code => Choice::Candidate(stored(
+                    "history_ambiguities",
+                    &format!("choice of ambiguity {}", s.id),
+                    AdminCode::parse(code),
+                )?),
+            };
+            Ok((CaseKey::of(&s.ambiguity), choice))
+        })
+        .collect()
+}
+
+/// The stored ambiguity a refused decision answers, as a store error.
+fn refused(error: HistoryError, confirmed: &[StoredAmbiguity]) -> HistoryStoreError {
+    let case = match &error {
+        HistoryError::StaleDecision { case, .. }
+        | HistoryError::ChoiceNotCandidate { case, .. }
+        | HistoryError::DecisionConflict { case, .. }
+        | HistoryError::DecisionBreaksIntegrity { case, .. } => case,
+        _ => return HistoryStoreError::Build(error),
+    };
+    match confirmed
+        .iter()
+        .find(|s| CaseKey::of(&s.ambiguity) == *case)
+    {
+        Some(s) => HistoryStoreError::Decision { id: s.id, error },
+        None => HistoryStoreError::Build(error),
+    }
+}
+
+/// Builds the history over `editions` (oldest first) with the `confirmed` decisions
+/// applied, and checks it.
+pub(crate) fn rebuild_all(editions: Vec<Edition>, confirmed: &[StoredAmbiguity]) -> Res<Rebuilt> {
+    let decisions = decisions_of(confirmed)?;
+    let (history, ambiguities) =
+        History::build_with_decisions(editions, &decisions).map_err(|e| refused(e, confirmed))?;
     let problems = history.check();
     if !problems.is_empty() {
         return Err(HistoryStoreError::Integrity { problems });
@@ -428,13 +495,22 @@ impl HistoryStore {
         }
     }
 
-    /// The history built from the stored editions, `None` when none is stored.
+    /// The history built from the stored editions with the confirmed decisions applied,
+    /// `None` when none is stored.
     pub async fn load(&self) -> Res<Option<History>> {
         let editions = self.editions().await?;
         if editions.is_empty() {
             return Ok(None);
         }
-        Ok(Some(History::build(editions)?.0))
+        let confirmed: Vec<StoredAmbiguity> = self
+            .ambiguities(false)
+            .await?
+            .into_iter()
+            .filter(|a| a.choice.is_some())
+            .collect();
+        let decisions = decisions_of(&confirmed)?;
+        let built = History::build_with_decisions(editions, &decisions);
+        Ok(Some(built.map_err(|e| refused(e, &confirmed))?.0))
     }
 
     /// The stored units with their versions (succession links filled in), by id.
@@ -461,9 +537,12 @@ impl HistoryStore {
         }
     }
 
-    /// Records a person's decision on ambiguity `id` (a candidate code, or [`AS_RECORDED`])
-    /// with `audit` (before and after set), in one transaction. A decision may be changed
-    /// by confirming again; the audit log keeps each.
+    /// Records a person's decision on ambiguity `id` (a candidate code, or [`AS_RECORDED`]),
+    /// rebuilds and rewrites the history with every confirmed decision applied, and adds
+    /// `audit` (before and after set), in one transaction. A decision may be changed by
+    /// confirming again; the audit log keeps each. Refused with nothing written: a choice
+    /// that is not a candidate ([`HistoryStoreError::BadChoice`]) and a decision that cannot
+    /// be applied ([`HistoryStoreError::Decision`], naming the case and the choice).
     pub async fn confirm(
         &self,
         id: i64,

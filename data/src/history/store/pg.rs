@@ -9,8 +9,8 @@ use tokio_postgres::{GenericClient, Row};
 
 use super::{
     ambiguity_json, decide, group_editions, kind_str, link, outcome_of, parse_event, parse_kind,
-    rebuild, stored, EditionFile, HistoryStoreError, ImportOutcome, Rebuilt, Res, StoredAmbiguity,
-    StoredEdition, Succession, TableCounts,
+    rebuild, rebuild_all, stored, EditionFile, HistoryStoreError, ImportOutcome, Rebuilt, Res,
+    StoredAmbiguity, StoredEdition, Succession, TableCounts,
 };
 use crate::accounts::pg::{db, insert_audit, PgAccounts};
 use crate::accounts::{AccountsError, AuditRecord};
@@ -228,6 +228,19 @@ async fn write_ambiguities(c: &impl GenericClient, t: &Target, list: &[Ambiguity
     Ok(())
 }
 
+/// One writer of the history at a time (import or confirm); readers see the old history
+/// until commit.
+async fn lock_history(c: &impl GenericClient, t: &Target, at: &str) -> Res<()> {
+    c.batch_execute(
+        "LOCK TABLE civmap.history_editions, civmap.history_edition_rows, civmap.history_units,
+              civmap.history_unit_versions, civmap.history_successions,
+              civmap.history_ambiguities IN SHARE ROW EXCLUSIVE MODE",
+    )
+    .await
+    .map_err(|e| store(t, at, e))?;
+    Ok(())
+}
+
 pub(super) async fn import(
     s: &PgAccounts,
     file: EditionFile,
@@ -236,17 +249,11 @@ pub(super) async fn import(
     let (t, at) = (&s.target, "import history edition");
     let mut g = s.client().await?;
     let tx = begin(&mut g, t, at).await?;
-    // one importer at a time; readers see the old history until commit
-    tx.batch_execute(
-        "LOCK TABLE civmap.history_editions, civmap.history_edition_rows, civmap.history_units,
-              civmap.history_unit_versions, civmap.history_successions,
-              civmap.history_ambiguities IN SHARE ROW EXCLUSIVE MODE",
-    )
-    .await
-    .map_err(|e| store(t, at, e))?;
+    lock_history(&tx, t, at).await?;
     let stored_editions = read_editions(&tx, t).await?;
     let seq = stored_editions.len();
-    let rebuilt = rebuild(stored_editions, &file.edition)?;
+    let confirmed = read_confirmed(&tx, t).await?;
+    let rebuilt = rebuild(stored_editions, &file.edition, &confirmed)?;
     write_edition(&tx, t, &file, seq, &audit.who).await?;
     write_history(&tx, t, &rebuilt).await?;
     let outcome = outcome_of(&file, &rebuilt, seq + 1);
@@ -388,16 +395,28 @@ fn read_ambiguity(shown: &str, r: &Row) -> Result<StoredAmbiguity, AccountsError
 }
 
 pub(super) async fn ambiguities(s: &PgAccounts, open_only: bool) -> Res<Vec<StoredAmbiguity>> {
-    let (t, at) = (&s.target, "read history ambiguities");
     let g = s.client().await?;
     let filter = if open_only {
         "WHERE status = 'open'"
     } else {
         ""
     };
-    let rows = g
-        .as_ref()
-        .expect("connected")
+    read_ambiguities(g.as_ref().expect("connected"), &s.target, filter).await
+}
+
+/// The decided ambiguities, by id.
+async fn read_confirmed(c: &impl GenericClient, t: &Target) -> Res<Vec<StoredAmbiguity>> {
+    read_ambiguities(c, t, "WHERE status = 'confirmed'").await
+}
+
+/// The ambiguities a `WHERE` clause (or none) selects, by id.
+async fn read_ambiguities(
+    c: &impl GenericClient,
+    t: &Target,
+    filter: &str,
+) -> Res<Vec<StoredAmbiguity>> {
+    let at = "read history ambiguities";
+    let rows = c
         .query(
             &format!(
                 "SELECT {AMBIGUITY_COLS} FROM civmap.history_ambiguities {filter} ORDER BY id"
@@ -422,6 +441,7 @@ pub(super) async fn confirm(
     let (t, at) = (&s.target, "confirm history ambiguity");
     let mut g = s.client().await?;
     let tx = begin(&mut g, t, at).await?;
+    lock_history(&tx, t, at).await?;
     let row = tx
         .query_opt(
             &format!(
@@ -441,6 +461,10 @@ pub(super) async fn confirm(
     )
     .await
     .map_err(|e| store(t, at, e))?;
+    // the history with every decision applied, this one included
+    let confirmed = read_confirmed(&tx, t).await?;
+    let rebuilt = rebuild_all(read_editions(&tx, t).await?, &confirmed)?;
+    write_history(&tx, t, &rebuilt).await?;
     let audit = audit
         .before(ambiguity_json(&before))
         .after(ambiguity_json(&after));

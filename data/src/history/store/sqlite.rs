@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{
     ambiguity_json, decide, group_editions, kind_str, link, outcome_of, parse_event, parse_kind,
-    rebuild, stored, EditionFile, ImportOutcome, Res, StoredAmbiguity, StoredEdition, Succession,
-    TableCounts,
+    rebuild, rebuild_all, stored, EditionFile, ImportOutcome, Res, StoredAmbiguity, StoredEdition,
+    Succession, TableCounts,
 };
 use crate::accounts::now_ms;
 use crate::accounts::sqlite::{err, insert_audit, SqliteAccounts};
@@ -213,7 +213,8 @@ pub(super) async fn import(
     s.write("import history edition", move |tx, shown| {
         let stored_editions = read_editions(tx, shown)?;
         let seq = stored_editions.len();
-        let rebuilt = rebuild(stored_editions, &file.edition)?;
+        let confirmed = read_confirmed(tx, shown)?;
+        let rebuilt = rebuild(stored_editions, &file.edition, &confirmed)?;
         write_edition(tx, shown, &file, seq, &audit.who)?;
         write_history(tx, shown, &rebuilt)?;
         let outcome = outcome_of(&file, &rebuilt, seq + 1);
@@ -402,6 +403,29 @@ fn read_ambiguity(
     })())
 }
 
+/// The decided ambiguities, by id.
+fn read_confirmed(c: &Connection, shown: &str) -> Res<Vec<StoredAmbiguity>> {
+    read_ambiguities(c, shown, "WHERE status = 'confirmed'")
+}
+
+/// The ambiguities a `WHERE` clause (or none) selects, by id.
+fn read_ambiguities(c: &Connection, shown: &str, filter: &str) -> Res<Vec<StoredAmbiguity>> {
+    let at = "read history ambiguities";
+    let mut st = c
+        .prepare(&format!(
+            "SELECT {AMBIGUITY_COLS} FROM history_ambiguities {filter} ORDER BY id"
+        ))
+        .map_err(|e| store(shown, at, e))?;
+    let rows = st
+        .query_map([], |r| read_ambiguity(shown, r))
+        .map_err(|e| store(shown, at, e))?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(|e| store(shown, at, e))?;
+    Ok(rows
+        .into_iter()
+        .collect::<Result<Vec<_>, AccountsError>>()?)
+}
+
 fn find_ambiguity(c: &Connection, shown: &str, id: i64) -> Res<Option<StoredAmbiguity>> {
     let at = "read history ambiguity";
     let found = c
@@ -418,25 +442,12 @@ fn find_ambiguity(c: &Connection, shown: &str, id: i64) -> Res<Option<StoredAmbi
 pub(super) async fn ambiguities(s: &SqliteAccounts, open_only: bool) -> Res<Vec<StoredAmbiguity>> {
     let shown = s.shown();
     s.with("read history ambiguities", move |c| {
-        let at = "read history ambiguities";
         let filter = if open_only {
             "WHERE status = 'open'"
         } else {
             ""
         };
-        let mut st = c
-            .prepare(&format!(
-                "SELECT {AMBIGUITY_COLS} FROM history_ambiguities {filter} ORDER BY id"
-            ))
-            .map_err(|e| store(&shown, at, e))?;
-        let rows = st
-            .query_map([], |r| read_ambiguity(&shown, r))
-            .map_err(|e| store(&shown, at, e))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| store(&shown, at, e))?;
-        Ok(rows
-            .into_iter()
-            .collect::<Result<Vec<_>, AccountsError>>()?)
+        read_ambiguities(c, &shown, filter)
     })
     .await
 }
@@ -456,6 +467,9 @@ pub(super) async fn confirm(
             params![id, after.status, after.choice, after.note, after.decided_by, now_ms()],
         )
         .map_err(|e| store(shown, "confirm history ambiguity", e))?;
+        // the history with every decision applied, this one included
+        let rebuilt = rebuild_all(read_editions(tx, shown)?, &read_confirmed(tx, shown)?)?;
+        write_history(tx, shown, &rebuilt)?;
         let audit = audit.before(ambiguity_json(&before)).after(ambiguity_json(&after));
         insert_audit(tx, &audit).map_err(|e| store(shown, "audit", e))?;
         Ok(after)
