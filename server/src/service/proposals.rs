@@ -304,11 +304,19 @@ pub async fn get(state: &AppState, id: i64) -> Result<ProposalView, ServiceError
 }
 
 /// The branch of a stored proposal over the live data as it is now, with the records that
-/// follow it; refused (409) when it no longer applies or no longer validates.
-pub(crate) fn branch_now(
-    ds: &Dataset,
-    kind: &ProposalKind,
-) -> Result<(Branch, DataEdit), ServiceError> {
+/// follow it and the records it changes as they are (what a replay checks); refused (409)
+/// when it no longer applies or no longer validates.
+///
+/// ```
+/// use civmap_geo_core::proposal::ProposalKind;
+/// use civmap_geo_core::{AdminCode, Dataset};
+/// use civmap_server::service::proposals::branch_now;
+/// let unit = AdminCode::parse("330106001001").unwrap();
+/// let kind = ProposalKind::Rename { unit, name: "新名社区".into() };
+/// // no such unit in an empty dataset
+/// assert!(branch_now(&Dataset::default(), &kind).is_err());
+/// ```
+pub fn branch_now(ds: &Dataset, kind: &ProposalKind) -> Result<(Branch, DataEdit), ServiceError> {
     let branch = apply(kind, &ds.admin, &ds.doorplates)
         .map_err(|e| ServiceError::Conflict(format!("the proposal no longer applies: {e}")))?;
     let check = impact(
