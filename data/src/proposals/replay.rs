@@ -275,34 +275,35 @@ mod tests {
     /// Two townships under 330102000000 (not in the data), a community in each, one
     /// doorplate and one facility in the first community.
     fn data() -> Dataset {
-        let mut ds = Dataset::default();
-        ds.admin = vec![
-            unit("330102001000", "西街道", "330102000000"),
-            unit("330102002000", "东街道", "330102000000"),
-            unit("330102001001", "西社区", "330102001000"),
-            unit("330102002001", "东社区", "330102002000"),
-        ];
-        ds.doorplates = vec![Doorplate {
-            id: 7,
-            road: "文三路".into(),
-            number: 1,
-            location: Point::new(120.0, 30.0),
-            residents: 2,
-            elderly: 1,
-            community: Some(c("330102001001")),
-            synthetic: true,
-        }];
-        ds.facilities = vec![Facility {
-            id: "f1".into(),
-            name: "食堂".into(),
-            category: FacilityCategory::ElderCanteen,
-            location: Point::new(120.0, 30.0),
-            address: String::new(),
-            admin_code: Some(c("330102001001")),
-            attributes: FacilityAttributes::default(),
-            synthetic: true,
-        }];
-        ds
+        Dataset {
+            admin: vec![
+                unit("330102001000", "西街道", "330102000000"),
+                unit("330102002000", "东街道", "330102000000"),
+                unit("330102001001", "西社区", "330102001000"),
+                unit("330102002001", "东社区", "330102002000"),
+            ],
+            doorplates: vec![Doorplate {
+                id: 7,
+                road: "文三路".into(),
+                number: 1,
+                location: Point::new(120.0, 30.0),
+                residents: 2,
+                elderly: 1,
+                community: Some(c("330102001001")),
+                synthetic: true,
+            }],
+            facilities: vec![Facility {
+                id: "f1".into(),
+                name: "食堂".into(),
+                category: FacilityCategory::ElderCanteen,
+                location: Point::new(120.0, 30.0),
+                address: String::new(),
+                admin_code: Some(c("330102001001")),
+                attributes: FacilityAttributes::default(),
+                synthetic: true,
+            }],
+            ..Default::default()
+        }
     }
 
     /// The transfer of 西社区 under 东街道 as 330102002002.
