@@ -28,3 +28,14 @@ CREATE TABLE IF NOT EXISTS former_names (
     proposal    INTEGER NOT NULL REFERENCES proposals (id)
 );
 CREATE INDEX IF NOT EXISTS former_names_code ON former_names (code);
+
+-- The data change an approval made (a bincode `DataEdit`: units upserted and retired,
+-- doorplates and facilities recoded, coordinates exact), written with the decision. A
+-- server without PostGIS holds its data in memory and replays these at every start, in
+-- decision order (`seq`, exact even within one millisecond). Added after 0008's tables;
+-- approvals older than it have no row here (they are replayed first, by decision time).
+CREATE TABLE IF NOT EXISTS proposal_edits (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    proposal    INTEGER NOT NULL UNIQUE REFERENCES proposals (id),
+    edit        BLOB NOT NULL
+);

@@ -5,7 +5,9 @@
 //! the survey register does. With PostGIS, an approval also writes the change into
 //! `civmap.admin_units`, `doorplates` and `facilities` in that same transaction: the
 //! follower then picks it up like any other edit. With `accounts.sqlite` the caller applies
-//! the change to its in-memory data once the decision is committed.
+//! the change to its in-memory data once the decision is committed, and the change is kept
+//! with the decision (`proposal_edits`), so that the next start replays it
+//! ([`ProposalStore::approved_edits`], [`DataEdit::apply_to`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), civmap_data::proposals::ProposalStoreError> {
@@ -25,10 +27,13 @@
 //! ```
 
 mod pg;
+mod replay;
 mod sqlite;
 
 use civmap_geo_core::{AdminCode, AdminUnit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub use replay::EditConflict;
 
 use crate::accounts::{AccountsError, AuditRecord};
 use crate::register::{check_date, Backend};
@@ -90,18 +95,47 @@ pub struct StoredFormerName {
     pub proposal: i64,
 }
 
-/// The change an approval writes into the PostGIS data tables (ignored by
-/// `accounts.sqlite`, whose caller changes its in-memory data).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The change an approval makes to the data. PostGIS writes it into its data tables;
+/// `accounts.sqlite` keeps it with the decision (exact, bincode) so that a server without
+/// PostGIS replays it onto its data at every start ([`DataEdit::apply_to`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataEdit {
     /// Units created or changed.
     pub upsert_units: Vec<AdminUnit>,
+    /// The codes among `upsert_units` that begin with the change (the others exist before
+    /// it); used to check that a replayed change still fits the data.
+    #[serde(default)]
+    pub created_units: Vec<AdminCode>,
     /// Units that end.
     pub delete_units: Vec<AdminCode>,
     /// Doorplate id → its new community code.
     pub doorplates: Vec<(u64, AdminCode)>,
     /// Facility id → its new unit code.
     pub facilities: Vec<(String, AdminCode)>,
+    /// The units it changes or retires as they were when it was approved: a replay
+    /// applies it only to these very records (see [`DataEdit::apply_to`]).
+    #[serde(default)]
+    pub units_before: Vec<AdminUnit>,
+    /// Doorplate id → its unit code when it was approved.
+    #[serde(default)]
+    pub doorplates_before: Vec<(u64, Option<AdminCode>)>,
+    /// Facility id → its unit code when it was approved.
+    #[serde(default)]
+    pub facilities_before: Vec<(String, Option<AdminCode>)>,
+}
+
+/// An approved proposal's stored data change, as a server without PostGIS replays it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovedEdit {
+    /// The proposal.
+    pub proposal: i64,
+    /// Its request (the `ProposalKind` as JSON).
+    pub request: serde_json::Value,
+    /// The day it takes effect.
+    pub effective: String,
+    /// The change, as approved; `Err` with the reason when it is missing (approved before
+    /// civmap kept it) or cannot be read by this version.
+    pub edit: Result<DataEdit, String>,
 }
 
 /// An admin's decision.
@@ -212,6 +246,16 @@ impl ProposalStore {
         match &self.0 {
             Backend::Sqlite(s) => sqlite::decide(s, id, decision, audit).await,
             Backend::Pg(s) => pg::decide(s, id, decision, audit).await,
+        }
+    }
+
+    /// The data changes of the approved proposals, in decision order (approvals kept
+    /// without their change, older than `proposal_edits`, first by decision time). Only `accounts.sqlite` keeps them: with PostGIS the changed
+    /// rows are the record, and this is empty.
+    pub async fn approved_edits(&self) -> Result<Vec<ApprovedEdit>, ProposalStoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => sqlite::approved_edits(s).await,
+            Backend::Pg(_) => Ok(Vec::new()),
         }
     }
 

@@ -85,11 +85,12 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
             // Listen first, then load (the follower's first message is a full reload), so
             // no edit can fall between the load and LISTEN; serve once that load is in.
             rt.block_on(PgStore::connect(url))?;
-            let state = Arc::new(AppState::with_identity(
+            // the former names of approved proposals (the rows are PostGIS's already)
+            let state = Arc::new(rt.block_on(AppState::restore(
                 Default::default(),
                 StoreKind::Postgis,
                 identity,
-            ));
+            ))?);
             let from = crate::service::follow::FollowFrom::new(url, a.notify_db.as_deref());
             rt.spawn(crate::service::follow::follow(state.clone(), from));
             rt.block_on(async {
@@ -98,16 +99,18 @@ fn state(a: &ServeArgs, rt: &tokio::runtime::Runtime) -> anyhow::Result<Arc<AppS
             .map_err(|_| anyhow::anyhow!("--db: no data loaded within {FIRST_LOAD_TIMEOUT:?}"))?;
             state
         }
-        None if a.data.is_some() => Arc::new(AppState::with_identity(
+        // the approved change proposals replayed onto the data, their former names in
+        // the gazetteer
+        None if a.data.is_some() => Arc::new(rt.block_on(AppState::restore(
             load(a.data.as_deref(), &a.city)?,
             StoreKind::DataDir,
             identity,
-        )),
-        None => Arc::new(AppState::with_identity(
+        ))?),
+        None => Arc::new(rt.block_on(AppState::restore(
             load(None, &a.city)?,
             StoreKind::Embedded,
             identity,
-        )),
+        ))?),
     })
 }
 

@@ -77,6 +77,11 @@ pub struct Health {
     pub uptime_s: u64,
     /// The coverage engine.
     pub coverage_engine: EngineStatus,
+    /// Approved change proposals whose change is not in the served data (a server
+    /// without PostGIS could not replay them at start; listed, not fatal). Absent when
+    /// none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposals_not_replayed: Vec<crate::service::data::UnreplayedApproval>,
 }
 
 /// One layer of `/api/v1/layers`.
@@ -130,6 +135,7 @@ impl DataService {
             } else {
                 EngineStatus::Building
             },
+            proposals_not_replayed: self.not_replayed(),
         }
     }
 

@@ -191,7 +191,8 @@ async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<
     match change {
         Change::Reload => {
             let ds = store.load().await?;
-            let fresh = LiveData::new(ds);
+            // with the registry's names and the proposals' former names, as at start
+            let fresh = LiveData::with_aliases(ds, &state.data.gazetteer_aliases());
             *state.data.write() = fresh;
             state.tiles.reload(state.data.read().data.data());
         }

@@ -37,6 +37,7 @@ pub mod identity;
 pub mod name_workflow;
 pub mod names;
 pub mod ogc;
+pub mod proposal_replay;
 pub mod proposal_shapes;
 pub mod proposals;
 pub mod spatial;
@@ -113,7 +114,48 @@ impl AppState {
         budgets: coverage::Budgets,
     ) -> Self {
         let tiles = TileService::new(&data);
-        let data = Arc::new(DataService::new(data, store));
+        Self::over(
+            tiles,
+            Arc::new(DataService::new(data, store)),
+            identity,
+            budgets,
+        )
+    }
+
+    /// Every service as a start builds them: without PostGIS the approved change
+    /// proposals stored with `identity` are replayed onto `data` first (one that no longer
+    /// fits is skipped whole and listed in `/health`); in every mode their former names
+    /// are in the gazetteer from its first build (see [`proposal_replay`]). Fails only
+    /// when the accounts store cannot be read.
+    pub async fn restore(
+        mut data: Dataset,
+        store: StoreKind,
+        identity: IdentityService,
+    ) -> Result<Self, ServiceError> {
+        let proposals = identity.proposals();
+        let report = match store {
+            StoreKind::Postgis => proposal_replay::ReplayReport::default(),
+            _ => proposal_replay::replay_approved(&proposals, &mut data).await?,
+        };
+        let former = proposal_replay::former_name_aliases(&proposals, &report.skipped).await?;
+        let tiles = TileService::new(&data);
+        let data = Arc::new(DataService::with_former_names(data, store, former));
+        data.set_not_replayed(report.skipped);
+        Ok(Self::over(
+            tiles,
+            data,
+            identity,
+            coverage::Budgets::default(),
+        ))
+    }
+
+    /// Every service over the data service `data`, with these tiles, accounts and budgets.
+    fn over(
+        tiles: TileService,
+        data: Arc<DataService>,
+        identity: IdentityService,
+        budgets: coverage::Budgets,
+    ) -> Self {
         let register = Arc::new(SurveyRegisterService::new(
             identity.register(),
             data.clone(),

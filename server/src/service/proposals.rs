@@ -61,6 +61,11 @@ pub struct ProposalView {
     pub note: Option<String>,
     /// The dated version an approval made: `{effective}#{id}`.
     pub version: Option<String>,
+    /// Set on an approved proposal whose change this server could not replay onto its
+    /// data at start (no PostGIS; e.g. the data directory was replaced): why. Its change
+    /// is then not in the served data (see `/health`'s `proposals_not_replayed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_replayed: Option<String>,
 }
 
 /// A proposal in a list (without its impact report).
@@ -152,6 +157,7 @@ fn view(p: StoredProposal) -> ProposalView {
         decided_at: p.decided_ms.map(rfc3339),
         effective: p.effective,
         note: p.note,
+        not_replayed: None,
     }
 }
 
@@ -282,12 +288,35 @@ pub async fn list(state: &AppState) -> Result<ProposalList, ServiceError> {
 
 /// One proposal with its impact report.
 pub async fn get(state: &AppState, id: i64) -> Result<ProposalView, ServiceError> {
-    state.proposals.get(id).await.map(view).map_err(store_error)
+    let mut v = state
+        .proposals
+        .get(id)
+        .await
+        .map(view)
+        .map_err(store_error)?;
+    v.not_replayed = state
+        .data
+        .not_replayed()
+        .into_iter()
+        .find(|u| u.proposal == id)
+        .map(|u| u.reason);
+    Ok(v)
 }
 
 /// The branch of a stored proposal over the live data as it is now, with the records that
-/// follow it; refused (409) when it no longer applies or no longer validates.
-fn branch_now(ds: &Dataset, kind: &ProposalKind) -> Result<(Branch, DataEdit), ServiceError> {
+/// follow it and the records it changes as they are (what a replay checks); refused (409)
+/// when it no longer applies or no longer validates.
+///
+/// ```
+/// use civmap_geo_core::proposal::ProposalKind;
+/// use civmap_geo_core::{AdminCode, Dataset};
+/// use civmap_server::service::proposals::branch_now;
+/// let unit = AdminCode::parse("330106001001").unwrap();
+/// let kind = ProposalKind::Rename { unit, name: "新名社区".into() };
+/// // no such unit in an empty dataset
+/// assert!(branch_now(&Dataset::default(), &kind).is_err());
+/// ```
+pub fn branch_now(ds: &Dataset, kind: &ProposalKind) -> Result<(Branch, DataEdit), ServiceError> {
     let branch = apply(kind, &ds.admin, &ds.doorplates)
         .map_err(|e| ServiceError::Conflict(format!("the proposal no longer applies: {e}")))?;
     let check = impact(
@@ -313,23 +342,41 @@ fn branch_now(ds: &Dataset, kind: &ProposalKind) -> Result<(Branch, DataEdit), S
                 .join("; ")
         )));
     }
+    let plates: Vec<_> = ds
+        .doorplates
+        .iter()
+        .filter_map(|d| Some((d, branch.reassign(d.community.as_ref(), d.location)?)))
+        .collect();
+    let facilities: Vec<_> = ds
+        .facilities
+        .iter()
+        .filter_map(|f| Some((f, branch.reassign(f.admin_code.as_ref(), f.location)?)))
+        .collect();
+    let touched =
+        |c: &AdminCode| branch.retired.contains(c) || branch.upserts.iter().any(|u| &u.code == c);
     let edit = DataEdit {
         upsert_units: branch.upserts.clone(),
+        created_units: branch.created.clone(),
         delete_units: branch.retired.clone(),
-        doorplates: ds
-            .doorplates
+        doorplates: plates.iter().map(|(d, c)| (d.id, c.clone())).collect(),
+        facilities: facilities
             .iter()
-            .filter_map(|d| Some((d.id, branch.reassign(d.community.as_ref(), d.location)?)))
+            .map(|(f, c)| (f.id.clone(), c.clone()))
             .collect(),
-        facilities: ds
-            .facilities
+        // what a replay checks it applies to (`DataEdit::apply_to`)
+        units_before: ds
+            .admin
             .iter()
-            .filter_map(|f| {
-                Some((
-                    f.id.clone(),
-                    branch.reassign(f.admin_code.as_ref(), f.location)?,
-                ))
-            })
+            .filter(|u| touched(&u.code))
+            .cloned()
+            .collect(),
+        doorplates_before: plates
+            .iter()
+            .map(|(d, _)| (d.id, d.community.clone()))
+            .collect(),
+        facilities_before: facilities
+            .iter()
+            .map(|(f, _)| (f.id.clone(), f.admin_code.clone()))
             .collect(),
     };
     Ok((branch, edit))
@@ -418,23 +465,43 @@ pub async fn reject(
 /// the units that carry the places now, searchable from the next gazetteer rebuild (which
 /// the admin edit starts).
 fn keep_former_names(state: &AppState, branch: &Branch, effective: &str) {
-    let year = effective.get(..4).and_then(|y| y.parse().ok());
     let mut names = state
         .data
         .former_names
         .write()
         .unwrap_or_else(|e| e.into_inner());
-    names.extend(branch.former_names.iter().map(|f| Alias {
-        name: f.name.clone(),
-        old_code: f.former_code.as_ref().map(|c| c.as_str().to_owned()),
-        target_code: f.code.as_str().to_owned(),
-        year,
+    names.extend(branch.former_names.iter().map(|f| {
+        former_name_alias(
+            &f.name,
+            f.former_code.as_ref(),
+            &f.code,
+            branch.kind.as_str(),
+            effective,
+        )
+    }));
+}
+
+/// The gazetteer alias of a former name `name` (code `former_code`) of the unit `code`,
+/// ended by an approved proposal of `kind` on `effective`: the same at approval and when
+/// a start reloads the stored former names.
+pub(crate) fn former_name_alias(
+    name: &str,
+    former_code: Option<&AdminCode>,
+    code: &AdminCode,
+    kind: &str,
+    effective: &str,
+) -> Alias {
+    Alias {
+        name: name.to_owned(),
+        old_code: former_code.map(|c| c.as_str().to_owned()),
+        target_code: code.as_str().to_owned(),
+        year: effective.get(..4).and_then(|y| y.parse().ok()),
         strength: 1.0,
-        note: format!("{effective}: {} ({})", branch.kind.as_str(), f.code),
+        note: format!("{effective}: {kind} ({code})"),
         name_type: civmap_geo_core::names::NameType::Former,
         date: Some(effective.to_owned()),
         target: civmap_geo_core::gazetteer::AliasTarget::Unit,
-    }));
+    }
 }
 
 /// Applies an approved change to the in-memory data as the follower applies a PostGIS

@@ -13,6 +13,7 @@ mod layout;
 mod marker_routes;
 mod name_workflow_routes;
 mod names_routes;
+mod proposal_restart;
 mod proposal_routes;
 mod routes;
 mod survey_routes;

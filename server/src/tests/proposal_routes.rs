@@ -22,7 +22,7 @@ fn code(s: &str) -> AdminCode {
 
 /// The coverage test city re-cut into two townships: 测试街道 (west, communities 001001 and
 /// 001002) and 东街道 (east, community 002001), each a third of the grid.
-fn two_townships() -> Dataset {
+pub(super) fn two_townships() -> Dataset {
     let mut ds = city();
     let frame = ds.admin[0].geometry.0[0].exterior().0.clone();
     let (x0, x1) = (frame[0].x, frame[2].x);

@@ -67,11 +67,18 @@ pub struct LiveData {
 }
 
 impl LiveData {
-    /// Indexes a dataset and renders its admin bodies.
+    /// Indexes a dataset and renders its admin bodies (the gazetteer with Hangzhou's
+    /// historical names).
     pub fn new(data: Dataset) -> Self {
+        Self::with_aliases(data, &hangzhou_aliases())
+    }
+
+    /// [`Self::new`] with the gazetteer's other names given (see
+    /// [`DataService::gazetteer_aliases`]).
+    pub fn with_aliases(data: Dataset, aliases: &[Alias]) -> Self {
         // the gazetteer and the snapper are independent: build them side by side
         let (gazetteer, snapper) = rayon::join(
-            || Gazetteer::build(&data, &hangzhou_aliases()),
+            || Gazetteer::build(&data, aliases),
             || Snapper::build(&data.network),
         );
         let mut live = Self {
@@ -190,20 +197,58 @@ pub struct DataService {
     /// change proposal, searchable as aliases of the units that carry the places now
     /// (added to [`hangzhou_aliases`] on every gazetteer rebuild).
     pub former_names: RwLock<Vec<Alias>>,
+    /// Approved change proposals whose change could not be replayed onto the data at
+    /// start (no PostGIS): their change is not in the served data.
+    not_replayed: RwLock<Vec<UnreplayedApproval>>,
+}
+
+/// An approved change proposal whose change is not in the served data: a server without
+/// PostGIS replays every approval onto its data at start, and skips (whole) one that no
+/// longer fits the data, e.g. after the data directory was replaced.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct UnreplayedApproval {
+    /// The proposal.
+    pub proposal: i64,
+    /// Its effective date.
+    pub effective: String,
+    /// Why it was skipped, e.g. `unit 330102001002 it retires is not in the data`.
+    pub reason: String,
 }
 
 impl DataService {
     /// Indexes a dataset.
     pub fn new(data: Dataset, store: StoreKind) -> Self {
+        Self::with_former_names(data, store, Vec::new())
+    }
+
+    /// Indexes a dataset, with the former names of approved change proposals already in
+    /// its gazetteer (what a start loads from the store).
+    pub fn with_former_names(data: Dataset, store: StoreKind, former_names: Vec<Alias>) -> Self {
+        let mut aliases = hangzhou_aliases();
+        aliases.extend(former_names.iter().cloned());
         Self {
-            live: RwLock::new(LiveData::new(data)),
+            live: RwLock::new(LiveData::with_aliases(data, &aliases)),
             store,
             started: Instant::now(),
             store_up: AtomicBool::new(true),
             first_load: tokio::sync::Notify::new(),
             name_aliases: RwLock::default(),
-            former_names: RwLock::new(Vec::new()),
+            former_names: RwLock::new(former_names),
+            not_replayed: RwLock::default(),
         }
+    }
+
+    /// The approvals whose change is not in the served data (see [`UnreplayedApproval`]).
+    pub fn not_replayed(&self) -> Vec<UnreplayedApproval> {
+        self.not_replayed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records the approvals a start could not replay.
+    pub fn set_not_replayed(&self, skipped: Vec<UnreplayedApproval>) {
+        *self.not_replayed.write().unwrap_or_else(|e| e.into_inner()) = skipped;
     }
 
     /// Sets the name registry's names the gazetteer indexes from its next rebuild on.
