@@ -2,7 +2,8 @@
 //! name into `civmap.admin_units` / `civmap.facilities` in the same transaction as the name
 //! records, the announcement and the audit row, so a second server started on the same
 //! database serves the new names and answers the old ones as former names with the day of
-//! the approval; an approval whose data write fails (a trigger refuses it) leaves names,
+//! the approval, and a replica already running picks the old names up from the approval's
+//! notification (`{"op":"names"}`); an approval whose data write fails (a trigger refuses it) leaves names,
 //! announcement, application and data all as they were. The real binary on a real PostGIS
 //! with the default city pushed into it.
 
@@ -127,6 +128,27 @@ fn hit(server: &Server, q: &str, kind: &str) -> Value {
         .unwrap_or_else(|| panic!("{q}: no {kind} in {v}"))
 }
 
+/// Polls `server`'s search for `old` until it answers the place now called `new` with
+/// `match.kind = "former_name"`; panics after 10 s. Returns how long it took.
+fn until_former(server: &Server, old: &str, new: &str, kind: &str) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let (_, v) = server.json(&format!("/api/v1/search?q={}&limit=20", enc(old)));
+        let found = v["features"].as_array().into_iter().flatten().any(|f| {
+            let h = &f["properties"];
+            h["kind"] == kind && h["name"] == new && h["match"]["kind"] == "former_name"
+        });
+        if found {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{old}: the other server does not answer it as a former name of {new}: {v}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 async fn one(c: &tokio_postgres::Client, q: &str) -> String {
     c.query_one(q, &[])
         .await
@@ -162,6 +184,8 @@ fn approved_renames_are_written_into_postgis_and_served_after_a_restart() {
 
     let day = {
         let server = Server::start(&["--db", &db.url], &[]);
+        // another replica, running while the names are approved on the first
+        let replica = Server::start(&["--db", &db.url], &[]);
         let api = Api::login(&server);
         let a = api.ready(&format!("unit/{UNIT}"), &new_unit);
         let b = api.ready(&format!("facility/{}", f.id), &new_f);
@@ -169,6 +193,15 @@ fn approved_renames_are_written_into_postgis_and_served_after_a_restart() {
             let (s, v) = api.approve(at);
             assert_eq!(s, 200, "{v}");
         }
+        // it follows: the new names at once, the old ones as former names
+        for (old, new, kind) in [
+            (unit.as_str(), new_unit.as_str(), "admin"),
+            (f.name.as_str(), new_f.as_str(), "facility"),
+        ] {
+            let took = until_former(&replica, old, new, kind);
+            eprintln!("the other replica answers {old} as a former name after {took:?}");
+        }
+        drop(replica);
         let day = day_from_today(0);
         // the data tables carry the new names
         let q = |table: &str, key: &str, id: &str| {

@@ -91,6 +91,9 @@ fn read_heritage(r: &Row) -> HeritageEntry {
     }
 }
 
+/// The `civmap_changes` payload of an approved name (`civmap_data::postgis::Change::Names`).
+const NAMES_PAYLOAD: &str = r#"{"op":"names"}"#;
+
 pub(super) async fn create_application(
     s: &PgAccounts,
     mut app: StoredApplication,
@@ -231,6 +234,11 @@ pub(super) async fn step(
         if let Some(r) = &w.served {
             rename_served(&tx, t, r).await?;
         }
+        // every follower re-reads the registry once this commits (a road's rename changes
+        // no served row, so no row trigger would say it)
+        tx.execute("SELECT pg_notify('civmap_changes', $1)", &[&NAMES_PAYLOAD])
+            .await
+            .map_err(|e| store(t, "notify followers", e))?;
         // one numberer at a time
         tx.batch_execute("LOCK TABLE civmap.announcements IN SHARE ROW EXCLUSIVE MODE")
             .await

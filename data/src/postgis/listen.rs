@@ -73,6 +73,10 @@ pub enum Change {
     },
     /// Anything may have changed (a push, a TRUNCATE, a (re)connect): load everything.
     Reload,
+    /// An approved name (payload `{"op":"names"}`, sent by the approval's transaction):
+    /// re-read the name registry, so that every replica answers the old name as a former
+    /// one — a road's rename changes no served row, so no row trigger says it.
+    Names,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +97,7 @@ impl Change {
         match (p.op.to_ascii_uppercase().as_str(), table, p.id) {
             ("INSERT" | "UPDATE", Some(table), Some(key)) => Change::Upsert { table, key },
             ("DELETE", Some(table), Some(key)) => Change::Delete { table, key },
+            ("NAMES", None, None) => Change::Names,
             _ => Change::Reload,
         }
     }
@@ -209,5 +214,11 @@ mod tests {
             Change::Reload
         );
         assert_eq!(Change::parse("hello"), Change::Reload);
+        assert_eq!(Change::parse(r#"{"op":"names"}"#), Change::Names);
+        // a names payload naming a table is not one this version sent
+        assert_eq!(
+            Change::parse(r#"{"op":"names","table":"doorplates"}"#),
+            Change::Reload
+        );
     }
 }

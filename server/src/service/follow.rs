@@ -145,7 +145,9 @@ pub async fn follow(state: SharedState, from: FollowFrom) {
             };
             match applied {
                 Ok(()) => {
-                    state.coverage.note_change(coverage_change(&change));
+                    if !matches!(change, Change::Names) {
+                        state.coverage.note_change(coverage_change(&change));
+                    }
                     if matches!(change, Change::Reload) {
                         state.data.first_load.notify_one();
                         if !state.data.store_up.swap(true, Ordering::Relaxed) {
@@ -189,6 +191,12 @@ fn coverage_change(change: &Change) -> DataChange {
 /// Applies one change to the live data.
 async fn apply(state: &SharedState, store: &PgStore, change: &Change) -> Result<(), DataError> {
     match change {
+        Change::Names => {
+            // the served rows came with their own notifications; this brings the names
+            if let Err(e) = state.names.refresh().await {
+                tracing::warn!("names approved elsewhere not re-read: {e}");
+            }
+        }
         Change::Reload => {
             let ds = store.load().await?;
             // with the registry's names and the proposals' former names, as at start

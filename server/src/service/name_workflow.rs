@@ -377,6 +377,13 @@ impl NameWorkflowService {
         self.registry().await.map(drop)
     }
 
+    /// Re-reads the registry from the store and the live data, and republishes its names
+    /// to the gazetteer: what a follower does when another replica approved a name.
+    pub async fn refresh(&self) -> Result<(), ServiceError> {
+        *self.registry.lock().await = None;
+        self.warm().await
+    }
+
     /// The registry, seeded and replayed on first use (which also renames the served
     /// records and rebuilds the gazetteer when approvals were stored before).
     async fn registry(
